@@ -1,0 +1,288 @@
+// The catalog: every table the control plane keeps in Postgres. Migrations in ./migrations are generated
+// from this file by drizzle-kit (`npm run db:generate`) and committed.
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    email: text('email').notNull(),
+    name: text('name'),
+    passwordHash: text('password_hash').notNull(),
+    emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
+    mfaEnabled: boolean('mfa_enabled').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('users_email_key').on(t.email)],
+);
+
+export const organizations = pgTable(
+  'organizations',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    slug: text('slug').notNull(),
+    plan: text('plan', { enum: ['free', 'pro', 'team', 'enterprise'] }).notNull().default('free'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('organizations_slug_key').on(t.slug)],
+);
+
+export const memberships = pgTable(
+  'memberships',
+  {
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['owner', 'admin', 'developer', 'viewer', 'billing'] }).notNull(),
+    joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index('memberships_user_idx').on(t.userId, t.orgId)],
+);
+
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    role: text('role', { enum: ['owner', 'admin', 'developer', 'viewer', 'billing'] }).notNull(),
+    tokenHash: text('token_hash').notNull(),
+    invitedBy: text('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('invitations_token_key').on(t.tokenHash), index('invitations_org_idx').on(t.orgId, t.id)],
+);
+
+export const projects = pgTable(
+  'projects',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('projects_org_name_key').on(t.orgId, t.name), index('projects_org_idx').on(t.orgId, t.id)],
+);
+
+export const regions = pgTable(
+  'regions',
+  {
+    id: text('id').primaryKey(),
+    // null for a shared region offered by the platform operator to every org.
+    orgId: text('org_id').references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    provider: text('provider').notNull(),
+    driver: text('driver', { enum: ['kubernetes', 'local'] }).notNull(),
+    visibility: text('visibility', { enum: ['shared', 'org'] }).notNull(),
+    status: text('status', { enum: ['online', 'offline', 'pending'] }).notNull().default('pending'),
+    agentVersion: text('agent_version'),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    registrationTokenHash: text('registration_token_hash'),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('regions_org_idx').on(t.orgId, t.id), uniqueIndex('regions_registration_token_key').on(t.registrationTokenHash)],
+);
+
+export const clusters = pgTable(
+  'clusters',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'restrict' }),
+    regionId: text('region_id')
+      .notNull()
+      .references(() => regions.id, { onDelete: 'restrict' }),
+    name: text('name').notNull(),
+    engine: text('engine', { enum: ['postgres', 'nats'] }).notNull(),
+    version: text('version').notNull(),
+    tier: text('tier', { enum: ['dedicated', 'serverless'] }).notNull(),
+    size: text('size').notNull(),
+    instances: integer('instances').notNull(),
+    storageGb: integer('storage_gb').notNull(),
+    status: text('status').notNull(),
+    health: text('health').notNull().default('unknown'),
+    endpointHost: text('endpoint_host'),
+    endpointPort: integer('endpoint_port'),
+    generation: integer('generation').notNull().default(1),
+    observedGeneration: integer('observed_generation').notNull().default(0),
+    settings: jsonb('settings').notNull().default({}),
+    // AES-GCM ciphertext of the app role's password; never returned unless explicitly revealed.
+    passwordCiphertext: text('password_ciphertext'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('clusters_project_name_key').on(t.projectId, t.name).where(sql`${t.deletedAt} is null`),
+    index('clusters_org_idx').on(t.orgId, t.id),
+    index('clusters_org_project_idx').on(t.orgId, t.projectId, t.id),
+    index('clusters_org_status_idx').on(t.orgId, t.status, t.id),
+    index('clusters_org_region_idx').on(t.orgId, t.regionId, t.id),
+    index('clusters_region_idx').on(t.regionId),
+  ],
+);
+
+export const operations = pgTable(
+  'operations',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    clusterId: text('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
+    action: text('action').notNull(),
+    status: text('status', { enum: ['pending', 'running', 'finished', 'failed', 'cancelled'] }).notNull(),
+    generation: integer('generation').notNull(),
+    error: text('error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('operations_cluster_idx').on(t.clusterId, t.id), index('operations_org_idx').on(t.orgId, t.id)],
+);
+
+export const clusterEvents = pgTable(
+  'cluster_events',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    clusterId: text('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    message: text('message').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('cluster_events_cluster_idx').on(t.clusterId, t.id)],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: text('id').primaryKey(),
+    // null for events that belong to no organization yet (a failed login, say).
+    orgId: text('org_id').references(() => organizations.id, { onDelete: 'cascade' }),
+    actorType: text('actor_type', { enum: ['user', 'api_key', 'agent', 'system'] }).notNull(),
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    ip: text('ip'),
+    requestId: text('request_id'),
+    metadata: jsonb('metadata').notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_log_org_idx').on(t.orgId, t.id), index('audit_log_actor_idx').on(t.actorId, t.id)],
+);
+
+// One row per refresh token. Tokens of one login share a family; presenting a token that was already
+// rotated revokes the whole family (reuse detection).
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    familyId: text('family_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    userAgent: text('user_agent'),
+    ip: text('ip'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('refresh_tokens_hash_key').on(t.tokenHash),
+    index('refresh_tokens_family_idx').on(t.familyId),
+    index('refresh_tokens_user_idx').on(t.userId),
+  ],
+);
+
+// Single-use tokens sent by mail: email verification and password reset.
+export const authTokens = pgTable(
+  'auth_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: ['verify_email', 'reset_password'] }).notNull(),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('auth_tokens_hash_key').on(t.tokenHash), index('auth_tokens_user_idx').on(t.userId, t.purpose)],
+);
+
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    // Who sent the key (a user id, or the client address for anonymous calls) plus the key itself.
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    requestHash: text('request_hash').notNull(),
+    // null while the first request is still running.
+    statusCode: integer('status_code'),
+    // AES-GCM ciphertext: responses may hold secrets (tokens, passwords).
+    responseCiphertext: text('response_ciphertext'),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index('idempotency_keys_expires_idx').on(t.expiresAt)],
+);
+
+// Outgoing mail: written in the transaction that causes it, delivered by the mail queue's consumer.
+export const mailOutbox = pgTable(
+  'mail_outbox',
+  {
+    id: text('id').primaryKey(),
+    recipient: text('recipient').notNull(),
+    subject: text('subject').notNull(),
+    // AES-GCM ciphertext: bodies carry single-use links.
+    bodyCiphertext: text('body_ciphertext').notNull(),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [index('mail_outbox_recipient_idx').on(t.recipient, t.id)],
+);

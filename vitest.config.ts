@@ -1,0 +1,47 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // The Worker, its Durable Objects and queue consumers inside workerd, against a real catalog.
+        plugins: [
+          cloudflareTest(({ inject }) => {
+            const catalog = inject('catalog');
+            const secrets = inject('secrets');
+            return {
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  DATABASE_URL: catalog.databaseUrl,
+                  DB_WS_PROXY: catalog.wsProxy,
+                  JWT_PRIVATE_KEY: secrets.JWT_PRIVATE_KEY,
+                  ENCRYPTION_KEY: secrets.ENCRYPTION_KEY,
+                  ENVIRONMENT: 'test',
+                  APP_URL: 'http://localhost:8787',
+                },
+              },
+            };
+          }),
+        ],
+        test: {
+          name: 'workers',
+          silent: 'passed-only',
+          include: ['workers/**/*.test.ts', 'durable-objects/**/*.test.ts', 'queues/**/*.test.ts'],
+          globalSetup: ['./dev/test-global-setup.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'node',
+          silent: 'passed-only',
+          environment: 'node',
+          include: ['dev/**/*.test.ts', 'drizzle/**/*.test.ts', 'agent/**/*.test.ts', 'cli/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});

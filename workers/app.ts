@@ -1,0 +1,77 @@
+// The Hono application: middleware in order, the error contract, every route, the OpenAPI document and /docs.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { AppEnv } from './context.ts';
+import { ApiError, ERROR_STATUS, errorBody, issueDetails, type ErrorCode } from './lib/errors.ts';
+import { log } from './lib/logger.ts';
+import { authenticate } from './middleware/authenticate.ts';
+import { idempotency } from './middleware/idempotency.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { registerRoutes } from './routes/index.ts';
+import { renderDocsPage } from './routes/docs.ts';
+
+export type App = OpenAPIHono<AppEnv>;
+
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = Object.fromEntries(
+  Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
+);
+
+export const OPENAPI_INFO = {
+  openapi: '3.1.0',
+  info: { title: 'Orochi Cloud API', version: '1.0.0', description: 'Managed PostgreSQL and NATS JetStream clusters.' },
+};
+
+export function createApp(): App {
+  const app: App = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ApiError('validation_failed', 'The request is not valid', { details: issueDetails(result.error.issues) });
+      }
+    },
+  });
+
+  app.use('*', requestContext);
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: 1024 * 1024,
+      onError: () => {
+        throw new ApiError('payload_too_large', 'Request bodies are limited to 1 MiB');
+      },
+    }),
+  );
+  app.use('*', authenticate);
+  app.use('/v1/*', idempotency);
+
+  app.onError((err, c) => {
+    const requestId = c.var.requestId ?? 'unknown';
+    if (err instanceof ApiError) {
+      for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+      return c.json(errorBody(err.code, err.message, requestId, err.details), err.status);
+    }
+    if (err instanceof HTTPException && err.status < 500) {
+      // Hono's own 4xx (a body that is not valid JSON, say): keep the status, use our shape.
+      const code = STATUS_CODES[err.status] ?? 'bad_request';
+      return c.json(errorBody(code, err.message || 'Bad request', requestId), err.status);
+    }
+    if (err instanceof SyntaxError) {
+      return c.json(errorBody('bad_request', 'The request body is not valid JSON', requestId), 400);
+    }
+    log('error', 'unhandled error', { request_id: requestId, error: err.name, message: err.message, stack: err.stack });
+    return c.json(errorBody('internal_error', 'Something went wrong on our side', requestId), 500);
+  });
+
+  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`, c.var.requestId ?? 'unknown'), 404));
+
+  registerRoutes(app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An access token from /v1/auth/login (or the orochi_access cookie)',
+  });
+  app.doc31('/v1/openapi.json', OPENAPI_INFO);
+  app.get('/docs', (c) => c.html(renderDocsPage(app.getOpenAPI31Document(OPENAPI_INFO) as Parameters<typeof renderDocsPage>[0])));
+  return app;
+}

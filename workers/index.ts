@@ -1,0 +1,22 @@
+// The Worker entry: HTTP through the Hono app, and the queue consumers.
+import { createApp } from './app.ts';
+import type { Bindings } from './env.ts';
+import { consumeMail } from '../queues/mail.ts';
+import { log } from './lib/logger.ts';
+
+export { RateLimiterDO } from '../durable-objects/rate-limiter.ts';
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  async queue(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+    switch (batch.queue) {
+      case 'orochi-mail':
+        return consumeMail(batch, env);
+      default:
+        log('warn', 'messages from an unknown queue retried', { queue: batch.queue, count: batch.messages.length });
+        batch.retryAll({ delaySeconds: 60 });
+    }
+  },
+} satisfies ExportedHandler<Bindings>;

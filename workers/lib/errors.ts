@@ -1,0 +1,76 @@
+// One error type and one error body for the whole API: route handlers throw ApiError, request validation
+// failures become `validation_failed`, and anything unexpected becomes a bare 500 with no internals.
+import { z } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export const ERROR_STATUS = {
+  bad_request: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  operation_in_progress: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  quota_exceeded: 422,
+  rate_limited: 429,
+  internal_error: 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'not_found' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+      request_id: z.string(),
+    }),
+  })
+  .openapi('Error');
+
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+export class ApiError extends HTTPException {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, message: string, options: { details?: unknown; headers?: Record<string, string> } = {}) {
+    super(ERROR_STATUS[code], { message });
+    this.code = code;
+    this.details = options.details;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
+
+export function errorBody(code: string, message: string, requestId: string, details?: unknown): ErrorBody {
+  return { error: { code, message, ...(details === undefined ? {} : { details }), request_id: requestId } };
+}
+
+/** Turns zod issues into `[{path, message}]`, the `details` of a validation_failed error. */
+export function issueDetails(issues: readonly { path: PropertyKey[]; message: string }[]) {
+  return issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+}
+
+/** Error responses every route may answer, for the OpenAPI document. */
+export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 422 | 429>) {
+  const descriptions: Record<number, string> = {
+    400: 'Malformed request or failed validation',
+    401: 'Missing, expired or invalid credentials',
+    403: 'The caller may not do this',
+    404: 'Not found (also for resources of another organization)',
+    409: 'Conflicts with the current state',
+    422: 'Plan quota exceeded',
+    429: 'Too many attempts; see Retry-After',
+  };
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: descriptions[s]!, content: { 'application/json': { schema: errorBodySchema } } }]),
+  ) as Record<number, { description: string; content: { 'application/json': { schema: typeof errorBodySchema } } }>;
+}

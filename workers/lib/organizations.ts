@@ -1,0 +1,22 @@
+// Creating an organization always creates its owner membership and a default project with it.
+import { memberships, organizations, projects } from '../../drizzle/schema.ts';
+import type { Queryable } from './db.ts';
+import { newId } from './ids.ts';
+import { slugFrom } from './slugs.ts';
+
+export async function createOrganization(db: Queryable, input: { name: string; slug?: string; ownerId: string }) {
+  const [org] = await db
+    .insert(organizations)
+    .values({ id: newId('org'), name: input.name, slug: input.slug ?? slugFrom(input.name) })
+    .returning();
+  const [membership] = await db.insert(memberships).values({ orgId: org!.id, userId: input.ownerId, role: 'owner' }).returning();
+  const [project] = await db.insert(projects).values({ id: newId('prj'), orgId: org!.id, name: 'default' }).returning();
+  return { org: org!, membership: membership!, project: project! };
+}
+
+/** True when a Postgres error is a unique violation on the named constraint/index. */
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const e = error as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
+  const pgError = e?.code ? e : e?.cause;
+  return pgError?.code === '23505' && pgError.constraint === constraint;
+}

@@ -1,0 +1,28 @@
+import type { AppContext } from '../context.ts';
+import { ApiError } from './errors.ts';
+
+// 5 attempts per 15 minutes, per account and per client address (the roadmap's auth limit).
+export const LOGIN_LIMIT = { limit: 5, windowMs: 15 * 60 * 1000 } as const;
+
+function limiter(c: AppContext, key: string) {
+  return c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(key));
+}
+
+/** Throws 429 with Retry-After if any of the keys has used up its window. */
+export async function enforceLimit(c: AppContext, keys: string[], rule: { limit: number; windowMs: number }): Promise<void> {
+  const verdicts = await Promise.all(keys.map((key) => limiter(c, key).check(rule.limit, rule.windowMs)));
+  const retryAfter = Math.max(0, ...verdicts.filter((v) => !v.allowed).map((v) => v.retryAfterSeconds));
+  if (retryAfter > 0) {
+    throw new ApiError('rate_limited', `Too many attempts; try again in ${retryAfter} seconds`, {
+      headers: { 'Retry-After': String(retryAfter) },
+    });
+  }
+}
+
+export async function recordHit(c: AppContext, keys: string[]): Promise<void> {
+  await Promise.all(keys.map((key) => limiter(c, key).record()));
+}
+
+export async function resetLimit(c: AppContext, key: string): Promise<void> {
+  await limiter(c, key).reset();
+}

@@ -1,0 +1,51 @@
+// Catalog rows to API shapes: the one place snake_case field names are produced.
+import type { invitations, organizations, projects, users } from '../../drizzle/schema.ts';
+import type { Role } from '../schemas/common.ts';
+import type { Invitation, Membership, Organization } from '../schemas/organizations.ts';
+import type { Project } from '../schemas/projects.ts';
+import type { User } from '../schemas/users.ts';
+
+export function serializeUser(u: typeof users.$inferSelect): User {
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    email_verified: u.emailVerifiedAt !== null,
+    mfa_enabled: u.mfaEnabled,
+    created_at: u.createdAt.toISOString(),
+  };
+}
+
+export function serializeOrganization(o: typeof organizations.$inferSelect, role?: Role): Organization {
+  return {
+    id: o.id,
+    name: o.name,
+    slug: o.slug,
+    plan: o.plan,
+    created_at: o.createdAt.toISOString(),
+    ...(role ? { role } : {}),
+  };
+}
+
+export function serializeProject(p: typeof projects.$inferSelect): Project {
+  return { id: p.id, org_id: p.orgId, name: p.name, created_at: p.createdAt.toISOString(), updated_at: p.updatedAt.toISOString() };
+}
+
+export function serializeMembership(
+  m: { orgId: string; role: Role; joinedAt: Date },
+  u: Pick<typeof users.$inferSelect, 'id' | 'email' | 'name'>,
+): Membership {
+  return { user: { id: u.id, email: u.email, name: u.name }, org_id: m.orgId, role: m.role, joined_at: m.joinedAt.toISOString() };
+}
+
+export function serializeInvitation(i: typeof invitations.$inferSelect): Invitation {
+  return {
+    id: i.id,
+    org_id: i.orgId,
+    email: i.email,
+    role: i.role,
+    expires_at: i.expiresAt.toISOString(),
+    accepted_at: i.acceptedAt?.toISOString() ?? null,
+    created_at: i.createdAt.toISOString(),
+  };
+}

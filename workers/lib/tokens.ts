@@ -1,0 +1,64 @@
+// Access tokens: short-lived ES256 JWTs signed with jose. The private key is a JWK in JWT_PRIVATE_KEY
+// (generated into .orochi/ by the local stack; a Worker secret in production); its public half verifies.
+import { SignJWT, importJWK, jwtVerify, type JWK, type CryptoKey as JoseKey } from 'jose';
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
+const ISSUER = 'orochi-cloud';
+const AUDIENCE = 'orochi-api';
+
+interface KeyPair {
+  kid: string;
+  privateKey: JoseKey;
+  publicKey: JoseKey;
+}
+
+const keyCache = new Map<string, Promise<KeyPair>>();
+
+function keys(privateJwk: string): Promise<KeyPair> {
+  let pair = keyCache.get(privateJwk);
+  if (!pair) {
+    pair = (async () => {
+      const jwk = JSON.parse(privateJwk) as JWK;
+      if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) throw new Error('JWT_PRIVATE_KEY must be a P-256 private JWK');
+      const { d: _d, ...publicJwk } = jwk;
+      return {
+        kid: jwk.kid ?? 'default',
+        privateKey: (await importJWK(jwk, 'ES256')) as JoseKey,
+        publicKey: (await importJWK(publicJwk, 'ES256')) as JoseKey,
+      };
+    })();
+    keyCache.set(privateJwk, pair);
+  }
+  return pair;
+}
+
+export interface AccessClaims {
+  userId: string;
+  orgId: string | null;
+  sessionId: string;
+}
+
+export async function signAccessToken(privateJwk: string, claims: AccessClaims): Promise<string> {
+  const { kid, privateKey } = await keys(privateJwk);
+  return new SignJWT({ org: claims.orgId, sid: claims.sessionId })
+    .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject(claims.userId)
+    .setIssuedAt()
+    .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
+    .sign(privateKey);
+}
+
+/** Returns the claims of a valid token, or null for any expired, tampered or foreign one. */
+export async function verifyAccessToken(privateJwk: string, token: string): Promise<AccessClaims | null> {
+  const { publicKey } = await keys(privateJwk);
+  try {
+    const { payload } = await jwtVerify(token, publicKey, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['ES256'] });
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return null;
+    return { userId: payload.sub, orgId: typeof payload.org === 'string' ? payload.org : null, sessionId: payload.sid };
+  } catch {
+    return null;
+  }
+}

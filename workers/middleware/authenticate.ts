@@ -1,0 +1,43 @@
+// Reads the caller's credentials when there are any. A bad Bearer token is refused outright; a bad cookie is
+// ignored, so a stale browser session cannot lock anyone out of the login page. `requireAuth` is the gate.
+import { getCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
+import type { AppContext, AppEnv, Principal } from '../context.ts';
+import { ACCESS_COOKIE } from '../lib/cookies.ts';
+import { ApiError } from '../lib/errors.ts';
+import { verifyAccessToken } from '../lib/tokens.ts';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  const header = c.req.header('authorization');
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new ApiError('unauthorized', 'Authorization header must be "Bearer <token>"');
+    const claims = await verifyAccessToken(c.var.settings.JWT_PRIVATE_KEY, match[1]!);
+    if (!claims) throw new ApiError('unauthorized', 'The access token is invalid or expired');
+    c.set('principal', { ...claims, via: 'bearer' });
+    return next();
+  }
+  const cookie = getCookie(c, ACCESS_COOKIE);
+  if (cookie) {
+    const claims = await verifyAccessToken(c.var.settings.JWT_PRIVATE_KEY, cookie);
+    if (claims) {
+      // Cookies ride along on cross-site requests: a state-changing call must come from our own origin.
+      if (!SAFE_METHODS.has(c.req.method)) {
+        const origin = c.req.header('origin');
+        if (origin && origin !== new URL(c.req.url).origin && origin !== new URL(c.var.settings.APP_URL).origin) {
+          throw new ApiError('forbidden', 'Cross-origin request refused');
+        }
+      }
+      c.set('principal', { ...claims, via: 'cookie' });
+    }
+  }
+  return next();
+});
+
+export function requireAuth(c: AppContext): Principal {
+  const principal = c.var.principal;
+  if (!principal) throw new ApiError('unauthorized', 'Sign in or send an Authorization: Bearer token');
+  return principal;
+}

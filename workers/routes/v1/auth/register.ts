@@ -1,0 +1,75 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { App } from '../../../app.ts';
+import { db } from '../../../context.ts';
+import { users, authTokens } from '../../../../drizzle/schema.ts';
+import { audit } from '../../../lib/audit.ts';
+import { setSessionCookies } from '../../../lib/cookies.ts';
+import { randomToken, sha256Hex } from '../../../lib/crypto.ts';
+import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { newId } from '../../../lib/ids.ts';
+import { appLink, dispatchMail, writeMail } from '../../../lib/mail.ts';
+import { createOrganization, isUniqueViolation } from '../../../lib/organizations.ts';
+import { hashPassword } from '../../../lib/passwords.ts';
+import { serializeOrganization, serializeProject, serializeUser } from '../../../lib/serialize.ts';
+import { issueSession } from '../../../lib/sessions.ts';
+import { registerSchema, registrationSchema } from '../../../schemas/auth.ts';
+
+export const VERIFY_EMAIL_TTL_MS = 48 * 60 * 60 * 1000;
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/auth/register',
+  tags: ['auth'],
+  summary: 'Create an account, its organization and a default project',
+  request: { body: { required: true, content: { 'application/json': { schema: registerSchema } } } },
+  responses: {
+    201: { description: 'Signed up and signed in', content: { 'application/json': { schema: registrationSchema } } },
+    ...errorResponses(400, 409),
+  },
+});
+
+export const registerRegister = (app: App) =>
+  app.openapi(route, async (c) => {
+    const body = c.req.valid('json');
+    const passwordHash = await hashPassword(body.password);
+    const verifyToken = randomToken();
+    const userId = newId('usr');
+    try {
+      const result = await db(c).transaction(async (tx) => {
+        const [user] = await tx.insert(users).values({ id: userId, email: body.email, name: body.name ?? null, passwordHash }).returning();
+        const { org, project } = await createOrganization(tx, {
+          name: body.org_name ?? `${body.name ?? body.email.split('@')[0]}'s organization`,
+          ownerId: userId,
+        });
+        await tx.insert(authTokens).values({
+          id: newId('tok'),
+          userId,
+          purpose: 'verify_email',
+          tokenHash: await sha256Hex(verifyToken),
+          expiresAt: new Date(Date.now() + VERIFY_EMAIL_TTL_MS),
+        });
+        const mailId = await writeMail(tx, c, {
+          to: body.email,
+          subject: 'Verify your Orochi Cloud email address',
+          text: `Welcome to Orochi Cloud.\n\nConfirm your email address: ${appLink(c, '/verify-email', { token: verifyToken })}\n\nThe link works once and expires in 48 hours.`,
+        });
+        const tokens = await issueSession(tx, c, { userId, orgId: org.id });
+        await audit(tx, c, { orgId: org.id, actorId: userId, action: 'user.registered', targetType: 'user', targetId: userId });
+        return { user: user!, org, project, tokens, mailId };
+      });
+      dispatchMail(c, [result.mailId]);
+      setSessionCookies(c, result.tokens);
+      return c.json(
+        {
+          ...result.tokens,
+          user: serializeUser(result.user),
+          organization: serializeOrganization(result.org, 'owner'),
+          project: serializeProject(result.project),
+        },
+        201,
+      );
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_email_key')) throw new ApiError('conflict', 'An account with this email already exists');
+      throw error;
+    }
+  });

@@ -1,0 +1,55 @@
+import { z } from '@hono/zod-openapi';
+import { organizationSchema } from './organizations.ts';
+import { projectSchema } from './projects.ts';
+import { userSchema } from './users.ts';
+
+export const emailSchema = z.string().trim().toLowerCase().email().max(254);
+// The upper bound keeps a single hash cheap; the lower is NIST SP 800-63B's minimum.
+export const passwordSchema = z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters');
+
+export const registerSchema = z
+  .object({
+    email: emailSchema,
+    password: passwordSchema,
+    name: z.string().trim().min(1).max(100).optional(),
+    org_name: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict()
+  .openapi('Register');
+
+export const loginSchema = z
+  .object({ email: emailSchema, password: z.string().min(1).max(128) })
+  .strict()
+  .openapi('Login');
+
+export const refreshSchema = z
+  .object({ refresh_token: z.string().min(1).max(200).optional().openapi({ description: 'Or the orochi_refresh cookie' }) })
+  .strict()
+  .openapi('Refresh');
+
+export const forgotPasswordSchema = z.object({ email: emailSchema }).strict().openapi('ForgotPassword');
+export const resetPasswordSchema = z
+  .object({ token: z.string().min(10).max(200), password: passwordSchema })
+  .strict()
+  .openapi('ResetPassword');
+export const verifyEmailSchema = z.object({ token: z.string().min(10).max(200) }).strict().openapi('VerifyEmail');
+
+export const tokenPairSchema = z
+  .object({
+    access_token: z.string(),
+    refresh_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().openapi({ description: 'Seconds until the access token expires' }),
+  })
+  .openapi('TokenPair');
+export type TokenPair = z.infer<typeof tokenPairSchema>;
+
+export const sessionSchema = tokenPairSchema.extend({ user: userSchema }).openapi('Session');
+
+export const registrationSchema = sessionSchema
+  .extend({ organization: organizationSchema, project: projectSchema })
+  .openapi('Registration');
+
+export const meSchema = z
+  .object({ user: userSchema, organizations: z.array(organizationSchema), current_org_id: z.string().nullable() })
+  .openapi('Me');
