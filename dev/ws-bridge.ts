@@ -1,12 +1,14 @@
-// WebSocket-to-TCP bridge for the Neon serverless driver. Inside workerd the driver speaks the Postgres wire
-// protocol over a WebSocket (`ws://<bridge>/v2?address=host:port`), as it does to Neon's proxy in production;
-// this bridge pipes each WebSocket to a TCP connection to the catalog database.
+// The local stand-in for Neon's proxy, for the Neon serverless driver inside workerd:
+//   - WebSocket-to-TCP: the driver speaks the Postgres wire protocol over a WebSocket
+//     (`ws://<bridge>/v2?address=host:port`); each WebSocket is piped to a TCP connection to the catalog.
+//   - SQL over HTTP (`POST /sql`): one-shot statements, as Neon serves them (see sql-over-http.ts).
 //
 // It is not an open proxy: it only ever connects to the one target it was started with.
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import type { WebSocket, WebSocketServer as WebSocketServerType } from 'ws';
+import { SqlOverHttp } from './sql-over-http.ts';
 
 // Loaded through require: vitest's workers project resolves bare imports with worker conditions, which pick
 // ws's browser stub even in this Node-side setup code.
@@ -22,15 +24,23 @@ export class WsBridge {
   private server: Server | null = null;
   private wss: WebSocketServerType | null = null;
   private readonly sockets = new Set<WebSocket>();
+  private readonly sql: SqlOverHttp;
   port = 0;
 
-  constructor(private readonly options: WsBridgeOptions) {}
+  constructor(private readonly options: WsBridgeOptions) {
+    this.sql = new SqlOverHttp(options.target);
+  }
 
   async start(): Promise<number> {
     const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-    const server = createServer((_req, res) => {
-      res.writeHead(426, { 'content-type': 'text/plain' }).end('websocket upgrade required\n');
+    const server = createServer((req, res) => {
+      if (req.method === 'POST' && req.url === '/sql') {
+        void this.sql.handle(req, res);
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('POST /sql or a WebSocket to /v2\n');
     });
+    server.keepAliveTimeout = 60_000;
     server.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://bridge');
       if (url.pathname !== '/v2') {
@@ -54,6 +64,7 @@ export class WsBridge {
   async stop(): Promise<void> {
     for (const ws of this.sockets) ws.terminate();
     this.wss?.close();
+    await this.sql.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server = null;
   }

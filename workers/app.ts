@@ -13,9 +13,9 @@ import { renderDocsPage } from './routes/docs.ts';
 
 export type App = OpenAPIHono<AppEnv>;
 
-const STATUS_CODES: Partial<Record<number, ErrorCode>> = Object.fromEntries(
-  Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
-);
+// The first code listed for a status is its generic one (400 bad_request, not validation_failed; 409 conflict).
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {};
+for (const [code, status] of Object.entries(ERROR_STATUS)) STATUS_CODES[status] ??= code as ErrorCode;
 
 export const OPENAPI_INFO = {
   openapi: '3.1.0',
@@ -54,9 +54,6 @@ export function createApp(): App {
       // Hono's own 4xx (a body that is not valid JSON, say): keep the status, use our shape.
       const code = STATUS_CODES[err.status] ?? 'bad_request';
       return c.json(errorBody(code, err.message || 'Bad request', requestId), err.status);
-    }
-    if (err instanceof SyntaxError) {
-      return c.json(errorBody('bad_request', 'The request body is not valid JSON', requestId), 400);
     }
     log('error', 'unhandled error', { request_id: requestId, error: err.name, message: err.message, stack: err.stack });
     return c.json(errorBody('internal_error', 'Something went wrong on our side', requestId), 500);

@@ -27,3 +27,6 @@ export interface AppEnv {
 export type AppContext = Context<AppEnv>;
 
 export const db = (c: AppContext) => c.var.database.db();
+
+/** One-shot statements over HTTP: the fast path for reads. Use `db(c)` for transactions. */
+export const query = (c: AppContext) => c.var.database.query();

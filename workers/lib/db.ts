@@ -1,30 +1,39 @@
-// The catalog connection. Workers cannot share sockets between requests, so each request that needs the
-// database opens one connection on first use (Neon's WebSocket driver) and closes it when the response is done.
-// Locally the driver's WebSocket goes to the dev bridge instead of Neon's proxy.
-import { Pool, neonConfig } from '@neondatabase/serverless';
-import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless';
+// The catalog connection, two ways, both through Neon's serverless driver:
+//   query()  SQL over HTTP: one round trip per statement, no connection set-up. For one-shot statements, which
+//            is most reads on hot paths.
+//   db()     a WebSocket session (Postgres wire protocol): interactive transactions and multi-step work.
+// Workers cannot share sockets between requests, so the session opens on first use and closes when the
+// response is done. Locally both go to the dev bridge instead of Neon's proxy.
+import { Pool, neon, neonConfig } from '@neondatabase/serverless';
+import { drizzle as drizzleHttp } from 'drizzle-orm/neon-http';
+import { drizzle as drizzleWs, type NeonDatabase } from 'drizzle-orm/neon-serverless';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from '../../drizzle/schema.ts';
 import type { Settings } from '../env.ts';
+import { log } from './logger.ts';
 
 export type Database = NeonDatabase<typeof schema>;
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
-export type Queryable = Database | Transaction;
+/** Anything that runs drizzle queries: the HTTP client, the session, or a transaction inside it. */
+export type Queryable = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 let configuredProxy: string | undefined;
 
-function configureDriver(wsProxy: string | undefined): void {
-  if (!wsProxy || configuredProxy === wsProxy) return;
-  configuredProxy = wsProxy;
-  // Local targets only: plain ws:// to the bridge, and no pipelined startup (the local server does not
-  // use cleartext password auth, which pipelining assumes).
-  neonConfig.wsProxy = `${wsProxy}/v2`;
+function configureDriver(localProxy: string | undefined): void {
+  if (!localProxy || configuredProxy === localProxy) return;
+  configuredProxy = localProxy;
+  // Local targets only: plain ws:// and http:// to the bridge, and no pipelined start-up (the local server
+  // does not use cleartext password auth, which pipelining assumes).
+  neonConfig.wsProxy = `${localProxy}/v2`;
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineConnect = false;
   neonConfig.pipelineTLS = false;
+  neonConfig.fetchEndpoint = `http://${localProxy}/sql`;
 }
 
 export interface RequestDatabase {
   db(): Database;
+  query(): Queryable;
   close(): Promise<void>;
 }
 
@@ -32,14 +41,22 @@ export function openDatabase(settings: Settings): RequestDatabase {
   configureDriver(settings.DB_WS_PROXY);
   let pool: Pool | null = null;
   let db: Database | null = null;
+  let http: Queryable | null = null;
   return {
     db() {
       if (!db) {
         // One connection is all a request needs; transactions check it out exclusively.
         pool = new Pool({ connectionString: settings.DATABASE_URL, max: 1 });
-        db = drizzle(pool, { schema });
+        // An idle connection that drops (the server closing it as the pool ends, say) is reported on the
+        // pool; unlistened, that event is an uncaught error. The next query opens a fresh connection anyway.
+        pool.on('error', (error: Error) => log('warn', 'catalog connection lost while idle', { error: error.message }));
+        db = drizzleWs(pool, { schema });
       }
       return db;
+    },
+    query() {
+      http ??= drizzleHttp(neon(settings.DATABASE_URL), { schema }) as unknown as Queryable;
+      return http;
     },
     async close() {
       if (pool) await pool.end();

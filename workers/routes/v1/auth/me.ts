@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { asc, eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { query } from '../../../context.ts';
 import { memberships, organizations, users } from '../../../../drizzle/schema.ts';
 import { errorResponses, notFound } from '../../../lib/errors.ts';
 import { serializeOrganization, serializeUser } from '../../../lib/serialize.ts';
@@ -24,7 +24,7 @@ export const registerMe = (app: App) =>
   app.openapi(route, async (c) => {
     const principal = requireAuth(c);
     // One round trip: the user row joined to every membership.
-    const rows = await db(c)
+    const rows = await query(c)
       .select({ user: users, org: organizations, role: memberships.role })
       .from(users)
       .leftJoin(memberships, eq(memberships.userId, users.id))
