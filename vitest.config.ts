@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Logs of passing tests are noise; a failing test shows its own.
+    silent: 'passed-only',
     projects: [
       {
         // The Worker, its Durable Objects and queue consumers inside workerd, against a real catalog.
@@ -27,7 +29,6 @@ export default defineConfig({
         ],
         test: {
           name: 'workers',
-          silent: 'passed-only',
           include: ['workers/**/*.test.ts', 'durable-objects/**/*.test.ts', 'queues/**/*.test.ts'],
           globalSetup: ['./dev/test-global-setup.ts'],
           testTimeout: 30_000,
@@ -36,7 +37,6 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          silent: 'passed-only',
           environment: 'node',
           include: ['dev/**/*.test.ts', 'drizzle/**/*.test.ts', 'agent/**/*.test.ts', 'cli/**/*.test.ts'],
           testTimeout: 60_000,

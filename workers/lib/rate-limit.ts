@@ -4,6 +4,9 @@ import { ApiError } from './errors.ts';
 // 5 attempts per 15 minutes, per account and per client address (the roadmap's auth limit).
 export const LOGIN_LIMIT = { limit: 5, windowMs: 15 * 60 * 1000 } as const;
 
+/** The per-account login limiter; a password reset clears it, since the owner has just proven who they are. */
+export const loginAccountKey = (email: string) => `login:account:${email}`;
+
 function limiter(c: AppContext, key: string) {
   return c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(key));
 }

@@ -1,7 +1,7 @@
 // Who may do what in an organization. Every route that touches an org's resources asks `requireOrgAccess`
 // for a permission; not being a member at all answers 404 so an org's existence never leaks.
 import { and, eq } from 'drizzle-orm';
-import { memberships, organizations } from '../../drizzle/schema.ts';
+import { memberships, organizations, projects } from '../../drizzle/schema.ts';
 import type { Role } from '../schemas/common.ts';
 import type { Principal } from '../context.ts';
 import type { Queryable } from './db.ts';
@@ -60,10 +60,37 @@ export async function requireOrgAccess(db: Queryable, principal: Principal, orgI
     .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, principal.userId)))
     .limit(1);
   if (!row) throw notFound('Organization');
-  if (!can(row.role, permission)) {
-    throw new ApiError('forbidden', `Your role (${row.role}) may not ${permission.replace(':', ' ')}`);
-  }
+  requirePermission(row.role, permission);
   return row;
+}
+
+export interface ProjectAccess {
+  project: typeof projects.$inferSelect;
+  role: Role;
+}
+
+/** Loads a project with the caller's role in its org; another org's project is 404, like a missing one. */
+export async function requireProjectAccess(
+  db: Queryable,
+  principal: Principal,
+  projectId: string,
+  permission: Permission,
+): Promise<ProjectAccess> {
+  const [row] = await db
+    .select({ project: projects, role: memberships.role })
+    .from(projects)
+    .innerJoin(memberships, and(eq(memberships.orgId, projects.orgId), eq(memberships.userId, principal.userId)))
+    .where(eq(projects.id, projectId))
+    .limit(1);
+  if (!row) throw notFound('Project');
+  requirePermission(row.role, permission);
+  return row;
+}
+
+function requirePermission(role: Role, permission: Permission): void {
+  if (!can(role, permission)) {
+    throw new ApiError('forbidden', `Your role (${role}) may not ${permission.replace(':', ' ')}`);
+  }
 }
 
 /** The org a request is about: the one it names, else the session's. */

@@ -58,7 +58,7 @@ export async function revokeAllSessions(db: Queryable, userId: string): Promise<
 
 export type RefreshOutcome =
   | { kind: 'rotated'; userId: string; familyId: string }
-  | { kind: 'reused'; familyId: string };
+  | { kind: 'reused'; userId: string; familyId: string };
 
 /**
  * Consumes a refresh token. Marking it used is one conditional UPDATE, so two concurrent refreshes with the
@@ -78,6 +78,6 @@ export async function consumeRefreshToken(db: Queryable, token: string): Promise
   }
   const [known] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash)).limit(1);
   if (!known) throw new ApiError('unauthorized', 'The refresh token is not valid');
-  if (known.usedAt) return { kind: 'reused', familyId: known.familyId };
+  if (known.usedAt) return { kind: 'reused', userId: known.userId, familyId: known.familyId };
   throw new ApiError('unauthorized', 'The session has been revoked; sign in again');
 }

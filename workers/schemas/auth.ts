@@ -27,12 +27,22 @@ export const refreshSchema = z
   .strict()
   .openapi('Refresh');
 
+export const logoutSchema = z
+  .object({ refresh_token: z.string().min(1).max(200).optional().openapi({ description: 'Or the orochi_refresh cookie' }) })
+  .strict()
+  .openapi('Logout');
+
 export const forgotPasswordSchema = z.object({ email: emailSchema }).strict().openapi('ForgotPassword');
 export const resetPasswordSchema = z
   .object({ token: z.string().min(10).max(200), password: passwordSchema })
   .strict()
   .openapi('ResetPassword');
 export const verifyEmailSchema = z.object({ token: z.string().min(10).max(200) }).strict().openapi('VerifyEmail');
+
+/** The answer of calls whose effect is out of band (a mail sent) or needs no body. */
+export const okSchema = z.object({ ok: z.literal(true) }).openapi('Ok');
+
+export const emailVerifiedSchema = z.object({ user: userSchema }).openapi('EmailVerified');
 
 export const tokenPairSchema = z
   .object({

@@ -23,5 +23,11 @@ export function listResponse<T extends z.ZodTypeAny>(item: T) {
   return z.object({ data: z.array(item), next_cursor: z.string().nullable() });
 }
 
-export const idParam = (name: string, example: string) =>
-  z.string().min(1).max(64).openapi({ param: { name, in: 'path' }, example });
+// Ids are printable ASCII. Anything else (a NUL byte, which Postgres text cannot hold) must be a 400, not a 500.
+export const idSchema = z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'not a valid id');
+
+export const idParam = (name: string, example: string) => idSchema.openapi({ param: { name, in: 'path' }, example });
+
+/** A name people give a resource: trimmed, one line, no control characters (Postgres text cannot hold NUL). */
+export const displayName = (max: number) =>
+  z.string().trim().min(1).max(max).regex(/^[^\p{Cc}]*$/u, 'no control characters');

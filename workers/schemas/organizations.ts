@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import { planSchema, roleSchema, timestamp } from './common.ts';
+import { displayName, idParam, listResponse, planSchema, roleSchema, timestamp } from './common.ts';
 import { userSchema } from './users.ts';
 
-export const orgNameSchema = z.string().trim().min(1).max(100);
+export const orgNameSchema = displayName(100);
 export const orgSlugSchema = z
   .string()
   .min(3)
@@ -63,3 +63,15 @@ export const invitationSchema = z
 export type Invitation = z.infer<typeof invitationSchema>;
 
 export const acceptInvitationSchema = z.object({ token: z.string().min(10).max(200) }).strict().openapi('AcceptInvitation');
+
+export const organizationResponseSchema = z.object({ organization: organizationSchema }).openapi('OrganizationResponse');
+export const organizationListSchema = listResponse(organizationSchema).openapi('OrganizationList');
+
+export const membershipResponseSchema = z.object({ membership: membershipSchema }).openapi('MembershipResponse');
+export const membershipListSchema = listResponse(membershipSchema).openapi('MembershipList');
+
+export const invitationResponseSchema = z.object({ invitation: invitationSchema }).openapi('InvitationResponse');
+export const invitationListSchema = listResponse(invitationSchema).openapi('InvitationList');
+
+export const orgParamsSchema = z.object({ org_id: idParam('org_id', 'org_01jd3k5x8r2m9q7v4w6y0z1a2b') });
+export const memberParamsSchema = orgParamsSchema.extend({ user_id: idParam('user_id', 'usr_01jd3k5x8r2m9q7v4w6y0z1a2b') });

@@ -1,6 +1,14 @@
 // Calls the whole Worker the way a client does (SELF.fetch through every middleware) and sets up accounts in
-// one line.
-import { SELF } from 'cloudflare:test';
+// one line. A few helpers reach the catalog directly, for what no client can do (read the mail outbox, change
+// a plan, plant a cluster).
+import { SELF, env } from 'cloudflare:test';
+import { desc, eq } from 'drizzle-orm';
+import { clusters, mailOutbox, organizations, regions } from '../../drizzle/schema.ts';
+import { parseSettings, type Bindings } from '../env.ts';
+import { unseal } from '../lib/crypto.ts';
+import { openDatabase, type Database } from '../lib/db.ts';
+import { newId } from '../lib/ids.ts';
+import type { Plan, Role } from '../schemas/common.ts';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -79,4 +87,76 @@ export function errorCode(res: ApiResponse): string {
     throw new Error(`not an API error body: ${res.status} ${JSON.stringify(res.body)}`);
   }
   return error.code;
+}
+
+/** Runs `fn` against the test catalog on a connection of its own, closed afterwards. */
+export async function withCatalog<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+  const database = openDatabase(parseSettings(env as unknown as Bindings));
+  try {
+    return await fn(database.db());
+  } finally {
+    await database.close();
+  }
+}
+
+export interface OutboxMail {
+  subject: string;
+  text: string;
+}
+
+/** The newest mail to the address, straight from the outbox (bodies are sealed at rest). */
+export async function readMail(to: string): Promise<OutboxMail> {
+  const [mail] = await withCatalog((db) =>
+    db.select().from(mailOutbox).where(eq(mailOutbox.recipient, to)).orderBy(desc(mailOutbox.id)).limit(1),
+  );
+  if (!mail) throw new Error(`no mail to ${to}`);
+  return { subject: mail.subject, text: await unseal((env as unknown as Bindings).ENCRYPTION_KEY, mail.bodyCiphertext) };
+}
+
+/** The token of the invitation link in the newest mail to the address. */
+export async function invitationToken(to: string): Promise<string> {
+  const { text } = await readMail(to);
+  const link = text.match(/https?:\/\/\S+/g)?.map((l) => new URL(l)).find((u) => u.pathname === '/invitations/accept');
+  const token = link?.searchParams.get('token');
+  if (!token) throw new Error(`the newest mail to ${to} has no invitation link`);
+  return token;
+}
+
+export async function setPlan(orgId: string, plan: Plan): Promise<void> {
+  await withCatalog((db) => db.update(organizations).set({ plan }).where(eq(organizations.id, orgId)));
+}
+
+/** A new account that joined `orgId` with `role` through a mailed invitation sent by `inviter`. */
+export async function joinOrg(inviter: Account, orgId: string, role: Role): Promise<Account> {
+  const member = await signUp();
+  const invited = await call('POST', `/v1/organizations/${orgId}/invitations`, { token: inviter.token, body: { email: member.email, role } });
+  if (invited.status !== 201) throw new Error(`invitation failed: ${invited.status} ${JSON.stringify(invited.body)}`);
+  const accepted = await call('POST', '/v1/invitations/accept', { token: member.token, body: { token: await invitationToken(member.email) } });
+  if (accepted.status !== 200) throw new Error(`accepting failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  return member;
+}
+
+/** Plants a cluster row (with an org-owned region for it) the way the cluster routes would leave one. */
+export async function seedCluster(orgId: string, projectId: string, options: { deleted?: boolean } = {}): Promise<string> {
+  const id = newId('cl');
+  await withCatalog(async (db) => {
+    const regionId = newId('rg');
+    await db.insert(regions).values({ id: regionId, orgId, name: `test-${regionId}`, provider: 'test', driver: 'local', visibility: 'org' });
+    await db.insert(clusters).values({
+      id,
+      orgId,
+      projectId,
+      regionId,
+      name: `cluster-${id.slice(-6)}`,
+      engine: 'postgres',
+      version: '17',
+      tier: 'dedicated',
+      size: 'dev',
+      instances: 1,
+      storageGb: 10,
+      status: options.deleted ? 'deleted' : 'running',
+      deletedAt: options.deleted ? new Date() : null,
+    });
+  });
+  return id;
 }

@@ -7,7 +7,7 @@ import { audit, clientIp } from '../../../lib/audit.ts';
 import { setSessionCookies } from '../../../lib/cookies.ts';
 import { ApiError, errorResponses } from '../../../lib/errors.ts';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../../lib/passwords.ts';
-import { LOGIN_LIMIT, enforceLimit, recordHit, resetLimit } from '../../../lib/rate-limit.ts';
+import { LOGIN_LIMIT, enforceLimit, loginAccountKey, recordHit, resetLimit } from '../../../lib/rate-limit.ts';
 import { serializeUser } from '../../../lib/serialize.ts';
 import { defaultOrgId, issueSession } from '../../../lib/sessions.ts';
 import { loginSchema, sessionSchema } from '../../../schemas/auth.ts';
@@ -28,7 +28,7 @@ const route = createRoute({
 export const registerLogin = (app: App) =>
   app.openapi(route, async (c) => {
     const { email, password } = c.req.valid('json');
-    const accountKey = `login:account:${email}`;
+    const accountKey = loginAccountKey(email);
     const limitKeys = [accountKey, `login:ip:${clientIp(c)}`];
     await enforceLimit(c, limitKeys, LOGIN_LIMIT);
 

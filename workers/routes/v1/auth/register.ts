@@ -1,20 +1,18 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
 import { db } from '../../../context.ts';
-import { users, authTokens } from '../../../../drizzle/schema.ts';
+import { users } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../lib/audit.ts';
+import { issueEmailVerification } from '../../../lib/auth-tokens.ts';
 import { setSessionCookies } from '../../../lib/cookies.ts';
-import { randomToken, sha256Hex } from '../../../lib/crypto.ts';
 import { ApiError, errorResponses } from '../../../lib/errors.ts';
 import { newId } from '../../../lib/ids.ts';
-import { appLink, dispatchMail, writeMail } from '../../../lib/mail.ts';
+import { dispatchMail } from '../../../lib/mail.ts';
 import { createOrganization, isUniqueViolation } from '../../../lib/organizations.ts';
 import { hashPassword } from '../../../lib/passwords.ts';
 import { serializeOrganization, serializeProject, serializeUser } from '../../../lib/serialize.ts';
 import { issueSession } from '../../../lib/sessions.ts';
 import { registerSchema, registrationSchema } from '../../../schemas/auth.ts';
-
-export const VERIFY_EMAIL_TTL_MS = 48 * 60 * 60 * 1000;
 
 const route = createRoute({
   method: 'post',
@@ -32,7 +30,6 @@ export const registerRegister = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
     const passwordHash = await hashPassword(body.password);
-    const verifyToken = randomToken();
     const userId = newId('usr');
     try {
       const result = await db(c).transaction(async (tx) => {
@@ -41,18 +38,7 @@ export const registerRegister = (app: App) =>
           name: body.org_name ?? `${body.name ?? body.email.split('@')[0]}'s organization`,
           ownerId: userId,
         });
-        await tx.insert(authTokens).values({
-          id: newId('tok'),
-          userId,
-          purpose: 'verify_email',
-          tokenHash: await sha256Hex(verifyToken),
-          expiresAt: new Date(Date.now() + VERIFY_EMAIL_TTL_MS),
-        });
-        const mailId = await writeMail(tx, c, {
-          to: body.email,
-          subject: 'Verify your Orochi Cloud email address',
-          text: `Welcome to Orochi Cloud.\n\nConfirm your email address: ${appLink(c, '/verify-email', { token: verifyToken })}\n\nThe link works once and expires in 48 hours.`,
-        });
+        const mailId = await issueEmailVerification(tx, c, { id: userId, email: body.email });
         const tokens = await issueSession(tx, c, { userId, orgId: org.id });
         await audit(tx, c, { orgId: org.id, actorId: userId, action: 'user.registered', targetType: 'user', targetId: userId });
         return { user: user!, org, project, tokens, mailId };

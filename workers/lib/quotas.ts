@@ -1,0 +1,23 @@
+// What each plan allows. Checked inside the transaction that would exceed it, with the org locked.
+import { eq } from 'drizzle-orm';
+import { projects } from '../../drizzle/schema.ts';
+import type { Plan } from '../schemas/common.ts';
+import type { Queryable } from './db.ts';
+import { ApiError } from './errors.ts';
+
+/** Projects an organization may hold; null is unlimited. */
+export const PROJECT_LIMITS: Record<Plan, number | null> = { free: 1, pro: 5, team: 20, enterprise: null };
+
+/** 422 when the org already holds as many projects as its plan allows. Call with the org locked. */
+export async function requireProjectQuota(db: Queryable, org: { id: string; plan: Plan }): Promise<void> {
+  const limit = PROJECT_LIMITS[org.plan];
+  if (limit === null) return;
+  const used = await db.$count(projects, eq(projects.orgId, org.id));
+  if (used >= limit) {
+    throw new ApiError(
+      'quota_exceeded',
+      `The ${org.plan} plan allows ${limit} project${limit === 1 ? '' : 's'}; upgrade the plan or delete a project first`,
+      { details: { plan: org.plan, limit, used } },
+    );
+  }
+}

@@ -1,0 +1,46 @@
+import { createRoute } from '@hono/zod-openapi';
+import { eq } from 'drizzle-orm';
+import type { App } from '../../../app.ts';
+import { db } from '../../../context.ts';
+import { users } from '../../../../drizzle/schema.ts';
+import { audit } from '../../../lib/audit.ts';
+import { issuePasswordReset } from '../../../lib/auth-tokens.ts';
+import { errorResponses } from '../../../lib/errors.ts';
+import { dispatchMail } from '../../../lib/mail.ts';
+import { LOGIN_LIMIT, enforceLimit, recordHit } from '../../../lib/rate-limit.ts';
+import { forgotPasswordSchema, okSchema } from '../../../schemas/auth.ts';
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/auth/forgot-password',
+  tags: ['auth'],
+  summary: 'Mail a password reset link',
+  description:
+    'Answers 202 whether or not an account uses the address, so the endpoint cannot tell who has an account. ' +
+    'The link works once and expires in 1 hour. Five requests per address in 15 minutes, then 429.',
+  request: { body: { required: true, content: { 'application/json': { schema: forgotPasswordSchema } } } },
+  responses: {
+    202: { description: 'A reset link is on its way if the account exists', content: { 'application/json': { schema: okSchema } } },
+    ...errorResponses(400, 429),
+  },
+});
+
+export const registerForgotPassword = (app: App) =>
+  app.openapi(route, async (c) => {
+    const { email } = c.req.valid('json');
+    // Counted whether or not the account exists, so the limit cannot reveal it either.
+    const limitKeys = [`forgot:account:${email}`];
+    await enforceLimit(c, limitKeys, LOGIN_LIMIT);
+    await recordHit(c, limitKeys);
+
+    const [user] = await db(c).select({ id: users.id, email: users.email }).from(users).where(eq(users.email, email)).limit(1);
+    if (user) {
+      const mailId = await db(c).transaction(async (tx) => {
+        const id = await issuePasswordReset(tx, c, user);
+        await audit(tx, c, { orgId: null, action: 'user.password_reset_requested', targetType: 'user', targetId: user.id });
+        return id;
+      });
+      dispatchMail(c, [mailId]);
+    }
+    return c.json({ ok: true as const }, 202);
+  });

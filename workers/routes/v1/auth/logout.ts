@@ -1,0 +1,58 @@
+import { createRoute } from '@hono/zod-openapi';
+import { eq } from 'drizzle-orm';
+import { getCookie } from 'hono/cookie';
+import type { App } from '../../../app.ts';
+import { db } from '../../../context.ts';
+import { refreshTokens } from '../../../../drizzle/schema.ts';
+import { audit } from '../../../lib/audit.ts';
+import { REFRESH_COOKIE, clearSessionCookies } from '../../../lib/cookies.ts';
+import { sha256Hex } from '../../../lib/crypto.ts';
+import { errorResponses } from '../../../lib/errors.ts';
+import { revokeFamily } from '../../../lib/sessions.ts';
+import { logoutSchema } from '../../../schemas/auth.ts';
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/auth/logout',
+  tags: ['auth'],
+  summary: 'End a session',
+  description:
+    'Revokes the session of the refresh token in the body or the orochi_refresh cookie, else the session of the ' +
+    'access token, and clears the cookies. Succeeds even when there is nothing left to revoke.',
+  request: { body: { required: false, content: { 'application/json': { schema: logoutSchema } } } },
+  responses: {
+    204: { description: 'Signed out' },
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+export const registerLogout = (app: App) =>
+  app.openapi(route, async (c) => {
+    const presented = c.req.valid('json').refresh_token ?? getCookie(c, REFRESH_COOKIE);
+    const principal = c.var.principal;
+    await db(c).transaction(async (tx) => {
+      let session: { familyId: string; userId: string } | null = null;
+      if (presented) {
+        const [row] = await tx
+          .select({ familyId: refreshTokens.familyId, userId: refreshTokens.userId })
+          .from(refreshTokens)
+          .where(eq(refreshTokens.tokenHash, await sha256Hex(presented)))
+          .limit(1);
+        session = row ?? null;
+      }
+      // An unknown refresh token still means "sign me out": fall back to the session of the access token.
+      if (!session && principal) session = { familyId: principal.sessionId, userId: principal.userId };
+      if (!session) return;
+      await revokeFamily(tx, session.familyId);
+      await audit(tx, c, {
+        orgId: null,
+        actorId: session.userId,
+        action: 'session.logged_out',
+        targetType: 'user',
+        targetId: session.userId,
+        metadata: { family_id: session.familyId },
+      });
+    });
+    clearSessionCookies(c);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,60 @@
+import { createRoute } from '@hono/zod-openapi';
+import { eq } from 'drizzle-orm';
+import { getCookie } from 'hono/cookie';
+import type { App } from '../../../app.ts';
+import { db } from '../../../context.ts';
+import { users } from '../../../../drizzle/schema.ts';
+import { audit } from '../../../lib/audit.ts';
+import { REFRESH_COOKIE, setSessionCookies } from '../../../lib/cookies.ts';
+import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { serializeUser } from '../../../lib/serialize.ts';
+import { consumeRefreshToken, defaultOrgId, issueSession, revokeFamily } from '../../../lib/sessions.ts';
+import { refreshSchema, sessionSchema } from '../../../schemas/auth.ts';
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/auth/refresh',
+  tags: ['auth'],
+  summary: 'Exchange a refresh token for a new token pair',
+  description:
+    'The refresh token comes from the body or the orochi_refresh cookie and rotates on every use. Presenting one that ' +
+    'was already used revokes every token of its session (it was most likely stolen) and answers 401.',
+  request: { body: { required: false, content: { 'application/json': { schema: refreshSchema } } } },
+  responses: {
+    200: { description: 'A new token pair, also set as HttpOnly cookies', content: { 'application/json': { schema: sessionSchema } } },
+    ...errorResponses(400, 401),
+  },
+});
+
+export const registerRefresh = (app: App) =>
+  app.openapi(route, async (c) => {
+    const token = c.req.valid('json').refresh_token ?? getCookie(c, REFRESH_COOKIE);
+    if (!token) throw new ApiError('unauthorized', 'Send refresh_token in the body or the orochi_refresh cookie');
+
+    // The reuse branch returns instead of throwing so the family's revocation commits before the 401 goes out.
+    const session = await db(c).transaction(async (tx) => {
+      const outcome = await consumeRefreshToken(tx, token);
+      if (outcome.kind === 'reused') {
+        await revokeFamily(tx, outcome.familyId);
+        await audit(tx, c, {
+          orgId: null,
+          actorId: null,
+          action: 'session.refresh_token_reused',
+          targetType: 'user',
+          targetId: outcome.userId,
+          metadata: { family_id: outcome.familyId },
+        });
+        return null;
+      }
+      const [user] = await tx.select().from(users).where(eq(users.id, outcome.userId)).limit(1);
+      if (!user) throw new ApiError('unauthorized', 'The refresh token is not valid');
+      // The old access token's org is not known here, so the session reopens in the user's default org.
+      const orgId = await defaultOrgId(tx, user.id);
+      const tokens = await issueSession(tx, c, { userId: user.id, orgId }, outcome.familyId);
+      return { tokens, user };
+    });
+    if (!session) throw new ApiError('unauthorized', 'This refresh token was already used, so its session has been revoked; sign in again');
+
+    setSessionCookies(c, session.tokens);
+    return c.json({ ...session.tokens, user: serializeUser(session.user) }, 200);
+  });

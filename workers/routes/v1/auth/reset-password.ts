@@ -1,0 +1,49 @@
+import { createRoute } from '@hono/zod-openapi';
+import { eq } from 'drizzle-orm';
+import type { App } from '../../../app.ts';
+import { db } from '../../../context.ts';
+import { users } from '../../../../drizzle/schema.ts';
+import { audit } from '../../../lib/audit.ts';
+import { consumeAuthToken, spendOutstandingTokens } from '../../../lib/auth-tokens.ts';
+import { clearSessionCookies } from '../../../lib/cookies.ts';
+import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { hashPassword } from '../../../lib/passwords.ts';
+import { loginAccountKey, resetLimit } from '../../../lib/rate-limit.ts';
+import { revokeAllSessions } from '../../../lib/sessions.ts';
+import { okSchema, resetPasswordSchema } from '../../../schemas/auth.ts';
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/auth/reset-password',
+  tags: ['auth'],
+  summary: 'Set a new password with the token from a reset mail',
+  description: 'Signs the account out everywhere: every refresh token of the user is revoked.',
+  request: { body: { required: true, content: { 'application/json': { schema: resetPasswordSchema } } } },
+  responses: {
+    200: { description: 'The password is changed; sign in with it', content: { 'application/json': { schema: okSchema } } },
+    ...errorResponses(400),
+  },
+});
+
+export const registerResetPassword = (app: App) =>
+  app.openapi(route, async (c) => {
+    const { token, password } = c.req.valid('json');
+    // Hashed before the transaction so the slow key derivation does not hold a connection in it.
+    const passwordHash = await hashPassword(password);
+    const email = await db(c).transaction(async (tx) => {
+      const userId = await consumeAuthToken(tx, token, 'reset_password');
+      if (!userId) throw new ApiError('bad_request', 'This password reset link is invalid, expired or already used; ask for a new one');
+      const [user] = await tx
+        .update(users)
+        .set({ passwordHash, updatedAt: new Date() })
+        .where(eq(users.id, userId))
+        .returning({ email: users.email });
+      await spendOutstandingTokens(tx, userId, 'reset_password');
+      await revokeAllSessions(tx, userId);
+      await audit(tx, c, { orgId: null, actorId: userId, action: 'user.password_reset', targetType: 'user', targetId: userId });
+      return user!.email;
+    });
+    await resetLimit(c, loginAccountKey(email));
+    clearSessionCookies(c);
+    return c.json({ ok: true as const }, 200);
+  });

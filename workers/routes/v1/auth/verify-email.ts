@@ -1,0 +1,41 @@
+import { createRoute } from '@hono/zod-openapi';
+import { eq, sql } from 'drizzle-orm';
+import type { App } from '../../../app.ts';
+import { db } from '../../../context.ts';
+import { users } from '../../../../drizzle/schema.ts';
+import { audit } from '../../../lib/audit.ts';
+import { consumeAuthToken } from '../../../lib/auth-tokens.ts';
+import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { serializeUser } from '../../../lib/serialize.ts';
+import { emailVerifiedSchema, verifyEmailSchema } from '../../../schemas/auth.ts';
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/auth/verify-email',
+  tags: ['auth'],
+  summary: 'Confirm an email address with the token from the verification mail',
+  description: 'Needs no session: the link may be opened in another browser than the one that signed up.',
+  request: { body: { required: true, content: { 'application/json': { schema: verifyEmailSchema } } } },
+  responses: {
+    200: { description: 'The address is verified', content: { 'application/json': { schema: emailVerifiedSchema } } },
+    ...errorResponses(400),
+  },
+});
+
+export const registerVerifyEmail = (app: App) =>
+  app.openapi(route, async (c) => {
+    const { token } = c.req.valid('json');
+    const user = await db(c).transaction(async (tx) => {
+      const userId = await consumeAuthToken(tx, token, 'verify_email');
+      if (!userId) throw new ApiError('bad_request', 'This verification link is invalid, expired or already used');
+      // A second, older link keeps the first verification time.
+      const [verified] = await tx
+        .update(users)
+        .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`, updatedAt: new Date() })
+        .where(eq(users.id, userId))
+        .returning();
+      await audit(tx, c, { orgId: null, actorId: userId, action: 'user.email_verified', targetType: 'user', targetId: userId });
+      return verified!;
+    });
+    return c.json({ user: serializeUser(user) }, 200);
+  });

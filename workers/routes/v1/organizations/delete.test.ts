@@ -1,0 +1,55 @@
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { auditLog, clusters } from '../../../../drizzle/schema.ts';
+import { call, errorCode, joinOrg, seedCluster, signUp, withCatalog } from '../../../test/harness.ts';
+
+describe('DELETE /v1/organizations/{org_id}', () => {
+  it('lets the owner delete the organization with its projects, and keeps an audit row', async () => {
+    const ada = await signUp();
+    const res = await call('DELETE', `/v1/organizations/${ada.orgId}`, { token: ada.token });
+    expect(res.status).toBe(204);
+    expect(res.body).toBe('');
+
+    const gone = await call('GET', `/v1/organizations/${ada.orgId}`, { token: ada.token });
+    expect([gone.status, errorCode(gone)]).toEqual([404, 'not_found']);
+    const project = await call('GET', `/v1/projects/${ada.projectId}`, { token: ada.token });
+    expect([project.status, errorCode(project)]).toEqual([404, 'not_found']);
+    const list = await call('GET', '/v1/organizations', { token: ada.token });
+    expect(list.body.data).toEqual([]);
+
+    const audited = await withCatalog((db) => db.select().from(auditLog).where(eq(auditLog.targetId, ada.orgId)));
+    expect(audited.map((a) => a.action)).toEqual(['organization.deleted']);
+  });
+
+  it('refuses every role but owner with 403', async () => {
+    const ada = await signUp();
+    for (const role of ['admin', 'developer', 'viewer', 'billing'] as const) {
+      const member = await joinOrg(ada, ada.orgId, role);
+      const res = await call('DELETE', `/v1/organizations/${ada.orgId}`, { token: member.token });
+      expect([role, res.status, errorCode(res)]).toEqual([role, 403, 'forbidden']);
+    }
+    const still = await call('GET', `/v1/organizations/${ada.orgId}`, { token: ada.token });
+    expect(still.status).toBe(200);
+  });
+
+  it("answers 404 for another account's organization", async () => {
+    const ada = await signUp();
+    const eve = await signUp();
+    const res = await call('DELETE', `/v1/organizations/${ada.orgId}`, { token: eve.token });
+    expect([res.status, errorCode(res)]).toEqual([404, 'not_found']);
+    const again = await call('DELETE', '/v1/organizations/org_00000000000000000000000000', { token: eve.token });
+    expect([again.status, errorCode(again)]).toEqual([404, 'not_found']);
+  });
+
+  it('refuses with 409 while a cluster is not deleted, and goes through once only deleted ones remain', async () => {
+    const ada = await signUp();
+    await seedCluster(ada.orgId, ada.projectId, { deleted: true });
+    const live = await seedCluster(ada.orgId, ada.projectId);
+    const refused = await call('DELETE', `/v1/organizations/${ada.orgId}`, { token: ada.token });
+    expect([refused.status, errorCode(refused)]).toEqual([409, 'conflict']);
+
+    await withCatalog((db) => db.update(clusters).set({ deletedAt: new Date(), status: 'deleted' }).where(eq(clusters.id, live)));
+    const res = await call('DELETE', `/v1/organizations/${ada.orgId}`, { token: ada.token });
+    expect(res.status).toBe(204);
+  });
+});

@@ -1,0 +1,29 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { App } from '../../../app.ts';
+import { db } from '../../../context.ts';
+import { errorResponses } from '../../../lib/errors.ts';
+import { requireOrgAccess } from '../../../lib/rbac.ts';
+import { serializeOrganization } from '../../../lib/serialize.ts';
+import { requireAuth } from '../../../middleware/authenticate.ts';
+import { orgParamsSchema, organizationResponseSchema } from '../../../schemas/organizations.ts';
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/organizations/{org_id}',
+  tags: ['organizations'],
+  summary: "An organization, with the caller's role in it",
+  security: [{ bearer: [] }],
+  request: { params: orgParamsSchema },
+  responses: {
+    200: { description: 'The organization', content: { 'application/json': { schema: organizationResponseSchema } } },
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+export const registerGetOrganization = (app: App) =>
+  app.openapi(route, async (c) => {
+    const principal = requireAuth(c);
+    const { org_id } = c.req.valid('param');
+    const { org, role } = await requireOrgAccess(db(c), principal, org_id, 'org:read');
+    return c.json({ organization: serializeOrganization(org, role) }, 200);
+  });

@@ -1,0 +1,53 @@
+import { createRoute } from '@hono/zod-openapi';
+import { and, eq } from 'drizzle-orm';
+import type { App } from '../../../app.ts';
+import { db } from '../../../context.ts';
+import { memberships } from '../../../../drizzle/schema.ts';
+import { audit } from '../../../lib/audit.ts';
+import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { findMember, requireAnotherOwner } from '../../../lib/memberships.ts';
+import { lockOrganization } from '../../../lib/organizations.ts';
+import { requireOrgAccess } from '../../../lib/rbac.ts';
+import { requireAuth } from '../../../middleware/authenticate.ts';
+import { memberParamsSchema } from '../../../schemas/organizations.ts';
+
+const route = createRoute({
+  method: 'delete',
+  path: '/v1/organizations/{org_id}/members/{user_id}',
+  tags: ['organizations'],
+  summary: 'Remove a member, or leave the organization',
+  description:
+    'Removing someone else takes members:manage, and only an owner may remove an owner. Any member may remove themselves. The last owner cannot leave (409).',
+  security: [{ bearer: [] }],
+  request: { params: memberParamsSchema },
+  responses: {
+    204: { description: 'Removed' },
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
+});
+
+export const registerRemoveMember = (app: App) =>
+  app.openapi(route, async (c) => {
+    const principal = requireAuth(c);
+    const { org_id, user_id } = c.req.valid('param');
+    const leaving = user_id === principal.userId;
+    await db(c).transaction(async (tx) => {
+      // Every role has org:read, so any member may leave.
+      const { role: callerRole } = await requireOrgAccess(tx, principal, org_id, leaving ? 'org:read' : 'members:manage');
+      await lockOrganization(tx, org_id);
+      const target = await findMember(tx, org_id, user_id);
+      if (target.membership.role === 'owner') {
+        if (callerRole !== 'owner') throw new ApiError('forbidden', 'Only an owner may remove an owner');
+        await requireAnotherOwner(tx, org_id, user_id);
+      }
+      await tx.delete(memberships).where(and(eq(memberships.orgId, org_id), eq(memberships.userId, user_id)));
+      await audit(tx, c, {
+        orgId: org_id,
+        action: leaving ? 'member.left' : 'member.removed',
+        targetType: 'user',
+        targetId: user_id,
+        metadata: { role: target.membership.role },
+      });
+    });
+    return c.body(null, 204);
+  });

@@ -1,0 +1,55 @@
+import { createRoute } from '@hono/zod-openapi';
+import { and, eq } from 'drizzle-orm';
+import type { App } from '../../../app.ts';
+import { db } from '../../../context.ts';
+import { memberships } from '../../../../drizzle/schema.ts';
+import { audit } from '../../../lib/audit.ts';
+import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { findMember, requireAnotherOwner } from '../../../lib/memberships.ts';
+import { lockOrganization } from '../../../lib/organizations.ts';
+import { requireOrgAccess } from '../../../lib/rbac.ts';
+import { serializeMembership } from '../../../lib/serialize.ts';
+import { requireAuth } from '../../../middleware/authenticate.ts';
+import { memberParamsSchema, membershipResponseSchema, updateMemberSchema } from '../../../schemas/organizations.ts';
+
+const route = createRoute({
+  method: 'patch',
+  path: '/v1/organizations/{org_id}/members/{user_id}',
+  tags: ['organizations'],
+  summary: "Change a member's role",
+  description: "Only an owner may grant or take away the owner role, or change an owner's role. Demoting the last owner is refused with 409.",
+  security: [{ bearer: [] }],
+  request: {
+    params: memberParamsSchema,
+    body: { required: true, content: { 'application/json': { schema: updateMemberSchema } } },
+  },
+  responses: {
+    200: { description: 'The updated membership', content: { 'application/json': { schema: membershipResponseSchema } } },
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
+});
+
+export const registerUpdateMember = (app: App) =>
+  app.openapi(route, async (c) => {
+    const principal = requireAuth(c);
+    const { org_id, user_id } = c.req.valid('param');
+    const { role } = c.req.valid('json');
+    const membership = await db(c).transaction(async (tx) => {
+      const { role: callerRole } = await requireOrgAccess(tx, principal, org_id, 'members:manage');
+      await lockOrganization(tx, org_id);
+      const target = await findMember(tx, org_id, user_id);
+      const previous = target.membership.role;
+      if ((previous === 'owner' || role === 'owner') && callerRole !== 'owner') {
+        throw new ApiError('forbidden', 'Only an owner may grant or take away the owner role');
+      }
+      if (previous === 'owner' && role !== 'owner') await requireAnotherOwner(tx, org_id, user_id);
+      const [updated] = await tx
+        .update(memberships)
+        .set({ role })
+        .where(and(eq(memberships.orgId, org_id), eq(memberships.userId, user_id)))
+        .returning();
+      await audit(tx, c, { orgId: org_id, action: 'member.role_changed', targetType: 'user', targetId: user_id, metadata: { from: previous, to: role } });
+      return serializeMembership(updated!, target.user);
+    });
+    return c.json({ membership }, 200);
+  });

@@ -1,0 +1,20 @@
+import { z } from '@hono/zod-openapi';
+import { emailSchema } from './auth.ts';
+import { timestamp } from './common.ts';
+
+export const mailboxQuerySchema = z.object({
+  to: emailSchema.openapi({ param: { name: 'to', in: 'query' }, example: 'ada@example.com' }),
+});
+
+export const devMailSchema = z
+  .object({
+    id: z.string(),
+    to: z.string(),
+    subject: z.string(),
+    text: z.string(),
+    created_at: timestamp,
+    sent_at: timestamp.nullable().openapi({ description: 'When the mail queue delivered it; null while queued' }),
+  })
+  .openapi('DevMail');
+
+export const mailboxSchema = z.object({ data: z.array(devMailSchema) }).openapi('DevMailbox');
