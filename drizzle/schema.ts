@@ -196,8 +196,9 @@ export const auditLog = pgTable(
   'audit_log',
   {
     id: text('id').primaryKey(),
-    // null for events that belong to no organization yet (a failed login, say).
-    orgId: text('org_id').references(() => organizations.id, { onDelete: 'cascade' }),
+    // null for events that belong to no organization (a failed login, say). Deliberately not a foreign key:
+    // the audit trail outlives the organization it records, including the deletion itself.
+    orgId: text('org_id'),
     actorType: text('actor_type', { enum: ['user', 'api_key', 'agent', 'system'] }).notNull(),
     actorId: text('actor_id'),
     action: text('action').notNull(),

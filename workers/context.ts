@@ -17,6 +17,8 @@ export interface Variables {
   settings: Settings;
   database: RequestDatabase;
   principal: Principal | null;
+  /** Why the credentials sent were refused, for routes that require them. */
+  authFailure: string | null;
 }
 
 export interface AppEnv {

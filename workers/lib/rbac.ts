@@ -87,7 +87,7 @@ export async function requireProjectAccess(
   return row;
 }
 
-function requirePermission(role: Role, permission: Permission): void {
+export function requirePermission(role: Role, permission: Permission): void {
   if (!can(role, permission)) {
     throw new ApiError('forbidden', `Your role (${role}) may not ${permission.replace(':', ' ')}`);
   }

@@ -1,5 +1,7 @@
-// Reads the caller's credentials when there are any. A bad Bearer token is refused outright; a bad cookie is
-// ignored, so a stale browser session cannot lock anyone out of the login page. `requireAuth` is the gate.
+// Reads the caller's credentials when there are any. `requireAuth` is the gate: a route that needs a caller
+// refuses a bad Bearer token with its reason, while public routes (login, refresh) still work for a client
+// that sends its expired access token along. A bad cookie is ignored, and so is the cookie when a Bearer
+// header is present: the header is what the client chose.
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { AppContext, AppEnv, Principal } from '../context.ts';
@@ -13,10 +15,13 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header('authorization');
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new ApiError('unauthorized', 'Authorization header must be "Bearer <token>"');
+    if (!match) {
+      c.set('authFailure', 'Authorization header must be "Bearer <token>"');
+      return next();
+    }
     const claims = await verifyAccessToken(c.var.settings.JWT_PRIVATE_KEY, match[1]!);
-    if (!claims) throw new ApiError('unauthorized', 'The access token is invalid or expired');
-    c.set('principal', { ...claims, via: 'bearer' });
+    if (claims) c.set('principal', { ...claims, via: 'bearer' });
+    else c.set('authFailure', 'The access token is invalid or expired');
     return next();
   }
   const cookie = getCookie(c, ACCESS_COOKIE);
@@ -38,6 +43,6 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
 
 export function requireAuth(c: AppContext): Principal {
   const principal = c.var.principal;
-  if (!principal) throw new ApiError('unauthorized', 'Sign in or send an Authorization: Bearer token');
+  if (!principal) throw new ApiError('unauthorized', c.var.authFailure ?? 'Sign in or send an Authorization: Bearer token');
   return principal;
 }

@@ -15,6 +15,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const requestId = incoming && CLIENT_REQUEST_ID.test(incoming) ? incoming : newId('req');
   c.set('requestId', requestId);
   c.set('principal', null);
+  c.set('authFailure', null);
   const settings = parseSettings(c.env);
   c.set('settings', settings);
   const database = openDatabase(settings);

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { displayName } from './common.ts';
 import { organizationSchema } from './organizations.ts';
 import { projectSchema } from './projects.ts';
 import { userSchema } from './users.ts';
@@ -11,8 +12,8 @@ export const registerSchema = z
   .object({
     email: emailSchema,
     password: passwordSchema,
-    name: z.string().trim().min(1).max(100).optional(),
-    org_name: z.string().trim().min(1).max(100).optional(),
+    name: displayName(100).optional(),
+    org_name: displayName(100).optional(),
   })
   .strict()
   .openapi('Register');

@@ -3,11 +3,11 @@ import { eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
 import { db } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
+import { audit, clientIp } from '../../../lib/audit.ts';
 import { issuePasswordReset } from '../../../lib/auth-tokens.ts';
 import { errorResponses } from '../../../lib/errors.ts';
 import { dispatchMail } from '../../../lib/mail.ts';
-import { LOGIN_LIMIT, enforceLimit, recordHit } from '../../../lib/rate-limit.ts';
+import { LOGIN_LIMIT, MAIL_PER_ADDRESS_LIMIT, enforceLimit, recordHit } from '../../../lib/rate-limit.ts';
 import { forgotPasswordSchema, okSchema } from '../../../schemas/auth.ts';
 
 const route = createRoute({
@@ -29,9 +29,12 @@ export const registerForgotPassword = (app: App) =>
   app.openapi(route, async (c) => {
     const { email } = c.req.valid('json');
     // Counted whether or not the account exists, so the limit cannot reveal it either.
-    const limitKeys = [`forgot:account:${email}`];
-    await enforceLimit(c, limitKeys, LOGIN_LIMIT);
-    await recordHit(c, limitKeys);
+    // Per account, so one inbox cannot be flooded; per address, so one client cannot flood many inboxes.
+    const accountKeys = [`forgot:account:${email}`];
+    const addressKeys = [`forgot:ip:${clientIp(c)}`];
+    await enforceLimit(c, accountKeys, LOGIN_LIMIT);
+    await enforceLimit(c, addressKeys, MAIL_PER_ADDRESS_LIMIT);
+    await recordHit(c, [...accountKeys, ...addressKeys]);
 
     const [user] = await db(c).select({ id: users.id, email: users.email }).from(users).where(eq(users.email, email)).limit(1);
     if (user) {

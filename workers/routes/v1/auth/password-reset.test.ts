@@ -136,4 +136,17 @@ describe('POST /v1/auth/forgot-password and /v1/auth/reset-password', () => {
     }
     expect((await mailbox(account.email)).filter((m) => m.text.includes('/reset-password'))).toHaveLength(5);
   });
+
+  it('limits one client address to 20 reset requests in 15 minutes, across accounts', async () => {
+    const ip = uniqueIp();
+    for (let i = 0; i < 20; i++) {
+      const res = await call('POST', '/v1/auth/forgot-password', { body: { email: uniqueEmail('spray') }, ip });
+      expect(res.status).toBe(202);
+    }
+    const limited = await call('POST', '/v1/auth/forgot-password', { body: { email: uniqueEmail('spray') }, ip });
+    expect(limited.status).toBe(429);
+    expect(errorCode(limited)).toBe('rate_limited');
+    // Another client is unaffected.
+    expect((await call('POST', '/v1/auth/forgot-password', { body: { email: uniqueEmail('spray') } })).status).toBe(202);
+  });
 });

@@ -23,6 +23,19 @@ describe('POST /v1/auth/refresh', () => {
     expect(again.status).toBe(200);
   });
 
+  it('works for a client that still sends its expired or broken access token along', async () => {
+    const account = await signUp();
+    for (const authorization of ['Bearer expired.or.garbage', 'Basic dXNlcjpwdw==']) {
+      const res = await call('POST', '/v1/auth/refresh', { body: { refresh_token: account.refreshToken }, headers: { authorization } });
+      expect(res.status).toBe(200);
+      account.refreshToken = res.body.refresh_token;
+    }
+    // A route that needs a caller still refuses the same header, with the reason.
+    const me = await call('GET', '/v1/auth/me', { headers: { authorization: 'Bearer expired.or.garbage' } });
+    expect(me.status).toBe(401);
+    expect(me.body.error.message).toMatch(/invalid or expired/);
+  });
+
   it('takes the refresh token from the orochi_refresh cookie, with no body at all', async () => {
     const account = await signUp();
     const res = await call('POST', '/v1/auth/refresh', { headers: { cookie: `orochi_refresh=${account.refreshToken}` } });

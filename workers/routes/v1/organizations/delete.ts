@@ -35,9 +35,8 @@ export const registerDeleteOrganization = (app: App) =>
       const org = await lockOrganization(tx, org_id, 'update');
       await clearClustersForDeletion(tx, { orgId: org_id }, 'organization');
       await tx.delete(organizations).where(eq(organizations.id, org_id));
-      // Written with no org: audit rows of the org go with it (ON DELETE CASCADE), this one must outlive it.
       await audit(tx, c, {
-        orgId: null,
+        orgId: org_id,
         action: 'organization.deleted',
         targetType: 'organization',
         targetId: org_id,

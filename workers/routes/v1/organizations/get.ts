@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { query } from '../../../context.ts';
 import { errorResponses } from '../../../lib/errors.ts';
 import { requireOrgAccess } from '../../../lib/rbac.ts';
 import { serializeOrganization } from '../../../lib/serialize.ts';
@@ -24,6 +24,6 @@ export const registerGetOrganization = (app: App) =>
   app.openapi(route, async (c) => {
     const principal = requireAuth(c);
     const { org_id } = c.req.valid('param');
-    const { org, role } = await requireOrgAccess(db(c), principal, org_id, 'org:read');
+    const { org, role } = await requireOrgAccess(query(c), principal, org_id, 'org:read');
     return c.json({ organization: serializeOrganization(org, role) }, 200);
   });

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { query } from '../../../context.ts';
 import { invitations } from '../../../../drizzle/schema.ts';
 import { errorResponses } from '../../../lib/errors.ts';
 import { afterCursor, page } from '../../../lib/pagination.ts';
@@ -30,8 +30,8 @@ export const registerListInvitations = (app: App) =>
     const principal = requireAuth(c);
     const { org_id } = c.req.valid('param');
     const { limit, cursor } = c.req.valid('query');
-    await requireOrgAccess(db(c), principal, org_id, 'members:manage');
-    const rows = await db(c)
+    await requireOrgAccess(query(c), principal, org_id, 'members:manage');
+    const rows = await query(c)
       .select()
       .from(invitations)
       .where(

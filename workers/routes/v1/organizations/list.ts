@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, desc, eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { query } from '../../../context.ts';
 import { memberships, organizations } from '../../../../drizzle/schema.ts';
 import { errorResponses } from '../../../lib/errors.ts';
 import { afterCursor, page } from '../../../lib/pagination.ts';
@@ -28,7 +28,7 @@ export const registerListOrganizations = (app: App) =>
     const principal = requireAuth(c);
     const { limit, cursor } = c.req.valid('query');
     // Ordered by memberships.org_id so memberships_user_idx (user_id, org_id) serves the page.
-    const rows = await db(c)
+    const rows = await query(c)
       .select({ id: memberships.orgId, org: organizations, role: memberships.role })
       .from(memberships)
       .innerJoin(organizations, eq(organizations.id, memberships.orgId))

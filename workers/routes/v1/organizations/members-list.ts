@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, desc, eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { query } from '../../../context.ts';
 import { memberships, users } from '../../../../drizzle/schema.ts';
 import { errorResponses } from '../../../lib/errors.ts';
 import { afterCursor, page } from '../../../lib/pagination.ts';
@@ -30,9 +30,9 @@ export const registerListMembers = (app: App) =>
     const principal = requireAuth(c);
     const { org_id } = c.req.valid('param');
     const { limit, cursor } = c.req.valid('query');
-    await requireOrgAccess(db(c), principal, org_id, 'members:read');
+    await requireOrgAccess(query(c), principal, org_id, 'members:read');
     // The cursor is the user id: unique within an org and the primary key's second column.
-    const rows = await db(c)
+    const rows = await query(c)
       .select({ id: memberships.userId, membership: memberships, user: { id: users.id, email: users.email, name: users.name } })
       .from(memberships)
       .innerJoin(users, eq(users.id, memberships.userId))

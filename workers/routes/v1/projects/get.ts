@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { query } from '../../../context.ts';
 import { errorResponses } from '../../../lib/errors.ts';
 import { requireProjectAccess } from '../../../lib/rbac.ts';
 import { serializeProject } from '../../../lib/serialize.ts';
@@ -24,6 +24,6 @@ export const registerGetProject = (app: App) =>
   app.openapi(route, async (c) => {
     const principal = requireAuth(c);
     const { id } = c.req.valid('param');
-    const { project } = await requireProjectAccess(db(c), principal, id, 'projects:read');
+    const { project } = await requireProjectAccess(query(c), principal, id, 'projects:read');
     return c.json({ project: serializeProject(project) }, 200);
   });

@@ -1,11 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, desc, eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
-import { projects } from '../../../../drizzle/schema.ts';
-import { errorResponses } from '../../../lib/errors.ts';
+import { query } from '../../../context.ts';
+import { memberships, projects } from '../../../../drizzle/schema.ts';
+import { errorResponses, notFound } from '../../../lib/errors.ts';
 import { afterCursor, page } from '../../../lib/pagination.ts';
-import { requireOrgAccess, targetOrgId } from '../../../lib/rbac.ts';
+import { requirePermission, targetOrgId } from '../../../lib/rbac.ts';
 import { serializeProject } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { projectListQuerySchema, projectListSchema } from '../../../schemas/projects.ts';
@@ -27,14 +27,20 @@ const route = createRoute({
 export const registerListProjects = (app: App) =>
   app.openapi(route, async (c) => {
     const principal = requireAuth(c);
-    const query = c.req.valid('query');
-    const orgId = targetOrgId(principal, query.org_id);
-    await requireOrgAccess(db(c), principal, orgId, 'projects:read');
-    const rows = await db(c)
-      .select()
-      .from(projects)
-      .where(and(eq(projects.orgId, orgId), afterCursor(projects.id, query.cursor)))
+    const params = c.req.valid('query');
+    const orgId = targetOrgId(principal, params.org_id);
+    // One round trip on this hot path: the caller's membership row, joined to the page of the org's projects
+    // (no membership row means not a member; a membership with no project joined means an empty page).
+    const rows = await query(c)
+      .select({ role: memberships.role, project: projects })
+      .from(memberships)
+      .leftJoin(projects, and(eq(projects.orgId, memberships.orgId), afterCursor(projects.id, params.cursor)))
+      .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, principal.userId)))
       .orderBy(desc(projects.id))
-      .limit(query.limit + 1);
-    return c.json(page(rows, query.limit, serializeProject), 200);
+      .limit(params.limit + 1);
+    const role = rows[0]?.role;
+    if (!role) throw notFound('Organization');
+    requirePermission(role, 'projects:read');
+    const found = rows.flatMap((r) => (r.project ? [r.project] : []));
+    return c.json(page(found, params.limit, serializeProject), 200);
   });
