@@ -105,6 +105,7 @@ export const regions = pgTable(
     agentVersion: text('agent_version'),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
     registrationTokenHash: text('registration_token_hash'),
+    registrationExpiresAt: timestamp('registration_expires_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
@@ -132,7 +133,11 @@ export const clusters = pgTable(
     instances: integer('instances').notNull(),
     storageGb: integer('storage_gb').notNull(),
     status: text('status').notNull(),
+    // What the user asked for; status is what the region last reported.
+    desiredState: text('desired_state', { enum: ['running', 'sleeping', 'deleted'] }).notNull().default('running'),
     health: text('health').notNull().default('unknown'),
+    databaseName: text('database_name').notNull().default('app'),
+    username: text('username').notNull().default('app'),
     endpointHost: text('endpoint_host'),
     endpointPort: integer('endpoint_port'),
     generation: integer('generation').notNull().default(1),
@@ -172,7 +177,12 @@ export const operations = pgTable(
     updatedAt: updatedAt(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
-  (t) => [index('operations_cluster_idx').on(t.clusterId, t.id), index('operations_org_idx').on(t.orgId, t.id)],
+  (t) => [
+    index('operations_cluster_idx').on(t.clusterId, t.id),
+    index('operations_org_idx').on(t.orgId, t.id),
+    // At most one operation in flight per cluster, enforced by the catalog itself.
+    uniqueIndex('operations_in_flight_key').on(t.clusterId).where(sql`${t.status} in ('pending', 'running')`),
+  ],
 );
 
 export const clusterEvents = pgTable(

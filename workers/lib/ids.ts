@@ -2,7 +2,9 @@
 // lowercase Crockford base32, so ordering by id is ordering by creation and cursors need only the id.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'usr' | 'org' | 'prj' | 'cl' | 'op' | 'rg' | 'key' | 'bk' | 'br' | 'ev' | 'inv' | 'aud' | 'rt' | 'tok' | 'mail' | 'req' | 'fam';
+export type IdPrefix =
+  | 'usr' | 'org' | 'prj' | 'cl' | 'op' | 'rg' | 'key' | 'bk' | 'br' | 'ev' | 'inv' | 'aud' | 'rt' | 'tok' | 'mail' | 'req' | 'fam'
+  | 'cmd' | 'ag' | 'rs';
 
 export function newId(prefix: IdPrefix): string {
   let time = Date.now();
