@@ -142,6 +142,10 @@ export const clusters = pgTable(
     endpointPort: integer('endpoint_port'),
     generation: integer('generation').notNull().default(1),
     observedGeneration: integer('observed_generation').notNull().default(0),
+    // The region's last report: instances ready, its message, and when it came.
+    readyInstances: integer('ready_instances').notNull().default(0),
+    statusMessage: text('status_message'),
+    lastReportAt: timestamp('last_report_at', { withTimezone: true }),
     settings: jsonb('settings').notNull().default({}),
     // AES-GCM ciphertext of the app role's password; never returned unless explicitly revealed.
     passwordCiphertext: text('password_ciphertext'),

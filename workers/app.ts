@@ -68,6 +68,11 @@ export function createApp(): App {
     scheme: 'bearer',
     description: 'An access token from /v1/auth/login (or the orochi_access cookie)',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'agent', {
+    type: 'http',
+    scheme: 'bearer',
+    description: "A region agent's credential from /v1/agent/register or /v1/agent/token",
+  });
   app.doc31('/v1/openapi.json', OPENAPI_INFO);
   app.get('/docs', (c) => c.html(renderDocsPage(app.getOpenAPI31Document(OPENAPI_INFO) as Parameters<typeof renderDocsPage>[0])));
   return app;

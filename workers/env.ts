@@ -1,8 +1,12 @@
 // The Worker's environment, parsed once per isolate so a missing or malformed setting fails loudly at the
 // first request instead of deep inside a handler.
 import { z } from 'zod';
+import type { ClusterDO } from '../durable-objects/cluster.ts';
 import type { RateLimiterDO } from '../durable-objects/rate-limiter.ts';
+import type { RealtimeDO } from '../durable-objects/realtime.ts';
+import type { RegionDO } from '../durable-objects/region.ts';
 import type { MailMessage } from '../queues/mail.ts';
+import type { Command } from '../queues/protocol.ts';
 
 export interface Bindings {
   DATABASE_URL: string;
@@ -12,7 +16,11 @@ export interface Bindings {
   ENVIRONMENT: string;
   APP_URL: string;
   RATE_LIMITER: DurableObjectNamespace<RateLimiterDO>;
+  CLUSTER: DurableObjectNamespace<ClusterDO>;
+  REGION: DurableObjectNamespace<RegionDO>;
+  REALTIME: DurableObjectNamespace<RealtimeDO>;
   MAIL_QUEUE: Queue<MailMessage>;
+  COMMAND_QUEUE: Queue<Command>;
 }
 
 const settingsSchema = z.object({
@@ -46,4 +54,11 @@ export function parseSettings(env: Bindings): Settings {
 /** Local-only conveniences (the dev mailbox) exist only outside production. */
 export function isLocal(settings: Settings): boolean {
   return settings.ENVIRONMENT !== 'production';
+}
+
+// The runtime's own Env type (used by `cloudflare:test`'s env and DurableObject) is this Worker's bindings.
+declare global {
+  namespace Cloudflare {
+    interface Env extends Bindings {}
+  }
 }

@@ -2,9 +2,13 @@
 import { createApp } from './app.ts';
 import type { Bindings } from './env.ts';
 import { consumeMail } from '../queues/mail.ts';
+import { consumeCommandDeadLetters, consumeCommands } from '../queues/commands.ts';
 import { log } from './lib/logger.ts';
 
+export { ClusterDO } from '../durable-objects/cluster.ts';
 export { RateLimiterDO } from '../durable-objects/rate-limiter.ts';
+export { RegionDO } from '../durable-objects/region.ts';
+export { RealtimeDO } from '../durable-objects/realtime.ts';
 
 const app = createApp();
 
@@ -14,6 +18,10 @@ export default {
     switch (batch.queue) {
       case 'orochi-mail':
         return consumeMail(batch, env);
+      case 'orochi-commands':
+        return consumeCommands(batch, env);
+      case 'orochi-commands-dlq':
+        return consumeCommandDeadLetters(batch, env);
       default:
         log('warn', 'messages from an unknown queue retried', { queue: batch.queue, count: batch.messages.length });
         batch.retryAll({ delaySeconds: 60 });

@@ -12,13 +12,15 @@ export interface AuditEntry {
   metadata?: Record<string, unknown>;
   /** Defaults to the signed-in user. */
   actorId?: string | null;
+  /** Defaults to 'user'; a region agent acting with its own credentials is an 'agent' (actorId: the region). */
+  actorType?: 'user' | 'agent';
 }
 
 export async function audit(db: Queryable, c: AppContext, entry: AuditEntry): Promise<void> {
   await db.insert(auditLog).values({
     id: newId('aud'),
     orgId: entry.orgId,
-    actorType: 'user',
+    actorType: entry.actorType ?? 'user',
     actorId: entry.actorId === undefined ? (c.var.principal?.userId ?? null) : entry.actorId,
     action: entry.action,
     targetType: entry.targetType ?? null,

@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   quota_exceeded: 422,
+  upgrade_required: 426,
   rate_limited: 429,
   internal_error: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
@@ -60,7 +61,7 @@ export function issueDetails(issues: readonly { path: PropertyKey[]; message: st
 }
 
 /** Error responses every route may answer, for the OpenAPI document. */
-export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 422 | 429>) {
+export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 422 | 426 | 429>) {
   const descriptions: Record<number, string> = {
     400: 'Malformed request or failed validation',
     401: 'Missing, expired or invalid credentials',
@@ -68,6 +69,7 @@ export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 
     404: 'Not found (also for resources of another organization)',
     409: 'Conflicts with the current state',
     422: 'Plan quota exceeded',
+    426: 'A WebSocket endpoint called without Upgrade: websocket',
     429: 'Too many attempts; see Retry-After',
   };
   return Object.fromEntries(

@@ -5,6 +5,8 @@ import { ApiError } from './errors.ts';
 export const LOGIN_LIMIT = { limit: 5, windowMs: 15 * 60 * 1000 } as const;
 // Mail-sending requests from one client address (offices share addresses, so looser than per account).
 export const MAIL_PER_ADDRESS_LIMIT = { limit: 20, windowMs: 15 * 60 * 1000 } as const;
+// Agent registrations from one client address: an operator installing a fleet fits, guessing tokens does not.
+export const AGENT_REGISTER_LIMIT = { limit: 20, windowMs: 15 * 60 * 1000 } as const;
 
 /** The per-account login limiter; a password reset clears it, since the owner has just proven who they are. */
 export const loginAccountKey = (email: string) => `login:account:${email}`;

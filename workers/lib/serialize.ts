@@ -1,8 +1,9 @@
 // Catalog rows to API shapes: the one place snake_case field names are produced.
-import type { invitations, organizations, projects, users } from '../../drizzle/schema.ts';
+import type { invitations, organizations, projects, regions, users } from '../../drizzle/schema.ts';
 import type { Role } from '../schemas/common.ts';
 import type { Invitation, Membership, Organization } from '../schemas/organizations.ts';
 import type { Project } from '../schemas/projects.ts';
+import type { Region } from '../schemas/regions.ts';
 import type { User } from '../schemas/users.ts';
 
 export function serializeUser(u: typeof users.$inferSelect): User {
@@ -47,5 +48,20 @@ export function serializeInvitation(i: typeof invitations.$inferSelect): Invitat
     expires_at: i.expiresAt.toISOString(),
     accepted_at: i.acceptedAt?.toISOString() ?? null,
     created_at: i.createdAt.toISOString(),
+  };
+}
+
+export function serializeRegion(r: typeof regions.$inferSelect): Region {
+  return {
+    id: r.id,
+    org_id: r.orgId,
+    name: r.name,
+    provider: r.provider,
+    driver: r.driver,
+    visibility: r.visibility,
+    status: r.status,
+    agent_version: r.agentVersion,
+    last_seen_at: r.lastSeenAt?.toISOString() ?? null,
+    created_at: r.createdAt.toISOString(),
   };
 }

@@ -1,11 +1,14 @@
-// Access tokens: short-lived ES256 JWTs signed with jose. The private key is a JWK in JWT_PRIVATE_KEY
-// (generated into .orochi/ by the local stack; a Worker secret in production); its public half verifies.
+// Access tokens and agent credentials: short-lived ES256 JWTs signed with jose. The private key is a JWK in
+// JWT_PRIVATE_KEY (generated into .orochi/ by the local stack; a Worker secret in production); its public half
+// verifies. Both kinds share the key but not the audience, so neither is ever accepted in place of the other.
 import { SignJWT, importJWK, jwtVerify, type JWK, type CryptoKey as JoseKey } from 'jose';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
 const ISSUER = 'orochi-cloud';
 const AUDIENCE = 'orochi-api';
+const AGENT_AUDIENCE = 'orochi-agent';
+export const AGENT_CREDENTIAL_TTL_SECONDS = 60 * 60;
 
 interface KeyPair {
   kid: string;
@@ -58,6 +61,39 @@ export async function verifyAccessToken(privateJwk: string, token: string): Prom
     const { payload } = await jwtVerify(token, publicKey, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['ES256'] });
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return null;
     return { userId: payload.sub, orgId: typeof payload.org === 'string' ? payload.org : null, sessionId: payload.sid };
+  } catch {
+    return null;
+  }
+}
+
+export interface AgentCredential {
+  credential: string;
+  expiresAt: Date;
+}
+
+/** A region agent's credential: the subject is the region, and it grants nothing on the user API. */
+export async function signAgentCredential(privateJwk: string, regionId: string): Promise<AgentCredential> {
+  const { kid, privateKey } = await keys(privateJwk);
+  const issuedAt = Math.floor(Date.now() / 1000);
+  const expiresAt = issuedAt + AGENT_CREDENTIAL_TTL_SECONDS;
+  const credential = await new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
+    .setIssuer(ISSUER)
+    .setAudience(AGENT_AUDIENCE)
+    .setSubject(regionId)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(expiresAt)
+    .sign(privateKey);
+  return { credential, expiresAt: new Date(expiresAt * 1000) };
+}
+
+/** The region a valid agent credential is for, or null for any expired, tampered or foreign token. */
+export async function verifyAgentCredential(privateJwk: string, token: string): Promise<{ regionId: string } | null> {
+  const { publicKey } = await keys(privateJwk);
+  try {
+    const { payload } = await jwtVerify(token, publicKey, { issuer: ISSUER, audience: AGENT_AUDIENCE, algorithms: ['ES256'] });
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0) return null;
+    return { regionId: payload.sub };
   } catch {
     return null;
   }

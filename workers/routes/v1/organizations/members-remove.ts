@@ -8,6 +8,7 @@ import { ApiError, errorResponses } from '../../../lib/errors.ts';
 import { findMember, requireAnotherOwner } from '../../../lib/memberships.ts';
 import { lockOrganization } from '../../../lib/organizations.ts';
 import { requireOrgAccess } from '../../../lib/rbac.ts';
+import { realtimeFor } from '../../../lib/realtime.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { memberParamsSchema } from '../../../schemas/organizations.ts';
 
@@ -49,5 +50,7 @@ export const registerRemoveMember = (app: App) =>
         metadata: { role: target.membership.role },
       });
     });
+    // After the commit: their open live-update sockets close now rather than at their next subscribe.
+    c.executionCtx.waitUntil(realtimeFor(c.env, org_id).dropUser(user_id));
     return c.body(null, 204);
   });

@@ -1,0 +1,30 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { App } from '../../../app.ts';
+import { query } from '../../../context.ts';
+import { requireClusterAccess, serializeCluster } from '../../../lib/clusters.ts';
+import { errorResponses } from '../../../lib/errors.ts';
+import { requireAuth } from '../../../middleware/authenticate.ts';
+import { clusterParamsSchema, clusterSchema } from '../../../schemas/clusters.ts';
+import { z } from '@hono/zod-openapi';
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/clusters/{id}',
+  tags: ['clusters'],
+  summary: 'A cluster',
+  description: 'Deleted clusters stay readable here (status `deleted`) so a deletion can be followed to its end.',
+  security: [{ bearer: [] }],
+  request: { params: clusterParamsSchema },
+  responses: {
+    200: { description: 'The cluster', content: { 'application/json': { schema: z.object({ cluster: clusterSchema }) } } },
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+export const registerGetCluster = (app: App) =>
+  app.openapi(route, async (c) => {
+    const principal = requireAuth(c);
+    const { id } = c.req.valid('param');
+    const { cluster } = await requireClusterAccess(query(c), principal, id, 'clusters:read', { includeDeleted: true });
+    return c.json({ cluster: serializeCluster(cluster) }, 200);
+  });

@@ -1,0 +1,53 @@
+// Sleep, wake and delete: mutations that change only the desired state, so they share one route shape.
+import { createRoute } from '@hono/zod-openapi';
+import type { App } from '../../../app.ts';
+import { db } from '../../../context.ts';
+import type { ClusterAction } from '../../../../queues/protocol.ts';
+import { beginOperation, dispatchOperation } from '../../../lib/cluster-mutations.ts';
+import { requireClusterAccess, serializeCluster, serializeOperation } from '../../../lib/clusters.ts';
+import { errorResponses } from '../../../lib/errors.ts';
+import { requireAuth } from '../../../middleware/authenticate.ts';
+import { clusterParamsSchema, mutationResponseSchema } from '../../../schemas/clusters.ts';
+
+function lifecycleRoute(method: 'post' | 'delete', path: string, action: ClusterAction, summary: string, description: string) {
+  const route = createRoute({
+    method,
+    path,
+    tags: ['clusters'],
+    summary,
+    description,
+    security: [{ bearer: [] }],
+    request: { params: clusterParamsSchema },
+    responses: {
+      202: { description: 'Accepted', content: { 'application/json': { schema: mutationResponseSchema } } },
+      ...errorResponses(400, 401, 403, 404, 409),
+    },
+  });
+  return (app: App) =>
+    app.openapi(route, async (c) => {
+      const principal = requireAuth(c);
+      const { id } = c.req.valid('param');
+      const { cluster, operation } = await db(c).transaction(async (tx) => {
+        const { cluster } = await requireClusterAccess(tx, principal, id, 'clusters:write', { lock: true });
+        return beginOperation(tx, c, cluster, action);
+      });
+      await dispatchOperation(c, cluster, operation);
+      return c.json({ cluster: serializeCluster(cluster), operation: serializeOperation(operation) }, 202);
+    });
+}
+
+export const registerSleepCluster = lifecycleRoute(
+  'post',
+  '/v1/clusters/{id}/sleep',
+  'sleep',
+  'Put a cluster to sleep',
+  'Stops its servers and keeps its data; connections are refused until it wakes.',
+);
+export const registerWakeCluster = lifecycleRoute('post', '/v1/clusters/{id}/wake', 'wake', 'Wake a sleeping cluster', 'Starts its servers again on the same data.');
+export const registerDeleteCluster = lifecycleRoute(
+  'delete',
+  '/v1/clusters/{id}',
+  'delete',
+  'Delete a cluster and its data',
+  'Supersedes any operation still in flight. The cluster disappears from lists once the region confirms the deletion.',
+);

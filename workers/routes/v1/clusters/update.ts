@@ -1,0 +1,46 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { App } from '../../../app.ts';
+import { db } from '../../../context.ts';
+import { beginOperation, dispatchOperation, type ClusterChanges } from '../../../lib/cluster-mutations.ts';
+import { requireClusterAccess, serializeCluster, serializeOperation } from '../../../lib/clusters.ts';
+import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { requireAuth } from '../../../middleware/authenticate.ts';
+import { clusterParamsSchema, mutationResponseSchema, updateClusterSchema } from '../../../schemas/clusters.ts';
+
+const route = createRoute({
+  method: 'patch',
+  path: '/v1/clusters/{id}',
+  tags: ['clusters'],
+  summary: 'Resize a cluster or change its settings',
+  description: 'Size, instances or storage make a `resize` operation; settings alone an `update`. Storage can grow, never shrink.',
+  security: [{ bearer: [] }],
+  request: { params: clusterParamsSchema, body: { required: true, content: { 'application/json': { schema: updateClusterSchema } } } },
+  responses: {
+    202: { description: 'Accepted', content: { 'application/json': { schema: mutationResponseSchema } } },
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
+});
+
+export const registerUpdateCluster = (app: App) =>
+  app.openapi(route, async (c) => {
+    const principal = requireAuth(c);
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const { cluster, operation } = await db(c).transaction(async (tx) => {
+      const { cluster } = await requireClusterAccess(tx, principal, id, 'clusters:write', { lock: true });
+      if (body.storage_gb !== undefined && body.storage_gb < cluster.storageGb) {
+        throw new ApiError('validation_failed', `Storage can grow but not shrink (now ${cluster.storageGb} GB)`, {
+          details: [{ path: 'storage_gb', message: `must be at least ${cluster.storageGb}` }],
+        });
+      }
+      const changes: ClusterChanges = {};
+      if (body.size !== undefined) changes.size = body.size;
+      if (body.instances !== undefined) changes.instances = body.instances;
+      if (body.storage_gb !== undefined) changes.storageGb = body.storage_gb;
+      if (body.settings !== undefined) changes.settings = { ...(cluster.settings as Record<string, unknown>), ...body.settings };
+      const resizing = body.size !== undefined || body.instances !== undefined || body.storage_gb !== undefined;
+      return beginOperation(tx, c, cluster, resizing ? 'resize' : 'update', changes, { ...body });
+    });
+    await dispatchOperation(c, cluster, operation);
+    return c.json({ cluster: serializeCluster(cluster), operation: serializeOperation(operation) }, 202);
+  });

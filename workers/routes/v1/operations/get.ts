@@ -1,0 +1,38 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, eq } from 'drizzle-orm';
+import type { App } from '../../../app.ts';
+import { query } from '../../../context.ts';
+import { memberships, operations } from '../../../../drizzle/schema.ts';
+import { serializeOperation } from '../../../lib/clusters.ts';
+import { errorResponses, notFound } from '../../../lib/errors.ts';
+import { requirePermission } from '../../../lib/rbac.ts';
+import { requireAuth } from '../../../middleware/authenticate.ts';
+import { operationParamsSchema, operationSchema } from '../../../schemas/clusters.ts';
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/operations/{id}',
+  tags: ['operations'],
+  summary: 'An operation',
+  security: [{ bearer: [] }],
+  request: { params: operationParamsSchema },
+  responses: {
+    200: { description: 'The operation', content: { 'application/json': { schema: z.object({ operation: operationSchema }) } } },
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+export const registerGetOperation = (app: App) =>
+  app.openapi(route, async (c) => {
+    const principal = requireAuth(c);
+    const { id } = c.req.valid('param');
+    const [row] = await query(c)
+      .select({ operation: operations, role: memberships.role })
+      .from(operations)
+      .innerJoin(memberships, and(eq(memberships.orgId, operations.orgId), eq(memberships.userId, principal.userId)))
+      .where(eq(operations.id, id))
+      .limit(1);
+    if (!row) throw notFound('Operation');
+    requirePermission(row.role, 'clusters:read');
+    return c.json({ operation: serializeOperation(row.operation) }, 200);
+  });

@@ -1,0 +1,79 @@
+import { createRoute } from '@hono/zod-openapi';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { App } from '../../../app.ts';
+import { db } from '../../../context.ts';
+import { regions } from '../../../../drizzle/schema.ts';
+import { audit } from '../../../lib/audit.ts';
+import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { newId } from '../../../lib/ids.ts';
+import { lockOrganization } from '../../../lib/organizations.ts';
+import { requireOrgAccess, targetOrgId } from '../../../lib/rbac.ts';
+import { installInstructions, newRegistrationToken } from '../../../lib/regions.ts';
+import { serializeRegion } from '../../../lib/serialize.ts';
+import { requireAuth } from '../../../middleware/authenticate.ts';
+import { createRegionSchema, regionRegistrationSchema } from '../../../schemas/regions.ts';
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/regions',
+  tags: ['regions'],
+  summary: "Create one of the organization's own regions",
+  description:
+    'Owners and admins. Returns a one-time registration token (valid 24 hours, shown only here) and the command ' +
+    "that installs the region's agent with it. The region stays `pending` until its agent connects.",
+  security: [{ bearer: [] }],
+  request: { body: { required: true, content: { 'application/json': { schema: createRegionSchema } } } },
+  responses: {
+    201: { description: 'The new region and how to install its agent', content: { 'application/json': { schema: regionRegistrationSchema } } },
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
+});
+
+export const registerCreateRegion = (app: App) =>
+  app.openapi(route, async (c) => {
+    const principal = requireAuth(c);
+    const body = c.req.valid('json');
+    const orgId = targetOrgId(principal, body.org_id);
+    const registration = await newRegistrationToken();
+    const region = await db(c).transaction(async (tx) => {
+      await requireOrgAccess(tx, principal, orgId, 'regions:manage');
+      // Locked so two concurrent creates cannot both pass the name check.
+      await lockOrganization(tx, orgId);
+      const [taken] = await tx
+        .select({ id: regions.id })
+        .from(regions)
+        .where(and(eq(regions.orgId, orgId), eq(regions.name, body.name), isNull(regions.revokedAt)))
+        .limit(1);
+      if (taken) throw new ApiError('conflict', `A region named "${body.name}" already exists`);
+      const [region] = await tx
+        .insert(regions)
+        .values({
+          id: newId('rg'),
+          orgId,
+          name: body.name,
+          provider: body.provider,
+          driver: body.driver,
+          visibility: 'org',
+          registrationTokenHash: registration.tokenHash,
+          registrationExpiresAt: registration.expiresAt,
+        })
+        .returning();
+      await audit(tx, c, {
+        orgId,
+        action: 'region.created',
+        targetType: 'region',
+        targetId: region!.id,
+        metadata: { name: body.name, provider: body.provider, driver: body.driver },
+      });
+      return region!;
+    });
+    return c.json(
+      {
+        region: serializeRegion(region),
+        registration_token: registration.token,
+        registration_expires_at: registration.expiresAt.toISOString(),
+        install: installInstructions(new URL(c.req.url).origin, region, registration.token),
+      },
+      201,
+    );
+  });

@@ -1,0 +1,188 @@
+// Clusters, operations and events: the API's shapes, shared by the routes, the CLI and the dashboard.
+import { z } from '@hono/zod-openapi';
+import { clusterActions, clusterSizes } from '../../queues/protocol.ts';
+import { idSchema, listQuerySchema, listResponse, timestamp } from './common.ts';
+
+export const clusterStatuses = ['provisioning', 'running', 'updating', 'sleeping', 'waking', 'deleting', 'deleted', 'failed'] as const;
+export const clusterStatusSchema = z.enum(clusterStatuses).openapi('ClusterStatus');
+export type ClusterStatus = z.infer<typeof clusterStatusSchema>;
+
+export const healthSchema = z.enum(['healthy', 'degraded', 'unhealthy', 'unknown']).openapi('ClusterHealth');
+export type Health = z.infer<typeof healthSchema>;
+
+export const operationStatusSchema = z.enum(['pending', 'running', 'finished', 'failed', 'cancelled']).openapi('OperationStatus');
+
+export const postgresVersions = ['15', '16', '17', '18'] as const;
+
+export const clusterNameSchema = z
+  .string()
+  .min(3, 'at least 3 characters')
+  .max(63, 'at most 63 characters')
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lowercase letters, digits and hyphens, not starting or ending with a hyphen');
+
+export const clusterSettingsSchema = z
+  .object({
+    /** Idle seconds before a serverless cluster sleeps; 0 never sleeps. */
+    suspend_timeout_seconds: z.number().int().min(0).max(604_800).optional(),
+    min_cu: z.number().min(0.25).max(32).optional(),
+    max_cu: z.number().min(0.25).max(32).optional(),
+  })
+  .strict()
+  .refine((s) => s.min_cu === undefined || s.max_cu === undefined || s.min_cu <= s.max_cu, {
+    message: 'min_cu must not exceed max_cu',
+    path: ['min_cu'],
+  })
+  .openapi('ClusterSettings');
+
+const passwordSchema = z
+  .string()
+  .min(12, 'at least 12 characters')
+  .max(128, 'at most 128 characters')
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+export const createClusterSchema = z
+  .object({
+    name: clusterNameSchema,
+    project_id: idSchema.optional().openapi({ description: "Defaults to the session organization's oldest project" }),
+    region_id: idSchema,
+    engine: z.enum(['postgres', 'nats']).default('postgres'),
+    version: z.enum(postgresVersions).default('17'),
+    tier: z.enum(['dedicated', 'serverless']).default('dedicated'),
+    size: z.enum(clusterSizes).default('dev'),
+    instances: z.number().int().min(1).max(5).default(1),
+    storage_gb: z.number().int().min(1).max(16384).default(10),
+    password: passwordSchema.optional().openapi({ description: 'Generated when omitted; readable later with reveal=true' }),
+    settings: clusterSettingsSchema.optional(),
+  })
+  .strict()
+  .openapi('CreateCluster');
+
+export const updateClusterSchema = z
+  .object({
+    size: z.enum(clusterSizes).optional(),
+    instances: z.number().int().min(1).max(5).optional(),
+    storage_gb: z.number().int().min(1).max(16384).optional(),
+    settings: clusterSettingsSchema.optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'give at least one of size, instances, storage_gb, settings')
+  .openapi('UpdateCluster');
+
+export const rotatePasswordSchema = z
+  .object({ password: passwordSchema.optional() })
+  .strict()
+  .openapi('RotatePassword');
+
+export const clusterSchema = z
+  .object({
+    id: z.string().openapi({ example: 'cl_01jd3k5x8r2m9q7v4w6y0z1a2b' }),
+    org_id: z.string(),
+    project_id: z.string(),
+    name: z.string(),
+    engine: z.enum(['postgres', 'nats']),
+    version: z.string(),
+    region_id: z.string(),
+    tier: z.enum(['dedicated', 'serverless']),
+    size: z.enum(clusterSizes),
+    instances: z.number().int(),
+    ready_instances: z.number().int(),
+    storage_gb: z.number().int(),
+    status: clusterStatusSchema,
+    health: healthSchema,
+    status_message: z.string().nullable(),
+    endpoint: z.object({ host: z.string(), port: z.number().int() }).nullable(),
+    database: z.string(),
+    username: z.string(),
+    generation: z.number().int(),
+    observed_generation: z.number().int(),
+    settings: z.record(z.string(), z.unknown()),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .openapi('Cluster');
+export type Cluster = z.infer<typeof clusterSchema>;
+
+export const operationSchema = z
+  .object({
+    id: z.string().openapi({ example: 'op_01jd3k5x8r2m9q7v4w6y0z1a2b' }),
+    cluster_id: z.string(),
+    action: z.enum(clusterActions),
+    status: operationStatusSchema,
+    generation: z.number().int(),
+    error: z.string().nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    duration_ms: z.number().int().nullable(),
+  })
+  .openapi('Operation');
+export type Operation = z.infer<typeof operationSchema>;
+
+export const clusterEventSchema = z
+  .object({ id: z.string(), cluster_id: z.string(), type: z.string(), message: z.string(), created_at: timestamp })
+  .openapi('ClusterEvent');
+export type ClusterEvent = z.infer<typeof clusterEventSchema>;
+
+export const mutationResponseSchema = z.object({ cluster: clusterSchema, operation: operationSchema }).openapi('ClusterMutation');
+
+export const clusterListQuerySchema = listQuerySchema.extend({
+  project_id: idSchema.optional().openapi({ param: { name: 'project_id', in: 'query' } }),
+  region_id: idSchema.optional().openapi({ param: { name: 'region_id', in: 'query' } }),
+  status: clusterStatusSchema.optional().openapi({ param: { name: 'status', in: 'query' } }),
+  engine: z.enum(['postgres', 'nats']).optional().openapi({ param: { name: 'engine', in: 'query' } }),
+  search: z.string().max(63).optional().openapi({ param: { name: 'search', in: 'query' }, description: 'Part of the name' }),
+  org_id: idSchema.optional().openapi({ param: { name: 'org_id', in: 'query' } }),
+});
+
+export const clusterListSchema = listResponse(clusterSchema).openapi('ClusterList');
+export const operationListSchema = listResponse(operationSchema).openapi('OperationList');
+export const eventListSchema = listResponse(clusterEventSchema).openapi('ClusterEventList');
+
+export const connectionFormats = ['uri', 'psql', 'env', 'node', 'python'] as const;
+export const connectionQuerySchema = z.object({
+  format: z.enum(connectionFormats).default('uri').openapi({ param: { name: 'format', in: 'query' } }),
+  reveal: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .openapi({ param: { name: 'reveal', in: 'query' }, description: 'Include the password (needs a role that may see it)' }),
+});
+
+export const connectionSchema = z
+  .object({
+    format: z.enum(connectionFormats),
+    host: z.string(),
+    port: z.number().int(),
+    database: z.string(),
+    username: z.string(),
+    password: z.string().nullable().openapi({ description: 'Only with reveal=true' }),
+    value: z.string().openapi({ description: 'The connection string or snippet in the requested format' }),
+  })
+  .openapi('Connection');
+
+export const healthReportSchema = z
+  .object({
+    cluster_id: z.string(),
+    status: clusterStatusSchema,
+    health: healthSchema,
+    ready_instances: z.number().int(),
+    instances: z.number().int(),
+    generation: z.number().int(),
+    observed_generation: z.number().int(),
+    in_sync: z.boolean(),
+    message: z.string().nullable(),
+    last_report_at: timestamp.nullable(),
+    region_status: z.enum(['online', 'offline', 'pending']),
+  })
+  .openapi('ClusterHealthReport');
+
+export const clusterParamsSchema = z.object({
+  id: idSchema.openapi({ param: { name: 'id', in: 'path' }, example: 'cl_01jd3k5x8r2m9q7v4w6y0z1a2b' }),
+});
+export const operationParamsSchema = z.object({
+  id: idSchema.openapi({ param: { name: 'id', in: 'path' }, example: 'op_01jd3k5x8r2m9q7v4w6y0z1a2b' }),
+});
+export const operationListQuerySchema = listQuerySchema.extend({
+  cluster_id: idSchema.optional().openapi({ param: { name: 'cluster_id', in: 'query' } }),
+  org_id: idSchema.optional().openapi({ param: { name: 'org_id', in: 'query' } }),
+});
+export const rotatedPasswordSchema = mutationResponseSchema.extend({ password: z.string() }).openapi('RotatedPassword');
