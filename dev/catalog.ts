@@ -7,7 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { PgliteServer } from './pglite-server.ts';
+import { PgliteServer } from '../agent/drivers/local/pglite-server.ts';
 import { WsBridge } from './ws-bridge.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../drizzle/migrations', import.meta.url));

@@ -4,6 +4,11 @@
 // message, which lets two clients' extended-protocol sequences (Parse/Bind/Execute/Sync) interleave and
 // corrupt each other's unnamed statements. Here a connection holds the session from its first message until
 // its Sync (or simple Query) completes, and keeps holding it while a transaction it opened is still open.
+//
+// PGlite itself accepts anyone. With `auth`, this server asks for a password first (cleartext, which is what
+// a loopback-only server can afford), checks user and password, and only then hands the client's startup
+// message to PGlite; the local agent's clusters use this, the dev catalog does not.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 
@@ -15,6 +20,7 @@ const PROTOCOL_3 = 196608;
 // Frontend messages after which the client waits for the server: the end of a turn.
 const TURN_END = new Set(['S'.charCodeAt(0), 'Q'.charCodeAt(0)]);
 const TERMINATE = 'X'.charCodeAt(0);
+const PASSWORD_MESSAGE = 'p'.charCodeAt(0);
 // Flush asks for output mid-sequence: run what is queued but keep the session until the Sync.
 const FLUSH = 'H'.charCodeAt(0);
 
@@ -48,10 +54,46 @@ class SessionLock {
   }
 }
 
+export interface PgliteCredentials {
+  user: string;
+  password: string;
+}
+
 export interface PgliteServerOptions {
   db: PGlite;
   host?: string;
   port?: number;
+  /** The one user and password accepted, read at each login (so a rotation applies at once); null: no password. */
+  auth?: () => PgliteCredentials | null;
+}
+
+/** The user named in a StartupMessage (protocol 3: int32 length, int32 version, then key\0value\0 ... \0). */
+function startupUser(message: Buffer): string {
+  const parts = message.subarray(8).toString('utf8').split('\0');
+  for (let i = 0; i + 1 < parts.length; i += 2) if (parts[i] === 'user') return parts[i + 1]!;
+  return '';
+}
+
+function authenticationCleartextPassword(): Buffer {
+  const message = Buffer.alloc(9);
+  message.write('R', 0);
+  message.writeInt32BE(8, 1);
+  message.writeInt32BE(3, 5);
+  return message;
+}
+
+function errorResponse(code: string, text: string): Buffer {
+  const fields = Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${text}\0\0`, 'utf8');
+  const header = Buffer.alloc(5);
+  header.write('E', 0);
+  header.writeInt32BE(fields.length + 4, 1);
+  return Buffer.concat([header, fields]);
+}
+
+/** Constant-time check of user and password together, so neither leaks through timing. */
+function credentialsMatch(expected: PgliteCredentials, user: string, password: string): boolean {
+  const digest = (u: string, p: string) => createHash('sha256').update(u).update('\0').update(p).digest();
+  return timingSafeEqual(digest(expected.user, expected.password), digest(user, password));
 }
 
 export class PgliteServer {
@@ -78,6 +120,26 @@ export class PgliteServer {
     return this.port;
   }
 
+  /**
+   * Runs `task` on the shared session between clients' turns and outside their transactions, so statements
+   * the owner runs (an ALTER ROLE, say) never land inside a client's transaction. Gives up after `timeoutMs`
+   * when a client keeps a transaction open.
+   */
+  async runExclusive<T>(task: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+    const owner = {};
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out waiting for client sessions to finish their transactions')), timeoutMs);
+    });
+    try {
+      await Promise.race([this.lock.acquire(owner), timedOut]);
+      return await task();
+    } finally {
+      clearTimeout(timer);
+      this.lock.drop(owner);
+    }
+  }
+
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -90,6 +152,9 @@ export class PgliteServer {
     const conn = {};
     let buffer: Buffer = Buffer.alloc(0);
     let started = false;
+    // With auth: the startup message held back until the password is checked, and the user it names.
+    let heldStartup: Buffer | null = null;
+    let startupUserName = '';
     let pending: Uint8Array[] = [];
     // Turns of one connection run strictly in order.
     let chain = Promise.resolve();
@@ -134,6 +199,12 @@ export class PgliteServer {
             return;
           }
           started = true;
+          if (this.options.auth?.()) {
+            heldStartup = Buffer.from(message);
+            startupUserName = startupUser(heldStartup);
+            socket.write(authenticationCleartextPassword());
+            continue;
+          }
           runTurn([new Uint8Array(message)], true);
           continue;
         }
@@ -143,6 +214,23 @@ export class PgliteServer {
         const type = buffer[0]!;
         const message = new Uint8Array(buffer.subarray(0, length));
         buffer = buffer.subarray(length);
+        if (heldStartup) {
+          if (type !== PASSWORD_MESSAGE) {
+            socket.end(errorResponse('08P01', 'expected a password message'));
+            return;
+          }
+          // The payload is the password as a C string.
+          const password = Buffer.from(message.subarray(5, message.length - 1)).toString('utf8');
+          const expected = this.options.auth?.() ?? null;
+          if (expected && !credentialsMatch(expected, startupUserName, password)) {
+            socket.end(errorResponse('28P01', `password authentication failed for user "${startupUserName}"`));
+            return;
+          }
+          const startup = heldStartup;
+          heldStartup = null;
+          runTurn([new Uint8Array(startup)], true);
+          continue;
+        }
         if (type === TERMINATE) {
           socket.end();
           return;

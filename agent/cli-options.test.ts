@@ -1,0 +1,26 @@
+import { expect, test } from 'vitest';
+import { parseCommandLine, UsageError } from './cli-options.ts';
+
+test('flags win over environment, which wins over defaults', () => {
+  expect(parseCommandLine(['--url', 'http://a:1', '--token', 'rt_flag', '--data-dir', '/x'], { OROCHI_URL: 'http://b:2', OROCHI_REGISTRATION_TOKEN: 'rt_env' })).toMatchObject({
+    url: 'http://a:1',
+    registrationToken: 'rt_flag',
+    dataDir: '/x',
+    driver: 'local',
+  });
+  expect(parseCommandLine([], { OROCHI_URL: 'http://b:2', OROCHI_REGISTRATION_TOKEN: 'rt_env', OROCHI_AGENT_DATA_DIR: '/y' })).toMatchObject({
+    url: 'http://b:2',
+    registrationToken: 'rt_env',
+    dataDir: '/y',
+  });
+  expect(parseCommandLine(['--url', 'http://a:1'], {})).toMatchObject({ registrationToken: null, dataDir: '.orochi/agent', localEngine: 'auto' });
+  expect(parseCommandLine(['--help'], {})).toBe('help');
+});
+
+test('bad command lines are usage errors', () => {
+  expect(() => parseCommandLine([], {})).toThrow(UsageError);
+  expect(() => parseCommandLine(['--url', 'ftp://x'], {})).toThrow(/http/);
+  expect(() => parseCommandLine(['--url', 'http://a', '--driver', 'kubernetes'], {})).toThrow(/local driver only/);
+  expect(() => parseCommandLine(['--url', 'http://a', '--bogus'], {})).toThrow(UsageError);
+  expect(() => parseCommandLine(['--url', 'http://a'], { OROCHI_LOCAL_ENGINE: 'docker' })).toThrow(/OROCHI_LOCAL_ENGINE/);
+});

@@ -1,0 +1,64 @@
+// The agent's command line and environment: flags win over OROCHI_* variables, which win over defaults.
+import { parseArgs } from 'node:util';
+import type { AgentOptions } from './agent.ts';
+import { enginePreference } from './drivers/local/local-driver.ts';
+import { parseLogLevel } from './log.ts';
+
+export const USAGE = `Usage: npm run agent -- --url <control plane URL> [--token <registration token>] [--data-dir <dir>] [--driver local]
+
+  --url        the control plane, e.g. http://127.0.0.1:8787            (OROCHI_URL)
+  --token      one-time registration token, needed until registered     (OROCHI_REGISTRATION_TOKEN)
+  --data-dir   state, templates and local clusters; default .orochi/agent (OROCHI_AGENT_DATA_DIR)
+  --driver     local (the only driver in this build)
+  --log-level  debug | info | warn | error; default info                 (OROCHI_LOG_LEVEL)
+The local driver runs native PostgreSQL when installed (OROCHI_PG_BIN names a bin directory), else PGlite;
+OROCHI_LOCAL_ENGINE=native|pglite forces one. Run as root, it runs Postgres as the OS user postgres
+(OROCHI_PG_OS_USER names another).`;
+
+export class UsageError extends Error {}
+
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        'data-dir': { type: 'string' },
+        driver: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const url = values.url ?? env.OROCHI_URL;
+  if (!url) throw new UsageError('--url (or OROCHI_URL) is required');
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error();
+  } catch {
+    throw new UsageError(`--url must be an http(s) URL, not ${JSON.stringify(url)}`);
+  }
+  const driver = values.driver ?? 'local';
+  if (driver !== 'local') throw new UsageError(`--driver ${driver}: this build has the local driver only`);
+  let localEngine;
+  try {
+    localEngine = enginePreference(env.OROCHI_LOCAL_ENGINE);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return {
+    url,
+    registrationToken: values.token ?? env.OROCHI_REGISTRATION_TOKEN ?? null,
+    dataDir: values['data-dir'] ?? env.OROCHI_AGENT_DATA_DIR ?? '.orochi/agent',
+    driver: 'local',
+    localEngine,
+    logLevel: parseLogLevel(values['log-level'] ?? env.OROCHI_LOG_LEVEL),
+  };
+}

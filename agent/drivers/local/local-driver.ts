@@ -1,0 +1,220 @@
+// The `local` driver: every cluster is a real PostgreSQL server on a loopback port of this machine, with its
+// data under `<data-dir>/clusters/<cluster_id>`, so the connection string the dashboard shows works in psql.
+// Native PostgreSQL when its binaries are installed (the requested major version if present, else the
+// newest), PGlite otherwise or when OROCHI_LOCAL_ENGINE=pglite. A cluster keeps the engine and major version
+// it was created with, since its data directory is theirs.
+//
+// What a laptop cannot do as asked is done as well as it can and said in the status message: one server
+// however many instances, the size's connection limit but no CPU or memory limit, settings recorded only.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SIZE_TABLE, type ClusterSpec } from '../../../queues/protocol.ts';
+import type { Logger } from '../../log.ts';
+import type { ApplyRequest, ApplyResult, ClusterDriver, ClusterObservation, DriverEvent, DriverRecord } from '../driver.ts';
+import { clusterDir, type EngineKind, type LocalEngine } from './local-engine.ts';
+import { chooseInstallation, findNativeInstallations } from './native-binaries.ts';
+import { NativeEngine } from './native-engine.ts';
+import { PgliteEngine } from './pglite-engine.ts';
+import { serverUser, type ServerUser } from './server-user.ts';
+
+export type EnginePreference = 'auto' | EngineKind;
+
+export interface LocalDriverOptions {
+  dataDir: string;
+  log: Logger;
+  /** Default: OROCHI_LOCAL_ENGINE, else auto (native when installed). */
+  engine?: EnginePreference;
+}
+
+/** What the agent keeps for a local cluster in its state file. */
+type LocalRecord = {
+  engine: EngineKind;
+  major: number;
+  port: number | null;
+  size: string;
+};
+
+const HOST = '127.0.0.1';
+
+export function enginePreference(value: string | undefined): EnginePreference {
+  if (value === undefined || value === '' || value === 'auto') return 'auto';
+  if (value === 'native' || value === 'pglite') return value;
+  throw new Error(`OROCHI_LOCAL_ENGINE must be auto, native or pglite, not ${JSON.stringify(value)}`);
+}
+
+function asLocalRecord(record: DriverRecord | null): LocalRecord | null {
+  if (!record) return null;
+  const { engine, major, port, size } = record as Partial<LocalRecord>;
+  if ((engine !== 'native' && engine !== 'pglite') || typeof major !== 'number') return null;
+  return { engine, major, port: typeof port === 'number' ? port : null, size: typeof size === 'string' ? size : '' };
+}
+
+export class LocalDriver implements ClusterDriver {
+  readonly kind = 'local';
+  private readonly preference: EnginePreference;
+  private readonly natives = new Map<number, NativeEngine>();
+  private pglite: PgliteEngine | null = null;
+  private user: Promise<ServerUser | null> | null = null;
+
+  constructor(private readonly options: LocalDriverOptions) {
+    this.preference = options.engine ?? enginePreference(process.env.OROCHI_LOCAL_ENGINE);
+  }
+
+  async apply(request: ApplyRequest): Promise<ApplyResult> {
+    const { clusterId, spec, record, emit } = request;
+    if (spec.engine !== 'postgres') throw new Error(`the local driver runs PostgreSQL clusters only, not ${spec.engine}`);
+    const previous = asLocalRecord(record);
+    if (spec.state === 'deleted') {
+      await this.delete(clusterId, record, emit);
+      return { observation: this.deletedObservation(), record: null };
+    }
+    const existing = await this.existingEngine(clusterId, previous);
+    const engine = existing ?? (await this.newEngine(spec.version));
+    const remember = async (port: number | null): Promise<LocalRecord> => ({
+      engine: engine.kind,
+      major: await engine.major(),
+      port,
+      size: spec.size,
+    });
+
+    if (spec.state === 'sleeping' && existing && (await existing.hasData(clusterId))) {
+      await this.sleepWith(engine, clusterId, emit);
+      if (previous?.size && previous.size !== spec.size) {
+        emit({ event_type: 'resized', message: `Size ${previous.size} -> ${spec.size} recorded; it applies when the cluster wakes.` });
+      }
+      return { observation: await this.describe(engine, clusterId, spec, null), record: await remember(previous?.port ?? null) };
+    }
+    // Running, or asleep but never provisioned (its create was superseded before the agent saw it): set it up,
+    // so a later wake finds the role and the database.
+    const observation = await this.run(engine, request, previous);
+    const port = observation.endpoint?.port ?? previous?.port ?? null;
+    if (spec.state === 'sleeping') {
+      await this.sleepWith(engine, clusterId, emit);
+      return { observation: await this.describe(engine, clusterId, spec, null), record: await remember(port) };
+    }
+    return { observation, record: await remember(port) };
+  }
+
+  /** Stops the cluster's server, keeping its data (sleep). */
+  async stop(clusterId: string, record: DriverRecord | null, emit: (event: DriverEvent) => void = () => {}): Promise<void> {
+    const engine = await this.existingEngine(clusterId, asLocalRecord(record));
+    if (engine) await this.sleepWith(engine, clusterId, emit);
+  }
+
+  /** Stops the cluster's server and removes its data. Nothing there is fine. */
+  async delete(clusterId: string, record: DriverRecord | null, emit: (event: DriverEvent) => void = () => {}): Promise<void> {
+    const engine = await this.existingEngine(clusterId, asLocalRecord(record));
+    if (engine && (await engine.remove(clusterId))) emit({ event_type: 'deleted', message: 'Server stopped and data removed.' });
+  }
+
+  async observe(clusterId: string, spec: ClusterSpec, record: DriverRecord | null): Promise<ClusterObservation> {
+    const engine = await this.existingEngine(clusterId, asLocalRecord(record));
+    if (!engine || !(await engine.hasData(clusterId))) return this.deletedObservation();
+    return this.describe(engine, clusterId, spec, await engine.runningPort(clusterId));
+  }
+
+  /** Initialises the template of the engine a new cluster would get (the newest native version, or PGlite). */
+  async prepare(): Promise<void> {
+    const engine = await this.newEngine(null);
+    await engine.prepare();
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.natives.values(), ...(this.pglite ? [this.pglite] : [])].map((engine) => engine.stopAll()));
+  }
+
+  private async run(engine: LocalEngine, request: ApplyRequest, previous: LocalRecord | null): Promise<ClusterObservation> {
+    const { clusterId, spec, password, emit } = request;
+    const label = await engine.label();
+    const requested = await this.requestedNote(engine, spec);
+    const start = await engine.ensureRunning(clusterId, spec, password, previous?.port ?? null);
+    const address = `${HOST}:${start.port}`;
+    if (start.created) {
+      emit({ event_type: 'created', message: `Created with ${label}${requested} on ${address}.` });
+    } else if (start.started) {
+      const moved = previous?.port && previous.port !== start.port ? ` (port ${previous.port} was taken)` : '';
+      emit({ event_type: 'started', message: `Started ${label} on ${address}${moved}.` });
+    }
+    if (start.role.passwordRotated) emit({ event_type: 'password_rotated', message: `Password of role ${spec.username} changed.` });
+    if (start.restarted || (previous?.size && previous.size !== spec.size)) {
+      const limit =
+        start.maxConnections === null
+          ? 'PGlite has no connection limit of its own'
+          : `max_connections ${start.previousMaxConnections ?? '?'} -> ${start.maxConnections}${start.restarted ? ' (server restarted)' : ''}`;
+      emit({
+        event_type: 'resized',
+        message: `Size ${previous?.size || '?'} -> ${spec.size}: ${limit}; the local driver does not limit CPU or memory.`,
+      });
+    }
+    return this.describe(engine, clusterId, spec, start.port);
+  }
+
+  private async sleepWith(engine: LocalEngine, clusterId: string, emit: (event: DriverEvent) => void): Promise<void> {
+    if (await engine.stop(clusterId)) emit({ event_type: 'stopped', message: 'Server stopped; data kept.' });
+  }
+
+  private deletedObservation(): ClusterObservation {
+    return { state: 'deleted', endpoint: null, instances: 0, ready_instances: 0, message: 'No server and no data.' };
+  }
+
+  private async requestedNote(engine: LocalEngine, spec: ClusterSpec): Promise<string> {
+    const major = await engine.major();
+    return Number.parseInt(spec.version, 10) === major ? '' : ` (requested ${spec.version}, running ${major})`;
+  }
+
+  private async describe(engine: LocalEngine, clusterId: string, spec: ClusterSpec, port: number | null): Promise<ClusterObservation> {
+    const label = await engine.label();
+    const requested = await this.requestedNote(engine, spec);
+    const notes: string[] = [];
+    if (spec.instances > 1) notes.push(`local driver runs 1 instance of ${spec.instances}`);
+    notes.push(
+      engine.kind === 'native'
+        ? `size ${spec.size}: max_connections ${SIZE_TABLE[spec.size].max_connections}; CPU, memory and storage are not limited by the local driver`
+        : `size ${spec.size} recorded; PGlite serves one session at a time and the local driver does not limit CPU, memory or storage`,
+    );
+    if (Object.keys(spec.settings).length > 0) notes.push('settings recorded, not applied by the local driver');
+    const base = `${label}${requested}; ${notes.join('; ')}`;
+    if (port === null) {
+      return { state: 'sleeping', endpoint: null, instances: 1, ready_instances: 0, message: `Stopped (${clusterId}): ${base}` };
+    }
+    return { state: 'running', endpoint: { host: HOST, port }, instances: 1, ready_instances: 1, message: `Running on ${HOST}:${port}: ${base}` };
+  }
+
+  /** The engine holding this cluster's data, from the record or from what is on disk; null for a new cluster. */
+  private async existingEngine(clusterId: string, record: LocalRecord | null): Promise<LocalEngine | null> {
+    if (record) return record.engine === 'pglite' ? this.pgliteEngine() : this.nativeEngine(record.major);
+    const dir = clusterDir(this.options.dataDir, clusterId);
+    if (existsSync(join(dir, 'pglite', 'PG_VERSION'))) return this.pgliteEngine();
+    if (existsSync(join(dir, 'pgdata', 'PG_VERSION'))) {
+      return this.nativeEngine(Number((await readFile(join(dir, 'pgdata', 'PG_VERSION'), 'utf8')).trim()));
+    }
+    return null;
+  }
+
+  /** The engine for a new cluster of the requested version (null: the newest available). */
+  private async newEngine(requestedVersion: string | null): Promise<LocalEngine> {
+    if (this.preference === 'pglite') return this.pgliteEngine();
+    const installation = chooseInstallation(await findNativeInstallations(), requestedVersion ?? '');
+    if (installation) return this.nativeEngine(installation.major);
+    if (this.preference === 'native') throw new Error('OROCHI_LOCAL_ENGINE=native but no PostgreSQL binaries (initdb, pg_ctl, postgres) were found');
+    return this.pgliteEngine();
+  }
+
+  private pgliteEngine(): LocalEngine {
+    this.pglite ??= new PgliteEngine(this.options.dataDir, this.options.log.child({ engine: 'pglite' }));
+    return this.pglite;
+  }
+
+  private async nativeEngine(major: number): Promise<LocalEngine> {
+    let engine = this.natives.get(major);
+    if (!engine) {
+      const installation = (await findNativeInstallations()).find((candidate) => candidate.major === major);
+      if (!installation) throw new Error(`this cluster was created with native PostgreSQL ${major}, which is no longer installed here`);
+      this.user ??= serverUser();
+      engine = new NativeEngine(this.options.dataDir, installation, await this.user, this.options.log.child({ engine: 'native' }));
+      this.natives.set(major, engine);
+    }
+    return engine;
+  }
+}

@@ -1,0 +1,319 @@
+// Native PostgreSQL for local clusters. The data directory of a version is initialised once, as a template
+// (initdb takes about half a second, a copy much less), and each cluster gets a copy started with pg_ctl on
+// its own loopback port. The superuser is reached only through a Unix socket inside the cluster's directory
+// (trust), applications through TCP on 127.0.0.1 with SCRAM passwords.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { SIZE_TABLE, type ClusterSpec } from '../../../queues/protocol.ts';
+import type { Logger } from '../../log.ts';
+import { ensureRoleAndDatabase } from './cluster-sql.ts';
+import { choosePort, isAccepting } from './free-port.ts';
+import { clusterDir, type EngineStart, type LocalEngine } from './local-engine.ts';
+import type { NativeInstallation } from './native-binaries.ts';
+import { chownToServerUser, runAs, type ServerUser } from './server-user.ts';
+
+// Unix socket paths are limited to 107 bytes; deep data directories put the socket under the temp dir.
+const SOCKET_PATH_LIMIT = 100;
+const START_ATTEMPTS = 3;
+
+export class NativeEngine implements LocalEngine {
+  readonly kind = 'native';
+  private template: Promise<string> | null = null;
+  private prepared: Promise<void> | null = null;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly installation: NativeInstallation,
+    private readonly user: ServerUser | null,
+    private readonly log: Logger,
+  ) {}
+
+  async label(): Promise<string> {
+    return `native PostgreSQL ${this.installation.version}`;
+  }
+
+  async major(): Promise<number> {
+    return this.installation.major;
+  }
+
+  async prepare(): Promise<void> {
+    await this.ensureTemplate();
+  }
+
+  private bin(program: string): string {
+    return join(this.installation.binDir, program);
+  }
+
+  private pgdata(clusterId: string): string {
+    return join(clusterDir(this.dataDir, clusterId), 'pgdata');
+  }
+
+  private socketDir(clusterId: string): string {
+    const dir = clusterDir(this.dataDir, clusterId);
+    if (join(dir, '.s.PGSQL.65535.lock').length <= SOCKET_PATH_LIMIT) return dir;
+    return join(tmpdir(), `orochi-pg-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}`);
+  }
+
+  /**
+   * As root, the server user must reach the cluster directories: the agent's own directories become
+   * traversable (0711: nothing listable, state.json stays 0600), and anything above them must already be.
+   */
+  private prepareDirectories(): Promise<void> {
+    this.prepared ??= (async () => {
+      const dirs = [this.dataDir, join(this.dataDir, 'clusters'), join(this.dataDir, 'templates')];
+      for (const dir of dirs) await mkdir(dir, { recursive: true, mode: 0o700 });
+      if (!this.user) return;
+      for (const dir of dirs) await chmod(dir, 0o711);
+      try {
+        await runAs(this.user, 'test', ['-x', join(this.dataDir, 'clusters')], { cwd: '/' });
+      } catch {
+        throw new Error(
+          `the OS user "${this.user.name}" that runs Postgres cannot reach ${this.dataDir}: ` +
+            'make its parent directories traversable (chmod o+x) or use another --data-dir',
+        );
+      }
+    })();
+    this.prepared.catch(() => {
+      this.prepared = null;
+    });
+    return this.prepared;
+  }
+
+  /** The version's initialised and configured data directory, made once and then only copied. */
+  private ensureTemplate(): Promise<string> {
+    this.template ??= (async () => {
+      await this.prepareDirectories();
+      const dir = join(this.dataDir, 'templates', `native-${this.installation.major}`);
+      if (existsSync(join(dir, 'PG_VERSION'))) return dir;
+      const started = performance.now();
+      // Built aside and renamed into place, so a crash never leaves a half-made template to copy.
+      const building = `${dir}.building-${process.pid}`;
+      await rm(building, { recursive: true, force: true });
+      await mkdir(building, { mode: 0o700 });
+      await chownToServerUser(this.user, building);
+      await runAs(
+        this.user,
+        this.bin('initdb'),
+        ['-D', building, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--auth-local=trust', '--auth-host=scram-sha-256'],
+        { cwd: building },
+      );
+      await this.writeServerFile(join(building, 'pg_hba.conf'), [
+        '# Written by the Orochi agent: the superuser over the cluster directory\'s socket, applications by password.',
+        'local all all trust',
+        'host all all 127.0.0.1/32 scram-sha-256',
+        '',
+      ]);
+      const conf = await readFile(join(building, 'postgresql.conf'), 'utf8');
+      await this.writeServerFile(join(building, 'postgresql.conf'), [
+        conf,
+        '# Orochi local driver',
+        "listen_addresses = '127.0.0.1'",
+        "password_encryption = 'scram-sha-256'",
+        '# Many local clusters share one machine.',
+        'shared_buffers = 32MB',
+        "include_if_exists = 'orochi.conf'",
+        '',
+      ]);
+      await rename(building, dir);
+      this.log.info('initialised the native template', {
+        version: this.installation.version,
+        ms: Math.round(performance.now() - started),
+      });
+      return dir;
+    })();
+    this.template.catch(() => {
+      this.template = null;
+    });
+    return this.template;
+  }
+
+  private async writeServerFile(path: string, lines: string[]): Promise<void> {
+    await writeFile(path, lines.join('\n'), { mode: 0o600 });
+    await chownToServerUser(this.user, path);
+  }
+
+  async hasData(clusterId: string): Promise<boolean> {
+    return existsSync(join(this.pgdata(clusterId), 'PG_VERSION'));
+  }
+
+  /** Whether the cluster's data is of this engine's major version (another engine runs it otherwise). */
+  private async owns(clusterId: string): Promise<boolean> {
+    try {
+      return (await readFile(join(this.pgdata(clusterId), 'PG_VERSION'), 'utf8')).trim() === String(this.installation.major);
+    } catch {
+      return false;
+    }
+  }
+
+  async runningPort(clusterId: string): Promise<number | null> {
+    let lines: string[];
+    try {
+      lines = (await readFile(join(this.pgdata(clusterId), 'postmaster.pid'), 'utf8')).split('\n');
+    } catch {
+      return null;
+    }
+    // postmaster.pid: pid, data dir, start time, port, socket dir, listen address, shmem key, status.
+    const pid = Number(lines[0]);
+    const port = Number(lines[3]);
+    if (!pid || !port || lines[7]?.trim() !== 'ready') return null;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null;
+    }
+    return (await isAccepting(port)) ? port : null;
+  }
+
+  async ensureRunning(clusterId: string, spec: ClusterSpec, password: string, preferredPort: number | null): Promise<EngineStart> {
+    const template = await this.ensureTemplate();
+    const dir = clusterDir(this.dataDir, clusterId);
+    const pgdata = this.pgdata(clusterId);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chownToServerUser(this.user, dir);
+    const socketDir = this.socketDir(clusterId);
+    if (socketDir !== dir) {
+      await mkdir(socketDir, { recursive: true, mode: 0o700 });
+      await chownToServerUser(this.user, socketDir);
+    }
+
+    const created = !(await this.hasData(clusterId));
+    if (created) {
+      // A copy of its own per attempt: an agent killed mid-copy leaves its `cp` running as an orphan, still
+      // writing into the old scratch directory, so that one cannot be reused (or even removed) safely now.
+      const copying = `${pgdata}.copying-${process.pid}-${Date.now().toString(36)}`;
+      await removeStaleCopies(dir, copying);
+      await rm(pgdata, { recursive: true, force: true });
+      // cp -a keeps modes (a data directory must be 0700) and, as root, the server user's ownership.
+      await runAs(null, 'cp', ['-a', template, copying], { cwd: dir });
+      await rename(copying, pgdata);
+    }
+
+    const maxConnections = SIZE_TABLE[spec.size].max_connections;
+    const confPath = join(pgdata, 'orochi.conf');
+    const previousConf = existsSync(confPath) ? await readFile(confPath, 'utf8') : null;
+    const previousMaxConnections = previousConf ? Number(/max_connections = (\d+)/.exec(previousConf)?.[1] ?? NaN) || null : null;
+    const conf = [
+      '# Written by the Orochi agent for this cluster.',
+      `unix_socket_directories = '${socketDir}'`,
+      `max_connections = ${maxConnections}`,
+      '',
+    ];
+    const confChanged = previousConf !== conf.join('\n');
+    if (confChanged) await this.writeServerFile(confPath, conf);
+
+    let port = await this.runningPort(clusterId);
+    let started = false;
+    let restarted = false;
+    if (port !== null && confChanged) {
+      await this.pgCtl(clusterId, ['restart', '-w', '-t', '60', '-m', 'fast', '-D', pgdata, '-l', join(dir, 'postgres.log'), '-o', `-p ${port}`]);
+      restarted = true;
+    }
+    if (port === null) {
+      port = await this.start(clusterId, preferredPort);
+      started = true;
+    }
+    const role = await this.asSuperuser(clusterId, port, (client) =>
+      ensureRoleAndDatabase((sql, params) => client.query(sql, params), spec.username, spec.database, password),
+    );
+    return { port, created, started, restarted, role, maxConnections, previousMaxConnections };
+  }
+
+  private async start(clusterId: string, preferredPort: number | null): Promise<number> {
+    const dir = clusterDir(this.dataDir, clusterId);
+    let lastError: unknown;
+    for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+      // Another program may take a port between the check and the bind: then try another.
+      const port = await choosePort(attempt === 0 ? preferredPort : null);
+      try {
+        await this.pgCtl(clusterId, ['start', '-w', '-t', '60', '-D', this.pgdata(clusterId), '-l', join(dir, 'postgres.log'), '-o', `-p ${port}`]);
+        return port;
+      } catch (error) {
+        lastError = error;
+        const log = await this.logTail(clusterId);
+        if (!/could not bind|Address already in use|could not create any TCP\/IP sockets/i.test(log)) {
+          throw new Error(`${(error as Error).message}${log ? `\n${log}` : ''}`);
+        }
+        this.log.warn('port taken while starting; trying another', { cluster_id: clusterId, port });
+      }
+    }
+    throw lastError;
+  }
+
+  private pgCtl(clusterId: string, args: string[]): Promise<unknown> {
+    return runAs(this.user, this.bin('pg_ctl'), args, { cwd: clusterDir(this.dataDir, clusterId), timeoutMs: 90_000 });
+  }
+
+  private async logTail(clusterId: string): Promise<string> {
+    try {
+      const text = await readFile(join(clusterDir(this.dataDir, clusterId), 'postgres.log'), 'utf8');
+      return text.trim().split('\n').slice(-5).join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  private async asSuperuser<T>(clusterId: string, port: number, work: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({ host: this.socketDir(clusterId), port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 10_000 });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async stop(clusterId: string): Promise<boolean> {
+    if (!(await this.hasData(clusterId))) return false;
+    if ((await this.runningPort(clusterId)) === null && !existsSync(join(this.pgdata(clusterId), 'postmaster.pid'))) return false;
+    try {
+      await this.pgCtl(clusterId, ['stop', '-w', '-t', '60', '-m', 'fast', '-D', this.pgdata(clusterId)]);
+    } catch (error) {
+      // A stale pid file from a crash: pg_ctl finds no server, which is the state asked for.
+      if (/Is server running\?|no server running|No such process/i.test((error as Error).message)) return false;
+      throw error;
+    }
+    return true;
+  }
+
+  async remove(clusterId: string): Promise<boolean> {
+    const dir = clusterDir(this.dataDir, clusterId);
+    if (!existsSync(dir)) return false;
+    await this.stop(clusterId);
+    const socketDir = this.socketDir(clusterId);
+    if (socketDir !== dir) await rm(socketDir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
+    return true;
+  }
+
+  async stopAll(): Promise<void> {
+    let ids: string[];
+    try {
+      ids = await readdir(join(this.dataDir, 'clusters'));
+    } catch {
+      return;
+    }
+    await Promise.all(
+      ids.map(async (clusterId) => {
+        try {
+          if (!(await this.owns(clusterId))) return;
+          if (await this.stop(clusterId)) this.log.info('stopped a local server', { cluster_id: clusterId });
+        } catch (error) {
+          this.log.error('stopping a local server failed', { cluster_id: clusterId, error: (error as Error).message });
+        }
+      }),
+    );
+  }
+}
+
+/** Scratch copies of earlier, interrupted creates; best effort, since an orphaned copy may still be writing. */
+async function removeStaleCopies(dir: string, keep: string): Promise<void> {
+  for (const entry of await readdir(dir)) {
+    const path = join(dir, entry);
+    if (!entry.startsWith('pgdata.copying') || path === keep) continue;
+    await rm(path, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { AgentEvent, AgentMessage, AgentStatus } from '../queues/protocol.ts';
+import { Reconciler, workingPhase } from './reconciler.ts';
+import { seal } from './sealed-secrets.ts';
+import { StateStore } from './state-store.ts';
+import { FakeDriver } from './testing/fake-driver.ts';
+import { clusterSpec, collectingLogger, command, tempDir, type CollectingLogger } from './testing/fixtures.ts';
+
+const REGION = 'rg_test';
+
+describe('reconciler', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let state: StateStore;
+  let driver: FakeDriver;
+  let sent: AgentMessage[];
+  let log: CollectingLogger;
+  let reconciler: Reconciler;
+  const regionKey = randomBytes(32).toString('base64url');
+
+  const make = (options: { concurrency?: number } = {}) =>
+    new Reconciler({
+      state,
+      driver,
+      send: (message) => sent.push(message),
+      log,
+      concurrency: options.concurrency,
+      retry: { baseMs: 20, capMs: 50 },
+      checkIntervalMs: 0,
+    });
+  const statuses = (clusterId: string) => sent.filter((m): m is AgentStatus => m.type === 'status' && m.cluster_id === clusterId);
+  const events = (clusterId: string, type?: string) =>
+    sent.filter((m): m is AgentEvent => m.type === 'event' && m.cluster_id === clusterId && (!type || m.event_type === type));
+  const sealedSpec = async (password: string, overrides: Parameters<typeof clusterSpec>[0] = {}) =>
+    clusterSpec({ ...overrides, password_sealed: await seal(regionKey, password) });
+
+  beforeEach(async () => {
+    dir = await tempDir('reconciler');
+    state = await StateStore.open(dir.path);
+    state.data.region_id = REGION;
+    state.data.region_key = regionKey;
+    driver = new FakeDriver();
+    sent = [];
+    log = collectingLogger();
+    reconciler = make();
+  });
+
+  afterEach(async () => {
+    await reconciler.stop();
+    await dir.remove();
+  });
+
+  test('applies a command with the opened password and reports running at its generation', async () => {
+    const spec = await sealedSpec('pw-one');
+    expect(await reconciler.submit(command('cl_a', REGION, 1, spec))).toBe('recorded');
+    await reconciler.idle();
+    expect(driver.applies).toHaveLength(1);
+    expect(driver.applies[0]!.password).toBe('pw-one');
+    const [working, done] = statuses('cl_a');
+    expect(working).toMatchObject({ phase: 'provisioning', observed_generation: 0 });
+    expect(done).toMatchObject({ phase: 'running', observed_generation: 1, ready_instances: 1, instances: 1, endpoint: { host: '127.0.0.1' } });
+    const onDisk = JSON.parse(await readFile(state.path, 'utf8'));
+    expect(onDisk.clusters.cl_a.applied_generation).toBe(1);
+    expect(onDisk.clusters.cl_a.pending).toBeNull();
+    expect(JSON.stringify(onDisk)).not.toContain('pw-one');
+    expect(log.lines.join('\n')).not.toContain('pw-one');
+  });
+
+  test('a command older than the applied generation is stale and ignored', async () => {
+    await reconciler.submit(command('cl_a', REGION, 2, await sealedSpec('pw')));
+    await reconciler.idle();
+    expect(await reconciler.submit(command('cl_a', REGION, 1, await sealedSpec('pw', { state: 'deleted' })))).toBe('stale');
+    await reconciler.idle();
+    expect(driver.applies).toHaveLength(1);
+    expect(driver.clusters.get('cl_a')?.state).toBe('running');
+    expect(log.lines.some((line) => line.includes('stale command ignored'))).toBe(true);
+  });
+
+  test('the same command twice is applied once and answered with the status again', async () => {
+    const create = command('cl_a', REGION, 1, await sealedSpec('pw'));
+    await reconciler.submit(create);
+    await reconciler.idle();
+    const statusesBefore = statuses('cl_a').length;
+    expect(await reconciler.submit(create)).toBe('duplicate');
+    await reconciler.idle();
+    expect(events('cl_a', 'created')).toHaveLength(1);
+    expect(driver.applies).toHaveLength(1);
+    expect(statuses('cl_a')).toHaveLength(statusesBefore + 1);
+    expect(statuses('cl_a').at(-1)).toMatchObject({ phase: 'running', observed_generation: 1 });
+  });
+
+  test('the applied generation again is re-applied when the cluster drifted', async () => {
+    const create = command('cl_a', REGION, 1, await sealedSpec('pw'));
+    await reconciler.submit(create);
+    await reconciler.idle();
+    driver.crash('cl_a');
+    await reconciler.submit(create);
+    await reconciler.idle();
+    expect(driver.applies).toHaveLength(2);
+    expect(events('cl_a', 'started')).toHaveLength(1);
+    expect(statuses('cl_a').at(-1)).toMatchObject({ phase: 'running', observed_generation: 1 });
+  });
+
+  test('commands that arrive during an apply converge to the newest, skipping superseded ones', async () => {
+    driver.hold();
+    await reconciler.submit(command('cl_a', REGION, 1, await sealedSpec('pw-1')));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await reconciler.submit(command('cl_a', REGION, 2, await sealedSpec('pw-1', { state: 'sleeping' }), 'sleep'));
+    await reconciler.submit(command('cl_a', REGION, 3, await sealedSpec('pw-3'), 'rotate_password'));
+    // An older one arriving late changes nothing.
+    expect(await reconciler.submit(command('cl_a', REGION, 2, await sealedSpec('pw-1', { state: 'sleeping' }), 'sleep'))).toBe('stale');
+    driver.release();
+    await reconciler.idle();
+    expect(driver.applies.map((apply) => apply.password)).toEqual(['pw-1', 'pw-3']);
+    expect(statuses('cl_a').at(-1)).toMatchObject({ phase: 'running', observed_generation: 3 });
+    expect(events('cl_a').map((event) => event.event_type)).toEqual(['created', 'password_rotated']);
+    expect(state.cluster('cl_a')).toMatchObject({ applied_generation: 3, pending: null, failure: null });
+  });
+
+  test('one apply at a time per cluster, clusters in parallel up to the limit', async () => {
+    await reconciler.stop();
+    reconciler = make({ concurrency: 2 });
+    driver.hold();
+    for (const id of ['cl_1', 'cl_2', 'cl_3', 'cl_4', 'cl_5']) await reconciler.submit(command(id, REGION, 1, await sealedSpec('pw')));
+    await reconciler.submit(command('cl_1', REGION, 2, await sealedSpec('pw', { state: 'sleeping' }), 'sleep'));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(driver.active).toBe(2);
+    driver.release();
+    await reconciler.idle();
+    expect(driver.maxActive).toBe(2);
+    expect(driver.clusters.size).toBe(5);
+    expect(driver.clusters.get('cl_1')?.state).toBe('sleeping');
+  });
+
+  test('a failed apply reports failed at its generation, then is retried until it converges', async () => {
+    driver.failures = 3;
+    await reconciler.submit(command('cl_a', REGION, 1, await sealedSpec('pw')));
+    await reconciler.idle();
+    expect(statuses('cl_a').find((status) => status.phase === 'failed')).toMatchObject({
+      observed_generation: 1,
+      message: expect.stringContaining('simulated driver failure'),
+    });
+    await expect.poll(() => statuses('cl_a').at(-1)?.phase, { timeout: 2000 }).toBe('running');
+    expect(driver.applies).toHaveLength(4);
+    // Retries failing the same way are not reported again.
+    expect(events('cl_a', 'failed')).toHaveLength(1);
+    expect(statuses('cl_a').map((status) => status.phase)).toEqual(['provisioning', 'failed', 'running']);
+    expect(state.cluster('cl_a')?.failure).toBeNull();
+  });
+
+  test('a password sealed with another key fails clearly without reaching the driver', async () => {
+    const spec = clusterSpec({ password_sealed: await seal(randomBytes(32).toString('base64url'), 'pw') });
+    await reconciler.submit(command('cl_a', REGION, 1, spec));
+    await reconciler.idle();
+    expect(driver.applies).toHaveLength(0);
+    expect(statuses('cl_a').at(-1)).toMatchObject({ phase: 'failed', message: expect.stringContaining("region's key") });
+  });
+
+  test('commands for another region are refused', async () => {
+    expect(await reconciler.submit(command('cl_a', 'rg_other', 1, await sealedSpec('pw')))).toBe('foreign');
+    await reconciler.idle();
+    expect(driver.applies).toHaveLength(0);
+    expect(state.cluster('cl_a')).toBeUndefined();
+  });
+
+  test('after a restart it converges every recorded cluster from the state file', async () => {
+    await reconciler.submit(command('cl_run', REGION, 1, await sealedSpec('pw')));
+    await reconciler.submit(command('cl_sleep', REGION, 2, await sealedSpec('pw', { state: 'sleeping' })));
+    await reconciler.idle();
+    await reconciler.stop();
+    await driver.shutdown(); // the agent stops its servers on exit
+
+    const reopened = await StateStore.open(dir.path);
+    sent = [];
+    reconciler = new Reconciler({ state: reopened, driver, send: (m) => sent.push(m), log, checkIntervalMs: 0 });
+    reconciler.resume();
+    await reconciler.idle();
+    expect(driver.clusters.get('cl_run')?.state).toBe('running');
+    expect(driver.clusters.get('cl_sleep')?.state).toBe('sleeping');
+    expect(statuses('cl_run').at(-1)).toMatchObject({ phase: 'running', observed_generation: 1 });
+    expect(statuses('cl_sleep').at(-1)).toMatchObject({ phase: 'sleeping', observed_generation: 2 });
+    expect(reconciler.appliedGenerations()).toEqual(expect.arrayContaining([
+      { cluster_id: 'cl_run', generation: 1 },
+      { cluster_id: 'cl_sleep', generation: 2 },
+    ]));
+  });
+
+  test('clusters the control plane does not know are reported as orphans once', async () => {
+    await reconciler.submit(command('cl_a', REGION, 1, await sealedSpec('pw')));
+    await reconciler.idle();
+    reconciler.reportOrphans([]);
+    reconciler.reportOrphans([]);
+    expect(events('cl_a', 'orphan')).toHaveLength(1);
+  });
+
+  test('working phases follow the lifecycle', () => {
+    expect(workingPhase('running', 'deleted')).toBe('provisioning');
+    expect(workingPhase('running', 'sleeping')).toBe('waking');
+    expect(workingPhase('running', 'running')).toBe('updating');
+    expect(workingPhase('sleeping', 'running')).toBe('updating');
+    expect(workingPhase('deleted', 'running')).toBe('deleting');
+  });
+});

@@ -1,0 +1,380 @@
+// Converges each cluster to the newest command the agent holds for it, through the driver, and reports what
+// it observes. Per cluster, one apply at a time and strictly in generation order (a newer command received
+// mid-apply waits, then supersedes anything older still waiting); clusters run in parallel up to a limit.
+//
+// Level-triggered: a command older than the applied generation is stale and ignored; the applied generation
+// again is re-applied only when what is observed differs from its spec (a server that died, a restart of the
+// agent); a failed apply is retried with backoff; and a periodic check puts back anything that drifted.
+import {
+  statusSchema,
+  type AgentMessage,
+  type AgentStatus,
+  type Command,
+  type DesiredState,
+  type ObservedPhase,
+} from '../queues/protocol.ts';
+import { unseal } from './sealed-secrets.ts';
+import { Backoff, type BackoffOptions } from './backoff.ts';
+import type { ClusterDriver, ClusterObservation, DriverEvent } from './drivers/driver.ts';
+import { Limiter } from './limiter.ts';
+import { errorMessage, type Logger } from './log.ts';
+import type { ClusterRecord, StateStore } from './state-store.ts';
+
+export interface ReconcilerOptions {
+  state: StateStore;
+  driver: ClusterDriver;
+  send(message: AgentMessage): void;
+  log: Logger;
+  /** Clusters converging at once. */
+  concurrency?: number;
+  /** Delays between retries of a failed apply. */
+  retry?: BackoffOptions;
+  /** How often every cluster is observed to catch drift; 0 turns the check off. */
+  checkIntervalMs?: number;
+}
+
+export type SubmitOutcome = 'recorded' | 'duplicate' | 'stale' | 'foreign';
+
+interface ClusterWorker {
+  wanted: boolean;
+  /** Send the status even when it did not change (someone asked again). */
+  report: boolean;
+  running: Promise<void> | null;
+  retry: Backoff;
+  retryTimer: NodeJS.Timeout | null;
+}
+
+const MESSAGE_LIMIT = 2000;
+
+function clip(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+
+/** The phase reported while converging, from what is there to what should be. */
+export function workingPhase(desired: DesiredState, observed: ClusterObservation['state']): ObservedPhase {
+  if (desired === 'deleted') return 'deleting';
+  // The lifecycle shows a cluster being put to sleep as `updating` until it is `sleeping`.
+  if (desired === 'sleeping') return 'updating';
+  if (observed === 'deleted') return 'provisioning';
+  if (observed === 'sleeping') return 'waking';
+  return 'updating';
+}
+
+export class Reconciler {
+  private readonly workers = new Map<string, ClusterWorker>();
+  private readonly latest = new Map<string, AgentStatus>();
+  private readonly orphansReported = new Set<string>();
+  private readonly limiter: Limiter;
+  private checkTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+
+  constructor(private readonly options: ReconcilerOptions) {
+    this.limiter = new Limiter(options.concurrency ?? 4);
+  }
+
+  /** Converges every cluster the state file holds (after a restart nothing local may be running) and starts the drift check. */
+  resume(): void {
+    for (const clusterId of Object.keys(this.options.state.data.clusters)) this.schedule(clusterId, true);
+    const interval = this.options.checkIntervalMs ?? 30_000;
+    if (interval > 0) {
+      this.checkTimer = setInterval(() => this.checkAll(), interval);
+      this.checkTimer.unref();
+    }
+  }
+
+  /**
+   * Takes a command: durably records it when it is newer than anything held for its cluster, and schedules
+   * the cluster. Resolves once recorded, which is when the command may be acknowledged.
+   */
+  async submit(command: Command): Promise<SubmitOutcome> {
+    const { state, log } = this.options;
+    const fields = { cluster_id: command.cluster_id, command_id: command.command_id, generation: command.generation, action: command.action };
+    if (command.region_id !== state.data.region_id) {
+      log.error('ignored a command addressed to another region', {
+        ...fields,
+        command_region_id: command.region_id,
+        region_id: state.data.region_id,
+      });
+      return 'foreign';
+    }
+    const record = state.ensureCluster(command.cluster_id);
+    if (command.generation < record.applied_generation) {
+      log.info('stale command ignored', { ...fields, applied_generation: record.applied_generation });
+      this.resendLatest(command.cluster_id);
+      return 'stale';
+    }
+    if (record.pending && command.generation <= record.pending.generation) {
+      log.debug('command already held', fields);
+      return command.generation === record.pending.generation ? 'duplicate' : 'stale';
+    }
+    if (command.generation === record.applied_generation) {
+      // Asked again for what was applied: check it still holds and answer with the status.
+      log.info('command already applied; checking the cluster', fields);
+      this.schedule(command.cluster_id, true);
+      return 'duplicate';
+    }
+    record.pending = command;
+    record.updated_at = new Date().toISOString();
+    await state.commit();
+    log.info('command recorded', fields);
+    this.schedule(command.cluster_id, false);
+    return 'recorded';
+  }
+
+  /** A resync names every cluster the region should have: report the ones held here that it does not know. */
+  reportOrphans(knownClusterIds: string[]): void {
+    const known = new Set(knownClusterIds);
+    for (const [clusterId, record] of Object.entries(this.options.state.data.clusters)) {
+      if (known.has(clusterId) || this.orphansReported.has(clusterId)) continue;
+      if (record.applied?.spec.state === 'deleted' && record.failure === null) continue;
+      this.orphansReported.add(clusterId);
+      this.options.log.warn('cluster unknown to the control plane; left as it is', { cluster_id: clusterId });
+      this.event(clusterId, {
+        event_type: 'orphan',
+        message: 'The agent holds this cluster but the control plane does not know it; it is left as it is.',
+      });
+    }
+  }
+
+  /** The generation applied per cluster, for `hello`. */
+  appliedGenerations(): Array<{ cluster_id: string; generation: number }> {
+    return Object.entries(this.options.state.data.clusters).map(([clusterId, record]) => ({
+      cluster_id: clusterId,
+      generation: record.applied_generation,
+    }));
+  }
+
+  /** The newest status of every cluster, re-sent on each new connection. */
+  latestStatuses(): AgentStatus[] {
+    return [...this.latest.values()].map((status) => ({ ...status, at: new Date().toISOString() }));
+  }
+
+  /** Resolves when no cluster is converging (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (true) {
+      const running = [...this.workers.values()].map((worker) => worker.running).filter((p): p is Promise<void> => p !== null);
+      if (running.length === 0) return;
+      await Promise.all(running);
+    }
+  }
+
+  /** Takes no new work and lets applies in progress finish, so no server is left half set up. */
+  async stop(): Promise<void> {
+    this.closing = true;
+    if (this.checkTimer) clearInterval(this.checkTimer);
+    for (const worker of this.workers.values()) {
+      if (worker.retryTimer) clearTimeout(worker.retryTimer);
+      worker.retryTimer = null;
+    }
+    await this.idle();
+  }
+
+  private worker(clusterId: string): ClusterWorker {
+    let worker = this.workers.get(clusterId);
+    if (!worker) {
+      const retry = new Backoff(this.options.retry ?? { baseMs: 2000, capMs: 60_000 });
+      worker = { wanted: false, report: false, running: null, retry, retryTimer: null };
+      this.workers.set(clusterId, worker);
+    }
+    return worker;
+  }
+
+  private schedule(clusterId: string, report: boolean): void {
+    if (this.closing) return;
+    const worker = this.worker(clusterId);
+    worker.wanted = true;
+    worker.report ||= report;
+    if (worker.retryTimer) {
+      clearTimeout(worker.retryTimer);
+      worker.retryTimer = null;
+    }
+    worker.running ??= this.run(clusterId, worker);
+  }
+
+  private async run(clusterId: string, worker: ClusterWorker): Promise<void> {
+    try {
+      while (worker.wanted && !this.closing) {
+        worker.wanted = false;
+        const report = worker.report;
+        worker.report = false;
+        await this.limiter.run(async () => {
+          if (!this.closing) await this.converge(clusterId, worker, report);
+        });
+      }
+    } catch (error) {
+      this.options.log.error('reconciling a cluster failed unexpectedly', { cluster_id: clusterId, error: errorMessage(error) });
+    } finally {
+      worker.running = null;
+    }
+  }
+
+  private checkAll(): void {
+    for (const [clusterId, record] of Object.entries(this.options.state.data.clusters)) {
+      if (record.applied?.spec.state === 'deleted' && record.failure === null) continue;
+      const worker = this.workers.get(clusterId);
+      // A failed cluster waits for its retry; the check must not undo the backoff.
+      if (!worker?.running && !worker?.retryTimer) this.schedule(clusterId, false);
+    }
+  }
+
+  private async converge(clusterId: string, worker: ClusterWorker, report: boolean): Promise<void> {
+    const record = this.options.state.cluster(clusterId);
+    if (!record) return;
+    const pending = record.pending && record.pending.generation > record.applied_generation ? record.pending : null;
+    const command = pending ?? record.applied;
+    if (!command) return;
+    let observation: ClusterObservation | null = null;
+    try {
+      observation = await this.options.driver.observe(clusterId, command.spec, record.driver);
+    } catch (error) {
+      this.options.log.warn('observing a cluster failed', { cluster_id: clusterId, error: errorMessage(error) });
+    }
+    if (!pending && record.failure === null && observation?.state === command.spec.state) {
+      this.reportStatus(clusterId, this.statusFrom(command.generation, observation), report);
+      return;
+    }
+    if (!pending && observation && record.failure === null) {
+      this.options.log.warn('cluster drifted from its spec; converging again', {
+        cluster_id: clusterId,
+        generation: command.generation,
+        desired: command.spec.state,
+        observed: observation.state,
+      });
+    }
+    await this.apply(clusterId, command, record, observation, worker);
+  }
+
+  private async apply(
+    clusterId: string,
+    command: Command,
+    record: ClusterRecord,
+    observation: ClusterObservation | null,
+    worker: ClusterWorker,
+  ): Promise<void> {
+    const { state, driver } = this.options;
+    const { spec, generation } = command;
+    const log = this.options.log.child({ cluster_id: clusterId, generation, action: command.action });
+    const phase = workingPhase(spec.state, observation?.state ?? 'deleted');
+    // A retry of a failed apply stays `failed` to the control plane until it succeeds.
+    const retrying = record.failure !== null && command === record.applied;
+    if (!retrying) {
+      this.reportStatus(
+        clusterId,
+        {
+          observed_generation: record.applied_generation,
+          phase,
+          ready_instances: observation?.ready_instances ?? 0,
+          instances: observation?.instances ?? 0,
+          endpoint: phase === 'updating' && observation?.state === 'running' ? observation.endpoint : null,
+          message: `applying generation ${generation} (${command.action})`,
+        },
+        true,
+      );
+    }
+    log.info('applying', { desired: spec.state, phase });
+    const settle = (failure: string | null) => {
+      record.applied_generation = generation;
+      record.applied = command;
+      if (record.pending && record.pending.generation <= generation) record.pending = null;
+      record.failure = failure;
+      record.updated_at = new Date().toISOString();
+    };
+    try {
+      const password = await this.openPassword(spec.password_sealed);
+      const result = await driver.apply({
+        clusterId,
+        spec,
+        password,
+        record: record.driver,
+        emit: (event) => this.event(clusterId, event),
+      });
+      if (result.observation.state !== spec.state) {
+        throw new Error(`the ${driver.kind} driver left the cluster ${result.observation.state} instead of ${spec.state}`);
+      }
+      settle(null);
+      record.driver = result.record;
+      await state.commit();
+      worker.retry.reset();
+      this.reportStatus(clusterId, this.statusFrom(generation, result.observation), true);
+      log.info('applied', { state: spec.state, endpoint: result.observation.endpoint });
+    } catch (error) {
+      const message = errorMessage(error);
+      // A retry failing the same way again is not news: no new event, and the status only if it changed.
+      const repeated = record.failure === message && record.applied_generation === generation;
+      settle(message);
+      await state.commit().catch((commitError: unknown) => log.error('recording a failure failed', { error: errorMessage(commitError) }));
+      const delay = worker.retry.next();
+      log.error('apply failed; retrying', { error: message, retry_in_ms: delay });
+      this.reportStatus(
+        clusterId,
+        { observed_generation: generation, phase: 'failed', ready_instances: 0, instances: 0, endpoint: null, message: clip(message, MESSAGE_LIMIT) },
+        !repeated,
+      );
+      if (!repeated) this.event(clusterId, { event_type: 'failed', message: `Generation ${generation} (${command.action}) failed: ${message}` });
+      if (!this.closing) {
+        worker.retryTimer = setTimeout(() => {
+          worker.retryTimer = null;
+          this.schedule(clusterId, false);
+        }, delay);
+        worker.retryTimer.unref();
+      }
+    }
+  }
+
+  private async openPassword(sealed: string): Promise<string> {
+    const key = this.options.state.data.region_key;
+    if (!key) throw new Error('the agent has no region key yet (not registered)');
+    try {
+      return await unseal(key, sealed);
+    } catch {
+      throw new Error("the cluster password cannot be opened with this region's key (sealed for another region, or the key changed)");
+    }
+  }
+
+  private statusFrom(generation: number, observation: ClusterObservation): Omit<AgentStatus, 'type' | 'cluster_id' | 'at'> {
+    return {
+      observed_generation: generation,
+      phase: observation.state,
+      ready_instances: observation.state === 'running' ? observation.ready_instances : 0,
+      instances: observation.state === 'deleted' ? 0 : observation.instances,
+      endpoint: observation.state === 'running' ? observation.endpoint : null,
+      message: clip(observation.message, MESSAGE_LIMIT),
+    };
+  }
+
+  /** Sends a status when it differs from the last one sent for the cluster, or always when `force`. */
+  private reportStatus(clusterId: string, fields: Omit<AgentStatus, 'type' | 'cluster_id' | 'at'>, force: boolean): void {
+    const status = statusSchema.parse({ type: 'status', cluster_id: clusterId, ...fields, at: new Date().toISOString() });
+    const previous = this.latest.get(clusterId);
+    this.latest.set(clusterId, status);
+    if (!force && previous && sameStatus(previous, status)) return;
+    this.options.send(status);
+  }
+
+  private resendLatest(clusterId: string): void {
+    const status = this.latest.get(clusterId);
+    if (status) this.options.send({ ...status, at: new Date().toISOString() });
+  }
+
+  private event(clusterId: string, event: DriverEvent): void {
+    this.options.send({
+      type: 'event',
+      cluster_id: clusterId,
+      event_type: clip(event.event_type, 64),
+      message: clip(event.message, MESSAGE_LIMIT),
+      at: new Date().toISOString(),
+    });
+  }
+}
+
+function sameStatus(a: AgentStatus, b: AgentStatus): boolean {
+  return (
+    a.observed_generation === b.observed_generation &&
+    a.phase === b.phase &&
+    a.ready_instances === b.ready_instances &&
+    a.instances === b.instances &&
+    a.message === b.message &&
+    a.endpoint?.host === b.endpoint?.host &&
+    a.endpoint?.port === b.endpoint?.port
+  );
+}

@@ -1,0 +1,219 @@
+// The local stack as a library: `npm start`, the end-to-end tests and the benchmarks all run exactly this.
+//   catalog   PGlite persisted under <dataDir>/catalog (or DATABASE_URL), migrations applied
+//   bridge    the local stand-in for Neon's proxy (WebSocket-to-TCP and SQL over HTTP)
+//   worker    `wrangler dev` with the Durable Objects and Queues, state under <dataDir>/wrangler
+//   region    a shared region named `local`, and its agent on the local driver (<dataDir>/agent)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import pg from 'pg';
+import { startCatalog, type Catalog } from './catalog.ts';
+import { loadOrCreateSecrets } from './secrets.ts';
+
+export const root = resolve(import.meta.dirname, '..');
+const host = '127.0.0.1';
+
+export interface StackOptions {
+  dataDir: string;
+  port: number;
+  /** Use this Postgres as the catalog instead of embedded PGlite. */
+  databaseUrl?: string;
+  appUrl?: string;
+  /** Start the local region's agent (default true). Tests that drive agents themselves turn it off. */
+  agent?: boolean;
+  wranglerLogLevel?: string;
+  /** Where the worker's and agent's output goes, one prefixed line at a time. */
+  output?: (source: 'worker' | 'agent', line: string) => void;
+}
+
+export interface Stack {
+  url: string;
+  dataDir: string;
+  catalog: Catalog;
+  localRegionId: string;
+  agent: ChildProcess | null;
+  /** Starts (or restarts) the local region's agent as a child process. */
+  startAgent(): Promise<ChildProcess>;
+  /** Stops the agent: gracefully with SIGTERM, or abruptly with SIGKILL. */
+  stopAgent(signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function lines(stream: NodeJS.ReadableStream | null, emit: (line: string) => void): void {
+  let partial = '';
+  stream?.on('data', (chunk: Buffer) => {
+    const parts = (partial + chunk.toString()).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) if (line.trim()) emit(line);
+  });
+}
+
+/** dotenv format: single-quoted values are taken literally, which keeps the JWK's JSON intact. */
+function toEnvFile(values: Record<string, string>): string {
+  return (
+    Object.entries(values)
+      .map(([key, value]) => {
+        if (value.includes("'") || value.includes('\n')) throw new Error(`${key} cannot be written to an env file`);
+        return `${key}='${value}'`;
+      })
+      .join('\n') + '\n'
+  );
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the Worker did not answer ${url} within ${timeoutMs / 1000}s`);
+}
+
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * The shared `local` region, created on first start. When the agent has no credential yet, a fresh one-time
+ * registration token is written (hashed, as the API does) for it to exchange.
+ */
+async function ensureLocalRegion(databaseUrl: string, agentDir: string): Promise<{ regionId: string; registrationToken: string | null }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    let { rows } = await client.query<{ id: string }>(
+      "select id from regions where name = 'local' and visibility = 'shared' and revoked_at is null order by id limit 1",
+    );
+    if (rows.length === 0) {
+      const { newId } = await import('../workers/lib/ids.ts');
+      ({ rows } = await client.query<{ id: string }>(
+        "insert into regions (id, name, provider, driver, visibility, status) values ($1, 'local', 'local', 'local', 'shared', 'pending') returning id",
+        [newId('rg')],
+      ));
+    }
+    const regionId = rows[0]!.id;
+    // An agent holding a live credential for this region needs nothing; one whose credential lapsed while the
+    // stack was down (credentials live an hour) needs a new one-time token, as an operator would issue.
+    const state = resolve(agentDir, 'state.json');
+    if (existsSync(state)) {
+      const saved = JSON.parse(await readFile(state, 'utf8')) as { region_id?: string; expires_at?: string | null };
+      const live = saved.expires_at ? Date.parse(saved.expires_at) > Date.now() + 60_000 : false;
+      if (saved.region_id === regionId && live) return { regionId, registrationToken: null };
+    }
+    const token = `ort_${randomBytes(32).toString('base64url')}`;
+    await client.query(
+      "update regions set registration_token_hash = $2, registration_expires_at = now() + interval '1 hour' where id = $1",
+      [regionId, createHash('sha256').update(token).digest('hex')],
+    );
+    return { regionId, registrationToken: token };
+  } finally {
+    await client.end();
+  }
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { dataDir, port } = options;
+  const output = options.output ?? ((source, line) => process.stdout.write(`[${source}] ${line}\n`));
+  await mkdir(dataDir, { recursive: true });
+  // As root the local driver runs Postgres as an unprivileged user, who must be able to pass through here to
+  // reach its data (a mkdtemp directory is 0700). Traversal only: nothing here becomes listable or readable.
+  if (process.getuid?.() === 0) await chmod(dataDir, 0o711);
+  const secrets = await loadOrCreateSecrets(resolve(dataDir, 'secrets.json'));
+  const catalog = await startCatalog({ databaseUrl: options.databaseUrl, dataDir: resolve(dataDir, 'catalog') });
+  const url = `http://${host}:${port}`;
+
+  // Secrets reach wrangler through an env file readable only by this user, never the command line.
+  const envFile = resolve(dataDir, 'worker.env');
+  await writeFile(
+    envFile,
+    toEnvFile({
+      DATABASE_URL: catalog.databaseUrl,
+      DB_WS_PROXY: catalog.wsProxy,
+      JWT_PRIVATE_KEY: secrets.JWT_PRIVATE_KEY,
+      ENCRYPTION_KEY: secrets.ENCRYPTION_KEY,
+      ENVIRONMENT: 'development',
+      APP_URL: options.appUrl ?? `http://localhost:${port}`,
+    }),
+    { mode: 0o600 },
+  );
+  const wrangler = spawn(
+    process.execPath,
+    [
+      resolve(root, 'node_modules/wrangler/bin/wrangler.js'),
+      'dev',
+      '--ip', host,
+      '--port', String(port),
+      '--persist-to', resolve(dataDir, 'wrangler'),
+      '--env-file', envFile,
+      '--show-interactive-dev-session=false',
+      '--log-level', options.wranglerLogLevel ?? 'log',
+    ],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Offline: no telemetry, and no fetch of Request.cf sample data from Cloudflare.
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+    },
+  );
+  lines(wrangler.stdout, (line) => output('worker', line));
+  lines(wrangler.stderr, (line) => output('worker', line));
+  try {
+    await waitForHealth(`${url}/v1/health`, wrangler, 90_000);
+  } catch (error) {
+    await stopChild(wrangler, 'SIGTERM', 5000);
+    await catalog.stop();
+    throw error;
+  }
+
+  const agentDir = resolve(dataDir, 'agent');
+  const stack: Stack = {
+    url,
+    dataDir,
+    catalog,
+    localRegionId: '',
+    agent: null,
+    async startAgent() {
+      const { regionId, registrationToken } = await ensureLocalRegion(catalog.databaseUrl, agentDir);
+      stack.localRegionId = regionId;
+      const args = ['--import', 'tsx', resolve(root, 'agent/main.ts'), '--url', url, '--data-dir', agentDir];
+      const child = spawn(process.execPath, args, {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // The one-time token goes by environment, not argv, so it does not show in process lists.
+        env: { ...process.env, ...(registrationToken ? { OROCHI_REGISTRATION_TOKEN: registrationToken } : {}) },
+      });
+      lines(child.stdout, (line) => output('agent', line));
+      lines(child.stderr, (line) => output('agent', line));
+      stack.agent = child;
+      return child;
+    },
+    async stopAgent(signal = 'SIGTERM') {
+      if (stack.agent) await stopChild(stack.agent, signal, 10_000);
+      stack.agent = null;
+    },
+    async stop() {
+      await stack.stopAgent('SIGTERM');
+      await stopChild(wrangler, 'SIGTERM', 5000);
+      await catalog.stop();
+    },
+  };
+  if (options.agent !== false) await stack.startAgent();
+  else stack.localRegionId = (await ensureLocalRegion(catalog.databaseUrl, agentDir)).regionId;
+  return stack;
+}
+
+export async function removeDataDir(dataDir: string): Promise<void> {
+  await rm(dataDir, { recursive: true, force: true });
+}
