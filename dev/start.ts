@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   say(`API docs   ${stack.url}/docs   (OpenAPI: ${stack.url}/v1/openapi.json)`);
   say(`mailbox    ${stack.url}/v1/dev/mailbox?to=<email>   (sign-up and reset mails land here)`);
   say(`region     local (${stack.localRegionId}), agent ${stack.agent ? 'running' : 'off'}; clusters listen on 127.0.0.1`);
+  say(`catalog    ${redact(stack.catalog.databaseUrl)}   (psql it to look inside)`);
   say(`data       ${dataDir}`);
   say('press Ctrl-C to stop');
 }

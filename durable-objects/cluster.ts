@@ -1,6 +1,11 @@
-// ClusterDO: one per cluster. It serializes everything that changes a cluster's observed state — dispatching
-// commands, the region's reports and events, delivery failures — applies the state machine
-// (cluster-state.ts) to the catalog, and publishes each change to the org's RealtimeDO.
+// ClusterDO: one per cluster, and the holder of its live state. It serializes everything that changes the
+// cluster's observed state — dispatching commands, the region's reports and events, delivery failures — and
+// applies the state machine (cluster-state.ts) to its own copy of the cluster first, so subscribers hear about a
+// change as soon as the region reports it; the catalog is written right after.
+//
+// The catalog stays the source of truth for the desired side: mutations write it, then dispatch here. The copy
+// is refreshed on every dispatch, and every catalog write is guarded by the generation the copy was made at, so
+// a mutation this object has not heard of (a dispatch that failed) is noticed and the report applied again.
 import { DurableObject } from 'cloudflare:workers';
 import { and, eq, inArray } from 'drizzle-orm';
 import { clusterEvents, clusters, operations } from '../drizzle/schema.ts';
@@ -14,14 +19,28 @@ import {
   type DesiredState,
 } from '../queues/protocol.ts';
 import { parseSettings, type Bindings } from '../workers/env.ts';
-import { serializeCluster, serializeEvent, serializeOperation } from '../workers/lib/clusters.ts';
-import { openDatabase, type Database, type Queryable } from '../workers/lib/db.ts';
+import { serializeCluster, serializeEvent, serializeOperation, type ClusterRow, type OperationRow } from '../workers/lib/clusters.ts';
+import { openDatabase, type HttpDatabase } from '../workers/lib/db.ts';
 import { newId } from '../workers/lib/ids.ts';
 import { log } from '../workers/lib/logger.ts';
 import type { ClusterStatus } from '../workers/schemas/clusters.ts';
 import { applyReport } from './cluster-state.ts';
 
-type Published = { channels: string[]; message: Record<string, unknown> };
+type EventRow = typeof clusterEvents.$inferSelect;
+
+/** The cluster as this object knows it: its catalog row (without the password) and the operation in flight. */
+interface Snapshot {
+  cluster: Omit<ClusterRow, 'passwordCiphertext'> & { passwordCiphertext: null };
+  operation: OperationRow | null;
+}
+
+interface Published {
+  clusterId: string;
+  orgId: string;
+  message: Record<string, unknown>;
+}
+
+const SNAPSHOT_KEY = 'snapshot';
 
 export class ClusterDO extends DurableObject<Bindings> {
   // One change at a time: reports, events and dispatches of one cluster never interleave.
@@ -37,25 +56,27 @@ export class ClusterDO extends DurableObject<Bindings> {
   dispatch(command: Command): Promise<void> {
     const cmd = commandSchema.parse(command);
     return this.serialized(async () => {
-      const published: Published[] = [];
-      if (cmd.operation_id) {
-        await this.withCatalog(async (db) => {
-          const [op] = await db
-            .update(operations)
-            .set({ status: 'running', updatedAt: new Date() })
-            .where(and(eq(operations.id, cmd.operation_id!), eq(operations.status, 'pending')))
-            .returning();
-          if (op) published.push(this.operationMessage(cmd.spec.org_id, op));
-        });
-      }
       const sent = await Promise.allSettled([
-        this.env.COMMAND_QUEUE.send(cmd),
         this.env.REGION.get(this.env.REGION.idFromName(cmd.region_id)).enqueue(cmd),
+        this.env.COMMAND_QUEUE.send(cmd),
       ]);
       const failures = sent.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
       for (const f of failures) log('warn', 'command path failed', { command_id: cmd.command_id, error: String(f.reason) });
       // One path is enough: the queue retries into the RegionDO, and the RegionDO dedupes by command_id.
       if (failures.length === sent.length) throw new Error(`command ${cmd.command_id} could not be sent on any path`);
+
+      const published: Published[] = [];
+      await this.withCatalog(async (db) => {
+        if (cmd.operation_id) {
+          const [op] = await db
+            .update(operations)
+            .set({ status: 'running', updatedAt: new Date() })
+            .where(and(eq(operations.id, cmd.operation_id), eq(operations.status, 'pending')))
+            .returning();
+          if (op) published.push(operationMessage(op));
+        }
+        await this.reload(db, cmd.cluster_id);
+      });
       await this.publish(published);
     });
   }
@@ -63,97 +84,29 @@ export class ClusterDO extends DurableObject<Bindings> {
   /** A region's observation of this cluster. Reports from any other region than the cluster's are dropped. */
   report(regionId: string, status: AgentStatus): Promise<void> {
     const report = statusSchema.parse(status);
-    return this.serialized(async () => {
-      const published: Published[] = [];
-      await this.withCatalog((db) =>
-        db.transaction(async (tx) => {
-          const [cluster] = await tx.select().from(clusters).where(eq(clusters.id, report.cluster_id)).for('update');
-          if (!cluster || cluster.regionId !== regionId) {
-            log('warn', 'report for a cluster of another region dropped', { cluster_id: report.cluster_id, region_id: regionId });
-            return;
-          }
-          if (cluster.deletedAt) return;
-          const [op] = await tx
-            .select()
-            .from(operations)
-            .where(and(eq(operations.clusterId, cluster.id), inArray(operations.status, ['pending', 'running'])))
-            .limit(1);
-          const outcome = applyReport(
-            {
-              status: cluster.status as ClusterStatus,
-              generation: cluster.generation,
-              observedGeneration: cluster.observedGeneration,
-              desiredState: cluster.desiredState as DesiredState,
-              operation: op ? { id: op.id, generation: op.generation } : null,
-            },
-            report,
-          );
-          const now = new Date();
-          if (outcome.cluster) {
-            const next = outcome.cluster;
-            const [updated] = await tx
-              .update(clusters)
-              .set({
-                status: next.status,
-                health: next.health,
-                observedGeneration: next.observedGeneration,
-                readyInstances: next.readyInstances,
-                endpointHost: next.endpoint?.host ?? null,
-                endpointPort: next.endpoint?.port ?? null,
-                statusMessage: next.message || null,
-                lastReportAt: now,
-                updatedAt: now,
-                // Gone for good once the region confirms it: the name is free again and lists skip it.
-                ...(next.status === 'deleted' && cluster.desiredState === 'deleted' ? { deletedAt: now } : {}),
-              })
-              .where(eq(clusters.id, cluster.id))
-              .returning();
-            published.push({
-              channels: [`cluster:${cluster.id}`, `org:${cluster.orgId}`],
-              message: { type: 'cluster.status', cluster: serializeCluster(updated!) },
-            });
-            if (next.status !== cluster.status) {
-              const event = await this.insertEvent(tx, cluster, 'status', `Status changed from ${cluster.status} to ${next.status}`);
-              published.push(this.eventMessage(cluster.orgId, event));
-            }
-          }
-          if (op && outcome.operation && (outcome.operation.status !== op.status || outcome.operation.error !== op.error)) {
-            const terminal = outcome.operation.status !== 'running';
-            const [updatedOp] = await tx
-              .update(operations)
-              .set({ status: outcome.operation.status, error: outcome.operation.error, updatedAt: now, ...(terminal ? { finishedAt: now } : {}) })
-              .where(eq(operations.id, op.id))
-              .returning();
-            published.push(this.operationMessage(cluster.orgId, updatedOp!));
-          }
-        }),
-      );
-      await this.publish(published);
-    });
+    return this.serialized(() => this.withCatalog((db) => this.applyStatus(db, regionId, report, true)));
   }
 
   recordEvent(regionId: string, event: AgentEvent): Promise<void> {
     const parsed = eventSchema.parse(event);
-    return this.serialized(async () => {
-      const published: Published[] = [];
-      await this.withCatalog(async (db) => {
-        const [cluster] = await db.select().from(clusters).where(eq(clusters.id, parsed.cluster_id));
-        if (!cluster || cluster.regionId !== regionId) {
+    return this.serialized(() =>
+      this.withCatalog(async (db) => {
+        const snapshot = await this.snapshot(db, parsed.cluster_id);
+        if (!snapshot || snapshot.cluster.regionId !== regionId) {
           log('warn', 'event for a cluster of another region dropped', { cluster_id: parsed.cluster_id, region_id: regionId });
           return;
         }
-        const row = await this.insertEvent(db, cluster, parsed.event_type, parsed.message);
-        published.push(this.eventMessage(cluster.orgId, row));
-      });
-      await this.publish(published);
-    });
+        const row = eventRow(snapshot.cluster, parsed.event_type, parsed.message);
+        await this.publish([eventMessage(row)]);
+        await db.insert(clusterEvents).values(row);
+      }),
+    );
   }
 
   /** The command of this operation could not be delivered (the commands queue's dead letters). */
   failOperation(operationId: string, error: string): Promise<void> {
-    return this.serialized(async () => {
-      const published: Published[] = [];
-      await this.withCatalog(async (db) => {
+    return this.serialized(() =>
+      this.withCatalog(async (db) => {
         const now = new Date();
         const [op] = await db
           .update(operations)
@@ -166,44 +119,130 @@ export class ClusterDO extends DurableObject<Bindings> {
           .set({ status: 'failed', health: 'unknown', statusMessage: error, updatedAt: now })
           .where(eq(clusters.id, op.clusterId))
           .returning();
-        published.push(this.operationMessage(op.orgId, op));
+        const published: Published[] = [operationMessage(op)];
         if (cluster) {
-          published.push({ channels: [`cluster:${cluster.id}`, `org:${cluster.orgId}`], message: { type: 'cluster.status', cluster: serializeCluster(cluster) } });
-          published.push(this.eventMessage(cluster.orgId, await this.insertEvent(db, cluster, 'operation_failed', error)));
+          published.push(statusMessage(cluster));
+          const row = eventRow(cluster, 'operation_failed', error);
+          await db.insert(clusterEvents).values(row);
+          published.push(eventMessage(row));
+          await this.reload(db, cluster.id);
         }
-      });
-      await this.publish(published);
-    });
+        await this.publish(published);
+      }),
+    );
   }
 
-  private async insertEvent(db: Queryable, cluster: { id: string; orgId: string }, type: string, message: string) {
-    const [row] = await db.insert(clusterEvents).values({ id: newId('ev'), orgId: cluster.orgId, clusterId: cluster.id, type, message }).returning();
-    return row!;
+  private async applyStatus(db: HttpDatabase, regionId: string, report: AgentStatus, retry: boolean): Promise<void> {
+    let snapshot = await this.snapshot(db, report.cluster_id);
+    // A generation this object has not seen means a mutation it was not told about: catch up first.
+    if (snapshot && report.observed_generation > snapshot.cluster.generation) snapshot = await this.reload(db, report.cluster_id);
+    if (!snapshot || snapshot.cluster.regionId !== regionId) {
+      log('warn', 'report for a cluster of another region dropped', { cluster_id: report.cluster_id, region_id: regionId });
+      return;
+    }
+    const { cluster, operation } = snapshot;
+    if (cluster.deletedAt) return;
+    const outcome = applyReport(
+      {
+        status: cluster.status as ClusterStatus,
+        generation: cluster.generation,
+        observedGeneration: cluster.observedGeneration,
+        desiredState: cluster.desiredState as DesiredState,
+        operation: operation ? { id: operation.id, generation: operation.generation } : null,
+      },
+      report,
+    );
+    if (!outcome.cluster) return;
+
+    const now = new Date();
+    const next = outcome.cluster;
+    const changes = {
+      status: next.status,
+      health: next.health,
+      observedGeneration: next.observedGeneration,
+      readyInstances: next.readyInstances,
+      endpointHost: next.endpoint?.host ?? null,
+      endpointPort: next.endpoint?.port ?? null,
+      statusMessage: next.message || null,
+      lastReportAt: now,
+      updatedAt: now,
+      // Gone for good once the region confirms it: the name is free again and lists skip it.
+      ...(next.status === 'deleted' && cluster.desiredState === 'deleted' ? { deletedAt: now } : {}),
+    };
+    const updatedCluster = { ...cluster, ...changes };
+    let updatedOperation: OperationRow | null = operation;
+    if (operation && outcome.operation && (outcome.operation.status !== operation.status || outcome.operation.error !== operation.error)) {
+      const terminal = outcome.operation.status !== 'running';
+      updatedOperation = { ...operation, status: outcome.operation.status, error: outcome.operation.error, updatedAt: now, ...(terminal ? { finishedAt: now } : {}) };
+    }
+    const event = next.status !== cluster.status ? eventRow(cluster, 'status', `Status changed from ${cluster.status} to ${next.status}`) : null;
+
+    // Subscribers first: the report is the news, and the state is already decided.
+    const published: Published[] = [statusMessage(updatedCluster)];
+    if (event) published.push(eventMessage(event));
+    if (updatedOperation !== operation && updatedOperation) published.push(operationMessage(updatedOperation));
+    await this.publish(published);
+    const stillInFlight = updatedOperation && (updatedOperation.status === 'pending' || updatedOperation.status === 'running') ? updatedOperation : null;
+    await this.ctx.storage.put<Snapshot>(SNAPSHOT_KEY, { cluster: updatedCluster, operation: stillInFlight });
+
+    // One round trip, one transaction: the cluster (only at the generation decided on), its operation, its event.
+    const [clusterWrite] = await db.batch([
+      db
+        .update(clusters)
+        .set(changes)
+        .where(and(eq(clusters.id, cluster.id), eq(clusters.generation, cluster.generation)))
+        .returning({ id: clusters.id }),
+      ...(updatedOperation !== operation && updatedOperation
+        ? [
+            db
+              .update(operations)
+              .set({ status: updatedOperation.status, error: updatedOperation.error, updatedAt: now, finishedAt: updatedOperation.finishedAt })
+              .where(and(eq(operations.id, updatedOperation.id), inArray(operations.status, ['pending', 'running']))),
+          ]
+        : []),
+      ...(event ? [db.insert(clusterEvents).values(event)] : []),
+    ] as const);
+    if (clusterWrite.length === 0 && retry) {
+      // The catalog moved on (a mutation this object missed): apply the report to the real state instead.
+      await this.reload(db, cluster.id);
+      await this.applyStatus(db, regionId, report, false);
+    }
   }
 
-  private operationMessage(orgId: string, op: typeof operations.$inferSelect): Published {
-    return { channels: [`cluster:${op.clusterId}`, `org:${orgId}`], message: { type: 'operation.updated', operation: serializeOperation(op) } };
+  private async snapshot(db: HttpDatabase, clusterId: string): Promise<Snapshot | null> {
+    const saved = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
+    if (saved && saved.cluster.id === clusterId) return saved;
+    return this.reload(db, clusterId);
   }
 
-  private eventMessage(orgId: string, event: typeof clusterEvents.$inferSelect): Published {
-    return { channels: [`cluster:${event.clusterId}`, `org:${orgId}`], message: { type: 'cluster.event', event: serializeEvent(event) } };
+  private async reload(db: HttpDatabase, clusterId: string): Promise<Snapshot | null> {
+    const [row] = await db.select().from(clusters).where(eq(clusters.id, clusterId));
+    if (!row) return null;
+    const [operation] = await db
+      .select()
+      .from(operations)
+      .where(and(eq(operations.clusterId, clusterId), inArray(operations.status, ['pending', 'running'])))
+      .limit(1);
+    const snapshot: Snapshot = { cluster: { ...row, passwordCiphertext: null }, operation: operation ?? null };
+    await this.ctx.storage.put<Snapshot>(SNAPSHOT_KEY, snapshot);
+    return snapshot;
   }
 
-  private async withCatalog<T>(work: (db: Database) => Promise<T>): Promise<T> {
+  private async withCatalog<T>(work: (db: HttpDatabase) => Promise<T>): Promise<T> {
     const database = openDatabase(parseSettings(this.env));
     try {
-      return await work(database.db());
+      return await work(database.http());
     } finally {
       await database.close();
     }
   }
 
-  /** Live updates are best effort: the catalog already holds the truth, and clients can re-read it. */
+  /** Live updates are best effort: the catalog holds the truth, and clients can re-read it. */
   private async publish(items: Published[]): Promise<void> {
+    if (items.length === 0) return;
+    const hub = this.env.REALTIME.get(this.env.REALTIME.idFromName(items[0]!.orgId));
     for (const item of items) {
-      const orgId = item.channels.find((ch) => ch.startsWith('org:'))!.slice(4);
-      const hub = this.env.REALTIME.get(this.env.REALTIME.idFromName(orgId));
-      for (const channel of item.channels) {
+      for (const channel of [`cluster:${item.clusterId}`, `org:${item.orgId}`]) {
         try {
           await hub.publish(channel, item.message);
         } catch (error) {
@@ -212,4 +251,20 @@ export class ClusterDO extends DurableObject<Bindings> {
       }
     }
   }
+}
+
+function eventRow(cluster: { id: string; orgId: string }, type: string, message: string): EventRow {
+  return { id: newId('ev'), orgId: cluster.orgId, clusterId: cluster.id, type, message, createdAt: new Date() };
+}
+
+function statusMessage(cluster: Snapshot['cluster'] | ClusterRow): Published {
+  return { clusterId: cluster.id, orgId: cluster.orgId, message: { type: 'cluster.status', cluster: serializeCluster(cluster as ClusterRow) } };
+}
+
+function operationMessage(op: OperationRow): Published {
+  return { clusterId: op.clusterId, orgId: op.orgId, message: { type: 'operation.updated', operation: serializeOperation(op) } };
+}
+
+function eventMessage(event: EventRow): Published {
+  return { clusterId: event.clusterId, orgId: event.orgId, message: { type: 'cluster.event', event: serializeEvent(event) } };
 }

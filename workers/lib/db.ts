@@ -5,7 +5,7 @@
 // Workers cannot share sockets between requests, so the session opens on first use and closes when the
 // response is done. Locally both go to the dev bridge instead of Neon's proxy.
 import { Pool, neon, neonConfig } from '@neondatabase/serverless';
-import { drizzle as drizzleHttp } from 'drizzle-orm/neon-http';
+import { drizzle as drizzleHttp, type NeonHttpDatabase } from 'drizzle-orm/neon-http';
 import { drizzle as drizzleWs, type NeonDatabase } from 'drizzle-orm/neon-serverless';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from '../../drizzle/schema.ts';
@@ -31,9 +31,13 @@ function configureDriver(localProxy: string | undefined): void {
   neonConfig.fetchEndpoint = `http://${localProxy}/sql`;
 }
 
+export type HttpDatabase = NeonHttpDatabase<typeof schema>;
+
 export interface RequestDatabase {
   db(): Database;
   query(): Queryable;
+  /** The HTTP client itself, for `batch`: several statements in one round trip, as one transaction. */
+  http(): HttpDatabase;
   close(): Promise<void>;
 }
 
@@ -41,7 +45,7 @@ export function openDatabase(settings: Settings): RequestDatabase {
   configureDriver(settings.DB_WS_PROXY);
   let pool: Pool | null = null;
   let db: Database | null = null;
-  let http: Queryable | null = null;
+  let http: HttpDatabase | null = null;
   return {
     db() {
       if (!db) {
@@ -55,7 +59,10 @@ export function openDatabase(settings: Settings): RequestDatabase {
       return db;
     },
     query() {
-      http ??= drizzleHttp(neon(settings.DATABASE_URL), { schema }) as unknown as Queryable;
+      return this.http() as unknown as Queryable;
+    },
+    http() {
+      http ??= drizzleHttp(neon(settings.DATABASE_URL), { schema });
       return http;
     },
     async close() {
