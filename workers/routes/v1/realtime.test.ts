@@ -141,6 +141,24 @@ describe('GET /v1/realtime', () => {
     expect((await viaAuth.closed).code).toBe(CLOSE_CODES.unauthenticated);
   });
 
+  it("closes a member's sockets when their new role may no longer read clusters, and keeps them otherwise", async () => {
+    const ada = await signUp();
+    const dev = await joinOrg(ada, ada.orgId, 'developer');
+    const clusterId = await seedCluster(ada.orgId, ada.projectId);
+    const devSocket = await track(connectReady({ token: dev.token, orgId: ada.orgId }));
+    expect((await devSocket.subscribe([`cluster:${clusterId}`])).type).toBe('subscribed');
+
+    // developer -> viewer: still reads clusters, the socket stays and keeps hearing.
+    expect((await call('PATCH', `/v1/organizations/${ada.orgId}/members/${dev.userId}`, { token: ada.token, body: { role: 'viewer' } })).status).toBe(200);
+    expect(await publish(ada.orgId, `cluster:${clusterId}`, { type: 'cluster.status', cluster: { id: clusterId } })).toBe(1);
+    await devSocket.next('cluster.status');
+
+    // viewer -> billing: no clusters:read, so the subscriptions made under the old role end.
+    expect((await call('PATCH', `/v1/organizations/${ada.orgId}/members/${dev.userId}`, { token: ada.token, body: { role: 'billing' } })).status).toBe(200);
+    expect(await devSocket.closed).toMatchObject({ code: CLOSE_CODES.membershipEnded });
+    expect(await publish(ada.orgId, `cluster:${clusterId}`, { type: 'cluster.status', cluster: { id: clusterId } })).toBe(0);
+  });
+
   it('is in the OpenAPI document', async () => {
     const res = await call('GET', '/v1/openapi.json');
     const path = res.body.paths['/v1/realtime'];

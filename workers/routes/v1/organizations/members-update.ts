@@ -7,8 +7,9 @@ import { audit } from '../../../lib/audit.ts';
 import { ApiError, errorResponses } from '../../../lib/errors.ts';
 import { findMember, requireAnotherOwner } from '../../../lib/memberships.ts';
 import { lockOrganization } from '../../../lib/organizations.ts';
-import { requireOrgAccess } from '../../../lib/rbac.ts';
+import { can, requireOrgAccess } from '../../../lib/rbac.ts';
 import { serializeMembership } from '../../../lib/serialize.ts';
+import { realtimeFor } from '../../../lib/realtime.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { memberParamsSchema, membershipResponseSchema, updateMemberSchema } from '../../../schemas/organizations.ts';
 
@@ -51,5 +52,7 @@ export const registerUpdateMember = (app: App) =>
       await audit(tx, c, { orgId: org_id, action: 'member.role_changed', targetType: 'user', targetId: user_id, metadata: { from: previous, to: role } });
       return serializeMembership(updated!, target.user);
     });
+    // Subscriptions were authorized under the old role: a role that may no longer read clusters loses them now.
+    if (!can(role, 'clusters:read')) c.executionCtx.waitUntil(realtimeFor(c.env, org_id).dropUser(user_id));
     return c.json({ membership }, 200);
   });
