@@ -7,6 +7,7 @@ import { randomToken, sha256Hex } from './crypto.ts';
 import type { Queryable } from './db.ts';
 import { ApiError, notFound } from './errors.ts';
 import { requirePermission } from './rbac.ts';
+import { serializeRegion } from './serialize.ts';
 
 export type RegionRow = typeof regions.$inferSelect;
 
@@ -36,6 +37,16 @@ export function installInstructions(origin: string, region: Pick<RegionRow, 'id'
  * A live (not revoked) region the caller can see: any shared region, or one of an org they belong to.
  * Another org's region answers 404, like a missing one. `lock` holds the region row until the transaction ends.
  */
+/** What creating a region or issuing it a new token answers: the token, shown this once, and how to use it. */
+export function registrationResponse(origin: string, region: RegionRow, registration: RegistrationToken) {
+  return {
+    region: serializeRegion(region),
+    registration_token: registration.token,
+    registration_expires_at: registration.expiresAt.toISOString(),
+    install: installInstructions(origin, region, registration.token),
+  };
+}
+
 export async function findVisibleRegion(db: Queryable, principal: Principal, id: string, options: { lock?: boolean } = {}) {
   const select = db
     .select({ region: regions, role: memberships.role })

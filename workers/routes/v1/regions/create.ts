@@ -8,8 +8,7 @@ import { ApiError, errorResponses } from '../../../lib/errors.ts';
 import { newId } from '../../../lib/ids.ts';
 import { lockOrganization } from '../../../lib/organizations.ts';
 import { requireOrgAccess, targetOrgId } from '../../../lib/rbac.ts';
-import { installInstructions, newRegistrationToken } from '../../../lib/regions.ts';
-import { serializeRegion } from '../../../lib/serialize.ts';
+import { newRegistrationToken, registrationResponse } from '../../../lib/regions.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { createRegionSchema, regionRegistrationSchema } from '../../../schemas/regions.ts';
 
@@ -67,13 +66,5 @@ export const registerCreateRegion = (app: App) =>
       });
       return region!;
     });
-    return c.json(
-      {
-        region: serializeRegion(region),
-        registration_token: registration.token,
-        registration_expires_at: registration.expiresAt.toISOString(),
-        install: installInstructions(new URL(c.req.url).origin, region, registration.token),
-      },
-      201,
-    );
+    return c.json(registrationResponse(new URL(c.req.url).origin, region, registration), 201);
   });

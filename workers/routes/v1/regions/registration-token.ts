@@ -5,8 +5,7 @@ import { db } from '../../../context.ts';
 import { regions } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../lib/audit.ts';
 import { errorResponses } from '../../../lib/errors.ts';
-import { installInstructions, newRegistrationToken, requireRegionManagement } from '../../../lib/regions.ts';
-import { serializeRegion } from '../../../lib/serialize.ts';
+import { newRegistrationToken, registrationResponse, requireRegionManagement } from '../../../lib/regions.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { regionParamsSchema, regionRegistrationSchema } from '../../../schemas/regions.ts';
 
@@ -41,13 +40,5 @@ export const registerRegionRegistrationToken = (app: App) =>
       await audit(tx, c, { orgId: region!.orgId, action: 'region.registration_token_created', targetType: 'region', targetId: id });
       return region!;
     });
-    return c.json(
-      {
-        region: serializeRegion(region),
-        registration_token: registration.token,
-        registration_expires_at: registration.expiresAt.toISOString(),
-        install: installInstructions(new URL(c.req.url).origin, region, registration.token),
-      },
-      201,
-    );
+    return c.json(registrationResponse(new URL(c.req.url).origin, region, registration), 201);
   });
