@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { parseCommandLine, UsageError } from './cli-options.ts';
+import { parseCommandLine, parseRenderCommandLine, UsageError } from './cli-options.ts';
 
 test('flags win over environment, which wins over defaults', () => {
   expect(parseCommandLine(['--url', 'http://a:1', '--token', 'rt_flag', '--data-dir', '/x'], { OROCHI_URL: 'http://b:2', OROCHI_REGISTRATION_TOKEN: 'rt_env' })).toMatchObject({
@@ -23,4 +23,19 @@ test('bad command lines are usage errors', () => {
   expect(() => parseCommandLine(['--url', 'http://a', '--driver', 'kubernetes'], {})).toThrow(/local driver only/);
   expect(() => parseCommandLine(['--url', 'http://a', '--bogus'], {})).toThrow(UsageError);
   expect(() => parseCommandLine(['--url', 'http://a'], { OROCHI_LOCAL_ENGINE: 'docker' })).toThrow(/OROCHI_LOCAL_ENGINE/);
+});
+
+test('render: the kubernetes driver by default, its options, and stdin unless --file', () => {
+  expect(parseRenderCommandLine([])).toEqual({ driver: 'kubernetes', file: null, options: {} });
+  expect(
+    parseRenderCommandLine(['--driver', 'kubernetes', '--file', 'c.json', '--storage-class', 'gp3', '--namespace-prefix', 'tenant-', '--image-repository', 'mirror/pg']),
+  ).toEqual({ driver: 'kubernetes', file: 'c.json', options: { storageClass: 'gp3', namespacePrefix: 'tenant-', imageRepository: 'mirror/pg' } });
+  expect(parseRenderCommandLine(['-h'])).toBe('help');
+});
+
+test('render: bad command lines are usage errors', () => {
+  expect(() => parseRenderCommandLine(['--driver', 'local'])).toThrow(/only the kubernetes driver/);
+  expect(() => parseRenderCommandLine(['--url', 'http://a'])).toThrow(UsageError);
+  expect(() => parseRenderCommandLine(['--file', ''])).toThrow(/must not be empty/);
+  expect(() => parseRenderCommandLine(['extra'])).toThrow(UsageError);
 });

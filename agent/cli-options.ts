@@ -1,6 +1,7 @@
 // The agent's command line and environment: flags win over OROCHI_* variables, which win over defaults.
 import { parseArgs } from 'node:util';
 import type { AgentOptions } from './agent.ts';
+import type { RenderOptions } from './drivers/kubernetes/manifests.ts';
 import { enginePreference } from './drivers/local/local-driver.ts';
 import { parseLogLevel } from './log.ts';
 
@@ -13,7 +14,12 @@ export const USAGE = `Usage: npm run agent -- --url <control plane URL> [--token
   --log-level  debug | info | warn | error; default info                 (OROCHI_LOG_LEVEL)
 The local driver runs native PostgreSQL when installed (OROCHI_PG_BIN names a bin directory), else PGlite;
 OROCHI_LOCAL_ENGINE=native|pglite forces one. Run as root, it runs Postgres as the OS user postgres
-(OROCHI_PG_OS_USER names another).`;
+(OROCHI_PG_OS_USER names another).
+
+       npm run agent -- render --driver kubernetes [--file cluster.json] [--storage-class <name>]
+                       [--namespace-prefix <prefix>] [--image-repository <repository>]
+  Prints, as YAML, the objects the kubernetes driver would apply for the cluster described by the JSON in
+  --file (or on stdin): { "cluster_id", "generation", "spec", "password"? }.`;
 
 export class UsageError extends Error {}
 
@@ -61,4 +67,49 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentO
     localEngine,
     logLevel: parseLogLevel(values['log-level'] ?? env.OROCHI_LOG_LEVEL),
   };
+}
+
+export interface RenderCommandLine {
+  driver: 'kubernetes';
+  /** The JSON input; null reads stdin. */
+  file: string | null;
+  options: RenderOptions;
+}
+
+/** `render`'s own flags (argv after the word `render`). */
+export function parseRenderCommandLine(argv: string[]): RenderCommandLine | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        driver: { type: 'string' },
+        file: { type: 'string', short: 'f' },
+        'storage-class': { type: 'string' },
+        'namespace-prefix': { type: 'string' },
+        'image-repository': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  // Only the kubernetes driver has manifests; the local driver runs servers on this machine instead.
+  const driver = values.driver ?? 'kubernetes';
+  if (driver !== 'kubernetes') throw new UsageError(`render --driver ${driver}: only the kubernetes driver renders manifests`);
+  const options: RenderOptions = {};
+  const nonEmpty = (flag: string, value: string | undefined): string | undefined => {
+    if (value === '') throw new UsageError(`--${flag} must not be empty`);
+    return value;
+  };
+  const storageClass = nonEmpty('storage-class', values['storage-class']);
+  const namespacePrefix = nonEmpty('namespace-prefix', values['namespace-prefix']);
+  const imageRepository = nonEmpty('image-repository', values['image-repository']);
+  if (storageClass !== undefined) options.storageClass = storageClass;
+  if (namespacePrefix !== undefined) options.namespacePrefix = namespacePrefix;
+  if (imageRepository !== undefined) options.imageRepository = imageRepository;
+  return { driver: 'kubernetes', file: nonEmpty('file', values.file) ?? null, options };
 }
