@@ -33,6 +33,7 @@ import { registerCreateRegion } from './v1/regions/create.ts';
 import { registerGetRegion } from './v1/regions/get.ts';
 import { registerDeleteRegion } from './v1/regions/delete.ts';
 import { registerRegionRegistrationToken } from './v1/regions/registration-token.ts';
+import { registerRegionInstallYaml } from './v1/regions/install-yaml.ts';
 import { registerAgentRegister } from './v1/agent/register.ts';
 import { registerAgentToken } from './v1/agent/token.ts';
 import { registerAgentConnect } from './v1/agent/connect.ts';
@@ -82,6 +83,7 @@ export function registerRoutes(app: App): void {
   registerGetRegion(app);
   registerDeleteRegion(app);
   registerRegionRegistrationToken(app);
+  registerRegionInstallYaml(app);
   registerAgentRegister(app);
   registerAgentToken(app);
   registerAgentConnect(app);
