@@ -1,6 +1,7 @@
 // The manifests the kubernetes driver applies, checked against what the API server would check: the real
 // CloudNativePG CRD's schema for the Cluster, and the Kubernetes core schemas (kubernetes-models) for the rest.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Namespace, Secret } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
@@ -8,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { clusterSizes, desiredStateSchema, SIZE_TABLE, type ClusterSpec } from '../../../queues/protocol.ts';
 import { clusterSpec } from '../../testing/fixtures.ts';
+import { K8S_SCHEMA_DIR } from '../../testing/k8s-schemas.ts';
 import {
   APP_SECRET_NAME,
   CNPG_CLUSTER_NAME,
@@ -21,7 +23,7 @@ import {
   type Manifest,
 } from './manifests.ts';
 
-const CRD_PATH = '/work/shared/k8s-schemas/postgresql.cnpg.io_clusters.yaml';
+const CRD_PATH = join(K8S_SCHEMA_DIR, 'postgresql.cnpg.io_clusters.yaml');
 const PASSWORD = 'pw-Very$ecret-123';
 const CLUSTER_ID = 'cl_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const majors = ['15', '16', '17', '18'];
