@@ -133,7 +133,7 @@ describe('RealtimeDO subscriptions and publishing', () => {
     expect(await socket.drain()).toEqual([]);
   });
 
-  it('applies a role change at the next subscribe', async () => {
+  it('applies a role change at once: the old sockets close, and new subscribes see the new role', async () => {
     const ada = await signUp();
     const clusterId = await seedCluster(ada.orgId, ada.projectId);
     const member = await joinOrg(ada, ada.orgId, 'viewer');
@@ -141,7 +141,9 @@ describe('RealtimeDO subscriptions and publishing', () => {
     const path = `/v1/organizations/${ada.orgId}/members/${member.userId}`;
     const changed = await call('PATCH', path, { token: ada.token, body: { role: 'billing' } });
     expect(changed.status).toBe(200);
-    expect(await socket.subscribe([`cluster:${clusterId}`])).toMatchObject({ type: 'error', code: 'forbidden' });
+    expect(await socket.closed).toMatchObject({ code: CLOSE_CODES.membershipEnded });
+    const fresh = await track(connectReady({ token: member.token, orgId: ada.orgId }));
+    expect(await fresh.subscribe([`cluster:${clusterId}`])).toMatchObject({ type: 'error', code: 'forbidden' });
   });
 
   it('caps the channels of one socket', async () => {
