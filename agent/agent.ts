@@ -9,6 +9,8 @@ import { AgentConnection } from './connection.ts';
 import { AgentCredentials } from './credentials.ts';
 import { claimDataDir } from './data-dir-lock.ts';
 import type { ClusterDriver } from './drivers/driver.ts';
+import { KubernetesDriver, loadKubeConfig } from './drivers/kubernetes/kubernetes-driver.ts';
+import type { RenderOptions } from './drivers/kubernetes/manifests.ts';
 import { LocalDriver, type EnginePreference } from './drivers/local/local-driver.ts';
 import { createLogger, errorMessage, type Logger, type LogLevel } from './log.ts';
 import { Reconciler } from './reconciler.ts';
@@ -22,8 +24,10 @@ export interface AgentOptions {
   registrationToken?: string | null;
   /** Where state.json, templates and local clusters live. */
   dataDir: string;
-  /** `local` (the default) or a driver object (tests). */
-  driver?: 'local' | ClusterDriver;
+  /** `local` (the default), `kubernetes`, or a driver object (tests). */
+  driver?: 'local' | 'kubernetes' | ClusterDriver;
+  /** The kubernetes driver's kubeconfig file (else KUBECONFIG, else in-cluster) and rendering options. */
+  kubernetes?: { kubeconfig?: string | null; render?: RenderOptions };
   /** The local driver's engine; default OROCHI_LOCAL_ENGINE, else native when installed. */
   localEngine?: EnginePreference;
   logger?: Logger;
@@ -42,6 +46,8 @@ export interface AgentOptions {
   applyRetry?: BackoffOptions;
   /** Drift check interval. Default 30 s; 0 turns it off. */
   checkIntervalMs?: number;
+  /** How often a cluster still converging (an operator at work) is observed again. Default 1 s. */
+  followIntervalMs?: number;
   /** Fraction of the credential's lifetime after which it is renewed. Default 0.8. */
   renewAfter?: number;
 }
@@ -82,10 +88,22 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     await release();
     throw new Error(`no credential in ${state.path} and no registration token: pass --token or set OROCHI_REGISTRATION_TOKEN`);
   }
-  const driver: ClusterDriver =
-    options.driver && options.driver !== 'local'
-      ? options.driver
-      : new LocalDriver({ dataDir, log: log.child({ part: 'driver' }), engine: options.localEngine });
+  let driver: ClusterDriver;
+  try {
+    driver =
+      options.driver === 'kubernetes'
+        ? new KubernetesDriver({
+            kubeConfig: loadKubeConfig(options.kubernetes?.kubeconfig),
+            log: log.child({ part: 'driver' }),
+            render: options.kubernetes?.render,
+          })
+        : options.driver && options.driver !== 'local'
+          ? options.driver
+          : new LocalDriver({ dataDir, log: log.child({ part: 'driver' }), engine: options.localEngine });
+  } catch (error) {
+    await release();
+    throw error;
+  }
 
   let accepting = true;
   // The reconciler reports through the connection, which is built after it: messages go through this hop.
@@ -98,6 +116,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     concurrency: options.concurrency,
     retry: options.applyRetry,
     checkIntervalMs: options.checkIntervalMs,
+    followIntervalMs: options.followIntervalMs,
   });
 
   const handle = async (message: ControlMessage): Promise<void> => {

@@ -20,9 +20,18 @@ test('flags win over environment, which wins over defaults', () => {
 test('bad command lines are usage errors', () => {
   expect(() => parseCommandLine([], {})).toThrow(UsageError);
   expect(() => parseCommandLine(['--url', 'ftp://x'], {})).toThrow(/http/);
-  expect(() => parseCommandLine(['--url', 'http://a', '--driver', 'kubernetes'], {})).toThrow(/local driver only/);
+  expect(() => parseCommandLine(['--url', 'http://a', '--driver', 'docker'], {})).toThrow(/drivers are local and kubernetes/);
+  expect(() => parseCommandLine(['--url', 'http://a', '--kubeconfig', 'k.yaml'], {})).toThrow(/for --driver kubernetes/);
+  expect(() => parseCommandLine(['--url', 'http://a', '--driver', 'kubernetes', '--kubeconfig', ''], {})).toThrow(/must not be empty/);
   expect(() => parseCommandLine(['--url', 'http://a', '--bogus'], {})).toThrow(UsageError);
   expect(() => parseCommandLine(['--url', 'http://a'], { OROCHI_LOCAL_ENGINE: 'docker' })).toThrow(/OROCHI_LOCAL_ENGINE/);
+});
+
+test('--driver kubernetes takes a kubeconfig and rendering options', () => {
+  expect(
+    parseCommandLine(['--url', 'http://a', '--driver', 'kubernetes', '--kubeconfig', '/k.yaml', '--storage-class', 'gp3', '--image-repository', 'mirror/pg'], {}),
+  ).toMatchObject({ driver: 'kubernetes', kubernetes: { kubeconfig: '/k.yaml', render: { storageClass: 'gp3', imageRepository: 'mirror/pg' } } });
+  expect(parseCommandLine(['--url', 'http://a'], { OROCHI_DRIVER: 'kubernetes' })).toMatchObject({ driver: 'kubernetes', kubernetes: { kubeconfig: null, render: {} } });
 });
 
 test('render: the kubernetes driver by default, its options, and stdin unless --file', () => {

@@ -5,12 +5,15 @@ import type { RenderOptions } from './drivers/kubernetes/manifests.ts';
 import { enginePreference } from './drivers/local/local-driver.ts';
 import { parseLogLevel } from './log.ts';
 
-export const USAGE = `Usage: npm run agent -- --url <control plane URL> [--token <registration token>] [--data-dir <dir>] [--driver local]
+export const USAGE = `Usage: npm run agent -- --url <control plane URL> [--token <registration token>] [--data-dir <dir>]
+                       [--driver local|kubernetes] [--kubeconfig <file>] [--storage-class <name>] [--image-repository <repository>]
 
   --url        the control plane, e.g. http://127.0.0.1:8787            (OROCHI_URL)
   --token      one-time registration token, needed until registered     (OROCHI_REGISTRATION_TOKEN)
   --data-dir   state, templates and local clusters; default .orochi/agent (OROCHI_AGENT_DATA_DIR)
-  --driver     local (the only driver in this build)
+  --driver     local (the default) or kubernetes (CloudNativePG clusters) (OROCHI_DRIVER)
+  --kubeconfig the kubernetes driver's kubeconfig; default KUBECONFIG, else the pod's service account
+  --storage-class, --image-repository: the kubernetes driver's data volumes and PostgreSQL images
   --log-level  debug | info | warn | error; default info                 (OROCHI_LOG_LEVEL)
 The local driver runs native PostgreSQL when installed (OROCHI_PG_BIN names a bin directory), else PGlite;
 OROCHI_LOCAL_ENGINE=native|pglite forces one. Run as root, it runs Postgres as the OS user postgres
@@ -33,6 +36,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentO
         token: { type: 'string' },
         'data-dir': { type: 'string' },
         driver: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        'storage-class': { type: 'string' },
+        'image-repository': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -51,8 +57,15 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentO
   } catch {
     throw new UsageError(`--url must be an http(s) URL, not ${JSON.stringify(url)}`);
   }
-  const driver = values.driver ?? 'local';
-  if (driver !== 'local') throw new UsageError(`--driver ${driver}: this build has the local driver only`);
+  const driver = values.driver ?? env.OROCHI_DRIVER ?? 'local';
+  if (driver !== 'local' && driver !== 'kubernetes') throw new UsageError(`--driver ${driver}: the drivers are local and kubernetes`);
+  for (const flag of ['kubeconfig', 'storage-class', 'image-repository'] as const) {
+    if (values[flag] === '') throw new UsageError(`--${flag} must not be empty`);
+    if (values[flag] !== undefined && driver !== 'kubernetes') throw new UsageError(`--${flag} is for --driver kubernetes`);
+  }
+  const render: RenderOptions = {};
+  if (values['storage-class'] !== undefined) render.storageClass = values['storage-class'];
+  if (values['image-repository'] !== undefined) render.imageRepository = values['image-repository'];
   let localEngine;
   try {
     localEngine = enginePreference(env.OROCHI_LOCAL_ENGINE);
@@ -63,7 +76,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentO
     url,
     registrationToken: values.token ?? env.OROCHI_REGISTRATION_TOKEN ?? null,
     dataDir: values['data-dir'] ?? env.OROCHI_AGENT_DATA_DIR ?? '.orochi/agent',
-    driver: 'local',
+    driver,
+    ...(driver === 'kubernetes' ? { kubernetes: { kubeconfig: values.kubeconfig ?? null, render } } : {}),
     localEngine,
     logLevel: parseLogLevel(values['log-level'] ?? env.OROCHI_LOG_LEVEL),
   };

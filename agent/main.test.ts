@@ -54,9 +54,9 @@ test('runs from the environment, logs JSON lines, and stops cleanly on SIGTERM',
 }, 60_000);
 
 test('a bad command line exits 2 with the usage', async () => {
-  const agent = run(['--driver', 'kubernetes', '--url', cp.url], {});
+  const agent = run(['--driver', 'docker', '--url', cp.url], {});
   expect(await agent.exited).toBe(2);
-  expect(agent.output.stderr).toContain('local driver only');
+  expect(agent.output.stderr).toContain('the drivers are local and kubernetes');
   expect(agent.output.stderr).toContain('Usage:');
   await waitFor(() => agent.child.exitCode !== null, 1000, 'exit');
 }, 30_000);

@@ -31,6 +31,10 @@ export interface ReconcilerOptions {
   retry?: BackoffOptions;
   /** How often every cluster is observed to catch drift; 0 turns the check off. */
   checkIntervalMs?: number;
+  /** How often a cluster whose driver reports it still converging is observed again. Default 1 s. */
+  followIntervalMs?: number;
+  /** How long a cluster is followed that way before only the periodic check and the driver's watch remain. Default 15 min. */
+  followLimitMs?: number;
 }
 
 export type SubmitOutcome = 'recorded' | 'duplicate' | 'stale' | 'foreign';
@@ -42,7 +46,13 @@ interface ClusterWorker {
   running: Promise<void> | null;
   retry: Backoff;
   retryTimer: NodeJS.Timeout | null;
+  /** The next observation of a cluster still converging. */
+  followTimer: NodeJS.Timeout | null;
+  /** When following the cluster's convergence began (null: not following). */
+  followingSince: number | null;
 }
+
+const CONVERGING: ReadonlySet<ObservedPhase> = new Set(['provisioning', 'updating', 'waking', 'deleting']);
 
 const MESSAGE_LIMIT = 2000;
 
@@ -66,6 +76,7 @@ export class Reconciler {
   private readonly orphansReported = new Set<string>();
   private readonly limiter: Limiter;
   private checkTimer: NodeJS.Timeout | null = null;
+  private unwatch: (() => void) | null = null;
   private closing = false;
 
   constructor(private readonly options: ReconcilerOptions) {
@@ -80,6 +91,7 @@ export class Reconciler {
       this.checkTimer = setInterval(() => this.checkAll(), interval);
       this.checkTimer.unref();
     }
+    this.unwatch = this.options.driver.watch?.((clusterId) => this.nudge(clusterId)) ?? null;
   }
 
   /**
@@ -162,9 +174,13 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.closing = true;
     if (this.checkTimer) clearInterval(this.checkTimer);
+    this.unwatch?.();
+    this.unwatch = null;
     for (const worker of this.workers.values()) {
       if (worker.retryTimer) clearTimeout(worker.retryTimer);
+      if (worker.followTimer) clearTimeout(worker.followTimer);
       worker.retryTimer = null;
+      worker.followTimer = null;
     }
     await this.idle();
   }
@@ -173,7 +189,7 @@ export class Reconciler {
     let worker = this.workers.get(clusterId);
     if (!worker) {
       const retry = new Backoff(this.options.retry ?? { baseMs: 2000, capMs: 60_000 });
-      worker = { wanted: false, report: false, running: null, retry, retryTimer: null };
+      worker = { wanted: false, report: false, running: null, retry, retryTimer: null, followTimer: null, followingSince: null };
       this.workers.set(clusterId, worker);
     }
     return worker;
@@ -188,7 +204,34 @@ export class Reconciler {
       clearTimeout(worker.retryTimer);
       worker.retryTimer = null;
     }
+    if (worker.followTimer) {
+      clearTimeout(worker.followTimer);
+      worker.followTimer = null;
+    }
     worker.running ??= this.run(clusterId, worker);
+  }
+
+  /** The driver saw the cluster change: observe it again, unless a failed apply is waiting out its backoff. */
+  private nudge(clusterId: string): void {
+    if (!this.options.state.cluster(clusterId) || this.workers.get(clusterId)?.retryTimer) return;
+    this.schedule(clusterId, false);
+  }
+
+  /** Observes a cluster again shortly while its driver says it is still converging, for at most `followLimitMs`. */
+  private follow(clusterId: string, worker: ClusterWorker, observation: ClusterObservation): void {
+    if (!observation.phase || !CONVERGING.has(observation.phase)) {
+      worker.followingSince = null;
+      return;
+    }
+    const now = Date.now();
+    worker.followingSince ??= now;
+    if (this.closing || now - worker.followingSince > (this.options.followLimitMs ?? 15 * 60_000)) return;
+    if (worker.followTimer) clearTimeout(worker.followTimer);
+    worker.followTimer = setTimeout(() => {
+      worker.followTimer = null;
+      this.schedule(clusterId, false);
+    }, this.options.followIntervalMs ?? 1000);
+    worker.followTimer.unref();
   }
 
   private async run(clusterId: string, worker: ClusterWorker): Promise<void> {
@@ -231,6 +274,7 @@ export class Reconciler {
     }
     if (!pending && record.failure === null && observation?.state === command.spec.state) {
       this.reportStatus(clusterId, this.statusFrom(command.generation, observation), report);
+      this.follow(clusterId, worker, observation);
       return;
     }
     if (!pending && observation && record.failure === null) {
@@ -283,6 +327,7 @@ export class Reconciler {
       const password = await this.openPassword(spec.password_sealed);
       const result = await driver.apply({
         clusterId,
+        generation,
         spec,
         password,
         record: record.driver,
@@ -296,7 +341,8 @@ export class Reconciler {
       await state.commit();
       worker.retry.reset();
       this.reportStatus(clusterId, this.statusFrom(generation, result.observation), true);
-      log.info('applied', { state: spec.state, endpoint: result.observation.endpoint });
+      this.follow(clusterId, worker, result.observation);
+      log.info('applied', { state: spec.state, phase: result.observation.phase ?? spec.state, endpoint: result.observation.endpoint });
     } catch (error) {
       const message = errorMessage(error);
       // A retry failing the same way again is not news: no new event, and the status only if it changed.
@@ -334,7 +380,7 @@ export class Reconciler {
   private statusFrom(generation: number, observation: ClusterObservation): Omit<AgentStatus, 'type' | 'cluster_id' | 'at'> {
     return {
       observed_generation: generation,
-      phase: observation.state,
+      phase: observation.phase ?? observation.state,
       ready_instances: observation.state === 'running' ? observation.ready_instances : 0,
       instances: observation.state === 'deleted' ? 0 : observation.instances,
       endpoint: observation.state === 'running' ? observation.endpoint : null,

@@ -2,7 +2,7 @@
 // one cluster to a spec, and say what is actually there. Drivers are level-triggered and idempotent: `apply`
 // with the spec that is already in place changes nothing, and each call starts from what it observes, not
 // from what it was told last time.
-import type { ClusterSpec, Endpoint } from '../../queues/protocol.ts';
+import type { ClusterSpec, Endpoint, ObservedPhase } from '../../queues/protocol.ts';
 
 export type DriverKind = 'local' | 'kubernetes';
 
@@ -12,6 +12,12 @@ export type DriverRecord = Record<string, unknown>;
 export interface ClusterObservation {
   /** What is there: a server taking connections, data at rest, or nothing at all. */
   state: 'running' | 'sleeping' | 'deleted';
+  /**
+   * How far the cluster got towards `state`, for drivers whose infrastructure converges on its own after apply
+   * (an operator): provisioning, updating, waking, deleting are still converging, and the reconciler observes
+   * again until the phase settles; failed carries the reason in `message`. Absent means `state` is reached.
+   */
+  phase?: ObservedPhase;
   endpoint: Endpoint | null;
   instances: number;
   ready_instances: number;
@@ -26,6 +32,8 @@ export interface DriverEvent {
 
 export interface ApplyRequest {
   clusterId: string;
+  /** The command's generation, which drivers may stamp on what they create. */
+  generation?: number;
   spec: ClusterSpec;
   /** The role's password in the clear (opened from spec.password_sealed); drivers never log or store it. */
   password: string;
@@ -45,6 +53,11 @@ export interface ClusterDriver {
   observe(clusterId: string, spec: ClusterSpec, record: DriverRecord | null): Promise<ClusterObservation>;
   /** Stops every server this driver runs, keeping their data: the agent is exiting. */
   shutdown(): Promise<void>;
+  /**
+   * Calls `listener` with a cluster's id whenever the driver sees it change on its own (an operator's progress),
+   * until the returned function is called; drivers whose clusters only change when applied need none.
+   */
+  watch?(listener: (clusterId: string) => void): () => void;
   /** Does one-time work ahead of the first command (the local driver's templates), so a first create is fast. */
   prepare?(): Promise<void>;
 }
