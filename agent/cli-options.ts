@@ -1,5 +1,5 @@
 // The agent's command line and environment: flags win over OROCHI_* variables, which win over defaults.
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import type { AgentOptions } from './agent.ts';
 import type { RenderOptions } from './drivers/kubernetes/manifests.ts';
 import { enginePreference } from './drivers/local/local-driver.ts';
@@ -27,27 +27,17 @@ OROCHI_LOCAL_ENGINE=native|pglite forces one. Run as root, it runs Postgres as t
 export class UsageError extends Error {}
 
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        url: { type: 'string' },
-        token: { type: 'string' },
-        'data-dir': { type: 'string' },
-        driver: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        'storage-class': { type: 'string' },
-        'image-repository': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseFlags(argv, {
+    url: { type: 'string' },
+    token: { type: 'string' },
+    'data-dir': { type: 'string' },
+    driver: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    'storage-class': { type: 'string' },
+    'image-repository': { type: 'string' },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return 'help';
   const url = values.url ?? env.OROCHI_URL;
   if (!url) throw new UsageError('--url (or OROCHI_URL) is required');
@@ -92,24 +82,14 @@ export interface RenderCommandLine {
 
 /** `render`'s own flags (argv after the word `render`). */
 export function parseRenderCommandLine(argv: string[]): RenderCommandLine | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        driver: { type: 'string' },
-        file: { type: 'string', short: 'f' },
-        'storage-class': { type: 'string' },
-        'namespace-prefix': { type: 'string' },
-        'image-repository': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseFlags(argv, {
+    driver: { type: 'string' },
+    file: { type: 'string', short: 'f' },
+    'storage-class': { type: 'string' },
+    'namespace-prefix': { type: 'string' },
+    'image-repository': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return 'help';
   // Only the kubernetes driver has manifests; the local driver runs servers on this machine instead.
   const driver = values.driver ?? 'kubernetes';
@@ -126,4 +106,13 @@ export function parseRenderCommandLine(argv: string[]): RenderCommandLine | 'hel
   if (namespacePrefix !== undefined) options.namespacePrefix = namespacePrefix;
   if (imageRepository !== undefined) options.imageRepository = imageRepository;
   return { driver: 'kubernetes', file: nonEmpty('file', values.file) ?? null, options };
+}
+
+/** Strict flag parsing; a bad command line is a UsageError (exit 2), whichever command it was for. */
+function parseFlags<const T extends ParseArgsOptionsConfig>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
