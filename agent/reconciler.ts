@@ -272,7 +272,7 @@ export class Reconciler {
     } catch (error) {
       this.options.log.warn('observing a cluster failed', { cluster_id: clusterId, error: errorMessage(error) });
     }
-    if (!pending && record.failure === null && observation?.state === command.spec.state) {
+    if (!pending && record.failure === null && observation?.state === command.spec.state && !observation.drift) {
       this.reportStatus(clusterId, this.statusFrom(command.generation, observation), report);
       this.follow(clusterId, worker, observation);
       return;
@@ -283,6 +283,7 @@ export class Reconciler {
         generation: command.generation,
         desired: command.spec.state,
         observed: observation.state,
+        ...(observation.drift ? { drift: observation.drift } : {}),
       });
     }
     await this.apply(clusterId, command, record, observation, worker);

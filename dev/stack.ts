@@ -76,7 +76,31 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
   throw new Error(`the Worker did not answer ${url} within ${timeoutMs / 1000}s`);
 }
 
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+export interface AgentProcessOptions {
+  url: string;
+  dataDir: string;
+  registrationToken: string | null;
+  /** More flags, e.g. `--driver kubernetes --kubeconfig <file>`. */
+  args?: string[];
+  output: (line: string) => void;
+}
+
+/** An agent as its own process, the way operators run it (`npm run agent`). */
+export function spawnAgent(options: AgentProcessOptions): ChildProcess {
+  const args = ['--import', 'tsx', resolve(root, 'agent/main.ts'), '--url', options.url, '--data-dir', options.dataDir, ...(options.args ?? [])];
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // The one-time token goes by environment, not argv, so it does not show in process lists.
+    env: { ...process.env, ...(options.registrationToken ? { OROCHI_REGISTRATION_TOKEN: options.registrationToken } : {}) },
+  });
+  lines(child.stdout, options.output);
+  lines(child.stderr, options.output);
+  return child;
+}
+
+/** Stops a child process: with `signal`, then SIGKILL after `graceMs`. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill(signal);
@@ -187,15 +211,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     async startAgent() {
       const { regionId, registrationToken } = await ensureLocalRegion(catalog.databaseUrl, agentDir);
       stack.localRegionId = regionId;
-      const args = ['--import', 'tsx', resolve(root, 'agent/main.ts'), '--url', url, '--data-dir', agentDir];
-      const child = spawn(process.execPath, args, {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        // The one-time token goes by environment, not argv, so it does not show in process lists.
-        env: { ...process.env, ...(registrationToken ? { OROCHI_REGISTRATION_TOKEN: registrationToken } : {}) },
-      });
-      lines(child.stdout, (line) => output('agent', line));
-      lines(child.stderr, (line) => output('agent', line));
+      const child = spawnAgent({ url, dataDir: agentDir, registrationToken, output: (line) => output('agent', line) });
       stack.agent = child;
       return child;
     },

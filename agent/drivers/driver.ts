@@ -23,6 +23,8 @@ export interface ClusterObservation {
   ready_instances: number;
   /** For people: engine, version, and what the driver could not do as asked. */
   message: string;
+  /** Set when what is there no longer matches what the agent applied (someone edited it): the agent applies again. */
+  drift?: string;
 }
 
 export interface DriverEvent {

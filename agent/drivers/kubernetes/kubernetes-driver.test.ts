@@ -68,7 +68,7 @@ describe('kubernetes driver', () => {
     expect(first.observation.state).toBe('running');
     // How far the operator got by then depends on its timing (the agent test sees it provisioning).
     expect(['provisioning', 'updating', 'running']).toContain(first.observation.phase);
-    expect(first.record).toEqual({ namespace: NAMESPACE });
+    expect(first.record).toEqual({ namespace: NAMESPACE, cluster_generation: 1 });
     expect(events.map((e) => e.event_type)).toEqual(['created']);
     const running = await settles(spec, 'running');
     expect(running).toMatchObject({ state: 'running', endpoint: { host: '127.0.0.1', port: 5432 }, instances: 2, ready_instances: 2 });
@@ -123,9 +123,44 @@ describe('kubernetes driver', () => {
     await apply(clusterSpec());
     server.operator?.failCluster(NAMESPACE, 'postgres', 'initdb failed: no space left on device');
     const failed = await settles(clusterSpec(), 'failed');
-    expect(failed).toMatchObject({ state: 'running', endpoint: null, message: 'initdb failed: no space left on device' });
+    expect(failed).toMatchObject({ state: 'running', endpoint: null, message: 'Cluster is unrecoverable and needs manual intervention: initdb failed: no space left on device' });
     server.operator?.recover(NAMESPACE, 'postgres');
     await settles(clusterSpec(), 'running');
+  });
+
+  it('rotates the password through the Secret and is running again once the instances hold it', async () => {
+    const spec = clusterSpec();
+    await apply(spec);
+    await settles(spec, 'running');
+    const cluster = () => find('Cluster', 'postgres') as JsonObject;
+    const clusterGeneration = (cluster().metadata as JsonObject).generation;
+    const rotated = await driver.apply({ clusterId: CLUSTER, generation: ++generation, spec, password: 'a brand new password', record: null, emit: (e) => events.push(e) });
+    expect(events.filter((e) => e.event_type === 'password_rotated')).toHaveLength(1);
+    // Only the Secret changed: the Cluster names it and never carries the password.
+    expect((cluster().metadata as JsonObject).generation).toBe(clusterGeneration);
+    expect(events.map((e) => e.event_type)).not.toContain('updated');
+    const secret = find('Secret', 'postgres-app-credentials') as JsonObject;
+    expect(Buffer.from(String((secret.data as JsonObject).password), 'base64').toString()).toBe('a brand new password');
+    expect(['updating', 'running']).toContain(rotated.observation.phase);
+    const held = await settles(spec, 'running');
+    expect(held.endpoint).not.toBeNull();
+    expect((((cluster().status as JsonObject).secretsResourceVersion as JsonObject).applicationSecretVersion)).toBe((secret.metadata as JsonObject).resourceVersion);
+  });
+
+  it('says when the Cluster spec was changed outside the agent', async () => {
+    const spec = clusterSpec({ instances: 2 });
+    const { record } = await apply(spec);
+    expect((await settles(spec, 'running')).drift).toBeUndefined();
+    expect((await driver.observe(CLUSTER, spec, record)).drift).toBeUndefined();
+    const kc = new KubeConfig();
+    kc.loadFromString(server.kubeconfig());
+    const intruder = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'postgres', namespace: NAMESPACE }, spec: { instances: 4 } };
+    await KubernetesObjectApi.makeApiClient(kc).patch(intruder as KubernetesObject, undefined, undefined, 'kubectl-edit', true, PatchStrategy.ServerSideApply);
+    expect((await driver.observe(CLUSTER, spec, record)).drift).toBe('spec changed outside the agent (generation 1 -> 2)');
+    const again = await driver.apply({ clusterId: CLUSTER, generation, spec, password: PASSWORD, record, emit: (e) => events.push(e) });
+    expect(again.record).toEqual({ namespace: NAMESPACE, cluster_generation: 3 });
+    expect(again.observation.drift).toBeUndefined();
+    expect(((find('Cluster', 'postgres') as JsonObject).spec as JsonObject).instances).toBe(2);
   });
 
   it('takes spec.instances back from another field manager by forcing the apply', async () => {

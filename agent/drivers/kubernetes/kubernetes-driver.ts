@@ -13,6 +13,7 @@ import { errorMessage, type Logger } from '../../log.ts';
 import type { ApplyRequest, ApplyResult, ClusterDriver, ClusterObservation, DriverRecord } from '../driver.ts';
 import { observeCnpgCluster, type CnpgClusterView, type LoadBalancerView } from './cnpg-status.ts';
 import {
+  APP_SECRET_NAME,
   CLUSTER_ID_ANNOTATION,
   CNPG_CLUSTER_NAME,
   DEFAULT_NAMESPACE_PREFIX,
@@ -57,6 +58,18 @@ export function loadKubeConfig(kubeconfigPath: string | null | undefined, env: N
 
 type Resource = KubernetesObject & Record<string, unknown>;
 
+function secretPassword(secret: KubernetesObject): unknown {
+  return (secret as { data?: Record<string, string> }).data?.password;
+}
+
+/** What the agent keeps of a cluster: its namespace, and the Cluster's metadata.generation after the agent's apply. */
+type KubernetesRecord = { namespace: string; cluster_generation: number | null };
+
+function asKubernetesRecord(record: DriverRecord | null): KubernetesRecord | null {
+  if (!record || typeof record.namespace !== 'string') return null;
+  return { namespace: record.namespace, cluster_generation: typeof record.cluster_generation === 'number' ? record.cluster_generation : null };
+}
+
 function isNotFound(error: unknown): boolean {
   return error instanceof ApiException && error.code === 404;
 }
@@ -95,6 +108,7 @@ export class KubernetesDriver implements ClusterDriver {
   async apply(request: ApplyRequest): Promise<ApplyResult> {
     const { clusterId, spec, password, emit } = request;
     const namespace = this.namespace(clusterId);
+    let clusterGeneration: number | null = null;
     try {
       if (spec.state === 'deleted') {
         const ns = await this.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -106,12 +120,20 @@ export class KubernetesDriver implements ClusterDriver {
       }
       const manifests = renderClusterManifests(clusterId, request.generation ?? 0, spec, password, this.render);
       const before = await this.readCluster(namespace);
+      const secretBefore = before ? await this.readSecret(namespace) : null;
       let changed = false;
+      let rekeyed = false;
       for (const manifest of manifests) {
-        const previous = manifest.kind === 'Cluster' ? before : null;
         const applied = await this.client.patch(manifest as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-        if (manifest.kind === 'Cluster' && previous) changed = applied.metadata?.resourceVersion !== previous.metadata?.resourceVersion;
+        if (manifest.kind === 'Cluster') {
+          // A spec change moves the generation; the operator's status writes and our annotations do not.
+          changed = before !== null && applied.metadata?.generation !== before.metadata?.generation;
+          clusterGeneration = applied.metadata?.generation ?? null;
+        }
+        // The Secret's annotations move with every command; only its data says whether the password changed.
+        if (manifest.kind === 'Secret') rekeyed = secretBefore !== null && secretPassword(applied) !== secretPassword(secretBefore);
       }
+      if (rekeyed) emit({ event_type: 'password_rotated', message: `Password of role ${spec.username} changed in Secret ${namespace}/${APP_SECRET_NAME}.` });
       const wasAsleep = before?.metadata?.annotations?.[HIBERNATION_ANNOTATION] === 'on';
       if (!before) {
         emit({ event_type: 'created', message: `CloudNativePG Cluster ${namespace}/${CNPG_CLUSTER_NAME} created (${spec.instances} x ${spec.size}, PostgreSQL ${spec.version}).` });
@@ -127,11 +149,13 @@ export class KubernetesDriver implements ClusterDriver {
     } catch (error) {
       throw new Error(apiErrorMessage(error), { cause: error });
     }
-    return { observation: await this.observe(clusterId, spec, request.record), record: { namespace } };
+    const record: KubernetesRecord = { namespace, cluster_generation: clusterGeneration };
+    return { observation: await this.observe(clusterId, spec, record), record };
   }
 
-  async observe(clusterId: string, spec: ClusterSpec, _record: DriverRecord | null): Promise<ClusterObservation> {
+  async observe(clusterId: string, spec: ClusterSpec, record: DriverRecord | null): Promise<ClusterObservation> {
     const namespace = this.namespace(clusterId);
+    let clusterGeneration: number | null = null;
     try {
       if (spec.state === 'deleted') {
         const ns = await this.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -142,13 +166,20 @@ export class KubernetesDriver implements ClusterDriver {
       }
       const cluster = await this.readCluster(namespace);
       if (!cluster) return this.gone(`No CloudNativePG Cluster in ${namespace}.`);
-      const service = (await this.read({ apiVersion: 'v1', kind: 'Service', metadata: { name: LOAD_BALANCER_NAME, namespace } })) as LoadBalancerView | null;
+      const [service, secret] = await Promise.all([
+        this.read({ apiVersion: 'v1', kind: 'Service', metadata: { name: LOAD_BALANCER_NAME, namespace } }) as Promise<LoadBalancerView | null>,
+        this.readSecret(namespace),
+      ]);
       // What is declared there: hibernated or not. How far the operator got is the phase.
       const declared = cluster.metadata?.annotations?.[HIBERNATION_ANNOTATION] === 'on' ? 'sleeping' : 'running';
-      const seen = observeCnpgCluster(cluster as CnpgClusterView, service, declared);
+      const seen = observeCnpgCluster(cluster as CnpgClusterView, service, declared, secret?.metadata?.resourceVersion ?? null);
       if (seen.phase === 'deleted' || seen.phase === 'deleting') {
         return { state: 'deleted', phase: seen.phase, endpoint: null, instances: 0, ready_instances: 0, message: seen.message };
       }
+      // Someone else changed the Cluster's spec since the agent last applied it (the generation moved on).
+      const applied = asKubernetesRecord(record)?.cluster_generation ?? null;
+      const live = cluster.metadata?.generation ?? null;
+      const drift = applied !== null && live !== null && live !== applied ? `spec changed outside the agent (generation ${applied} -> ${live})` : undefined;
       return {
         state: declared,
         phase: seen.phase,
@@ -156,6 +187,7 @@ export class KubernetesDriver implements ClusterDriver {
         instances: seen.instances,
         ready_instances: seen.readyInstances,
         message: seen.message || `CloudNativePG Cluster ${namespace}/${CNPG_CLUSTER_NAME}`,
+        ...(drift ? { drift } : {}),
       };
     } catch (error) {
       throw new Error(apiErrorMessage(error), { cause: error });
@@ -260,6 +292,10 @@ export class KubernetesDriver implements ClusterDriver {
 
   private gone(message: string): ClusterObservation {
     return { state: 'deleted', phase: 'deleted', endpoint: null, instances: 0, ready_instances: 0, message };
+  }
+
+  private readSecret(namespace: string): Promise<Resource | null> {
+    return this.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: APP_SECRET_NAME, namespace } });
   }
 
   private readCluster(namespace: string): Promise<Resource | null> {

@@ -1,41 +1,88 @@
-// A SIMULATION of the CloudNativePG operator, for tests only: it runs no PostgreSQL and no pods. It reacts to the
-// stand-in API server's Cluster events by walking `.status` through CNPG's phases with small delays, creates the
+// A SIMULATION of the CloudNativePG operator, for tests only. It reacts to the stand-in API server's Cluster events
+// by walking `.status` through CNPG's phases (the phase strings are CNPG's own) with small delays, creates the
 // Services CNPG would (default -rw/-ro/-r and the `managed.services.additional` ones, LoadBalancers getting an ingress
-// IP as a cloud controller would), honours the `cnpg.io/hibernation` annotation, and can be told to fail a cluster.
-// Not simulated: pods, PVCs, secrets (-app/-superuser), backups, switchover, webhooks, the CNPG `phaseReason` details.
+// IP as a cloud controller would), honours the `cnpg.io/hibernation` annotation, follows the application Secret named
+// in `bootstrap.initdb.secret` (reporting the version its instances hold in `status.secretsResourceVersion`), and can
+// be told to fail a cluster (phase "Cluster is unrecoverable and needs manual intervention", as CNPG does when an
+// initdb job fails).
+//
+// Without `instances` it runs no PostgreSQL at all. With them, each Cluster is served by one real PostgreSQL server
+// that the `instances` backend runs on a loopback port (bootstrapped from initdb's database, owner and the Secret's
+// password; stopped on hibernation, removed with the Cluster), and the LoadBalancer Service's port is that server's
+// port: every simulated load balancer shares 127.0.0.1, so each cannot have 5432 as a real one would.
+//
+// Not simulated: pods, PVCs, secrets (-app/-superuser), backups, switchover, webhooks, more than one server per Cluster.
 import type { JsonObject, ResourceType } from './resources.ts';
 import type { ObjectStore, StoreEvent } from './store.ts';
+
+/** What the simulated instances of one Cluster are bootstrapped with (CNPG's bootstrap.initdb and its Secret). */
+export interface SimulatedDatabase {
+  database: string;
+  owner: string;
+  password: string;
+  /** The PostgreSQL major version, from the image tag. */
+  version: string;
+  /** postgresql.parameters.max_connections, when set. */
+  maxConnections: number | null;
+}
+
+/** Real PostgreSQL servers behind simulated Clusters; `key` is `<namespace>/<name>`. */
+export interface SimulatedInstances {
+  /** Starts the server (creating it on first use) with this role, database and password; resolves to its port. */
+  run(key: string, database: SimulatedDatabase): Promise<number>;
+  /** Stops the server, keeping its data. */
+  hibernate(key: string): Promise<void>;
+  /** Stops the server and removes its data. */
+  remove(key: string): Promise<void>;
+}
 
 export interface CnpgOperatorOptions {
   /** Delay between status steps (ms). Default 20. */
   stepDelayMs?: number;
   /** The ingress IP LoadBalancer Services get. Default 127.0.0.1. */
   loadBalancerIp?: string;
+  /** Real servers behind the Clusters; none by default. */
+  instances?: SimulatedInstances;
 }
 
 export const OPERATOR_FIELD_MANAGER = 'cnpg-operator-simulation';
 export const PHASE_SETTING_UP = 'Setting up primary';
-export const PHASE_CREATING_REPLICA = 'Creating replica';
+export const PHASE_CREATING_REPLICA = 'Creating a new replica';
 export const PHASE_UPGRADING = 'Upgrading cluster';
 export const PHASE_HEALTHY = 'Cluster in healthy state';
+export const PHASE_UNRECOVERABLE = 'Cluster is unrecoverable and needs manual intervention';
 export const HIBERNATION_ANNOTATION = 'cnpg.io/hibernation';
+
+type Step = () => void | Promise<void>;
 
 interface Tracked {
   generation: number;
   hibernation: string | undefined;
   failed: string | undefined;
-  timers: NodeJS.Timeout[];
+  /** The application Secret's resourceVersion the instances hold (null: none yet). */
+  heldSecretVersion: string | null;
+  /** The LoadBalancer's port: the backing server's when there is one. */
+  port: number;
+  /** Bumped whenever the steps are replaced; a running sequence stops when it sees a newer epoch. */
+  epoch: number;
+  /** A sequence of steps is under way. */
+  busy: boolean;
 }
 
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const POSTGRES_PORT = 5432;
 
 export class CnpgOperatorSimulation {
   private readonly tracked = new Map<string, Tracked>();
   private readonly unsubscribe: () => void;
   private readonly clusterType: ResourceType;
   private readonly serviceType: ResourceType;
+  private readonly secretType: ResourceType;
   private readonly stepDelayMs: number;
   private readonly loadBalancerIp: string;
+  private readonly instances: SimulatedInstances | undefined;
+  /** Step sequences and removals under way, so stop() can wait for them. */
+  private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(
@@ -44,6 +91,7 @@ export class CnpgOperatorSimulation {
   ) {
     this.stepDelayMs = options.stepDelayMs ?? 20;
     this.loadBalancerIp = options.loadBalancerIp ?? '127.0.0.1';
+    this.instances = options.instances;
     const find = (kind: string) => {
       const t = store.types.find((x) => x.kind === kind);
       if (!t) throw new Error(`stand-in has no ${kind} type`);
@@ -51,10 +99,11 @@ export class CnpgOperatorSimulation {
     };
     this.clusterType = find('Cluster');
     this.serviceType = find('Service');
+    this.secretType = find('Secret');
     this.unsubscribe = store.subscribe((e) => this.onEvent(e));
   }
 
-  /** Makes a cluster fail: stuck in 'Setting up primary' with condition Ready False carrying `message`. Sticky until recover(). */
+  /** Makes a cluster fail as CNPG does when its bootstrap cannot complete. Sticky until recover(). */
   failCluster(namespace: string, name: string, message: string): void {
     const t = this.track(namespace, name);
     t.failed = message;
@@ -68,32 +117,38 @@ export class CnpgOperatorSimulation {
     this.reconcile(namespace, name, 'restart');
   }
 
-  stop(): void {
+  /** Stops reacting, and waits for what was under way (a server being started or removed) to finish. */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe();
-    for (const t of this.tracked.values()) for (const timer of t.timers) clearTimeout(timer);
+    for (const t of this.tracked.values()) t.epoch++;
     this.tracked.clear();
+    await Promise.allSettled([...this.inFlight]);
   }
 
   private track(namespace: string, name: string): Tracked {
     const id = `${namespace}/${name}`;
     let t = this.tracked.get(id);
     if (!t) {
-      t = { generation: 0, hibernation: undefined, failed: undefined, timers: [] };
+      t = { generation: 0, hibernation: undefined, failed: undefined, heldSecretVersion: null, port: POSTGRES_PORT, epoch: 0, busy: false };
       this.tracked.set(id, t);
     }
     return t;
   }
 
   private onEvent(e: StoreEvent): void {
-    if (this.stopped || e.resource !== this.clusterType) return;
+    if (this.stopped) return;
+    if (e.resource === this.secretType) return this.onSecret(e);
+    if (e.resource !== this.clusterType) return;
     const m = e.object.metadata as JsonObject;
     const namespace = String(m.namespace);
     const name = String(m.name);
     const id = `${namespace}/${name}`;
     if (e.type === 'DELETED') {
-      for (const timer of this.tracked.get(id)?.timers ?? []) clearTimeout(timer);
+      const t = this.tracked.get(id);
+      if (t) t.epoch++;
       this.tracked.delete(id);
+      if (this.instances) this.run(this.instances.remove(id));
       return;
     }
     const t = this.track(namespace, name);
@@ -110,31 +165,81 @@ export class CnpgOperatorSimulation {
     this.reconcile(namespace, name, wasNew || hibernationChanged ? 'restart' : 'update');
   }
 
-  /** Replaces the cluster's pending steps with `steps`, run one `stepDelayMs` apart (never inside a store event). */
-  private schedule(namespace: string, name: string, steps: Array<() => void>): void {
+  /** A changed application Secret: the instances take the new password, and the status says which version they hold. */
+  private onSecret(e: StoreEvent): void {
+    if (e.type === 'DELETED') return;
+    const namespace = String((e.object.metadata as JsonObject).namespace);
+    for (const id of this.tracked.keys()) {
+      if (id.startsWith(`${namespace}/`)) this.takeNewPassword(namespace, id.slice(namespace.length + 1));
+    }
+  }
+
+  /**
+   * Starts the password step when the Secret moved on from what the instances hold. A sequence under way is left
+   * alone: it checks again when it ends, since it may have started its instances before the change.
+   */
+  private takeNewPassword(namespace: string, name: string): void {
     const t = this.track(namespace, name);
-    for (const timer of t.timers) clearTimeout(timer);
-    t.timers = steps.map((step, i) =>
-      setTimeout(() => {
-        if (this.stopped || !this.store.tryGet(this.clusterType, namespace, name)) return;
-        step();
-      }, this.stepDelayMs * (i + 1)),
+    if (t.busy || t.failed !== undefined || t.hibernation === 'on' || t.heldSecretVersion === null) return;
+    const secret = this.store.tryGet(this.secretType, namespace, this.secretNameOf(namespace, name) ?? '');
+    if (secret && String((secret.metadata as JsonObject).resourceVersion) !== t.heldSecretVersion) this.reconcile(namespace, name, 'password');
+  }
+
+  private run(work: Promise<void>): void {
+    const tracked = work.catch(() => undefined).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /** Replaces the cluster's pending steps with `steps`, run in order one `stepDelayMs` apart (never inside a store event). */
+  private schedule(namespace: string, name: string, steps: Step[]): void {
+    const t = this.track(namespace, name);
+    const epoch = ++t.epoch;
+    t.busy = true;
+    const current = () => !this.stopped && t.epoch === epoch && this.tracked.get(`${namespace}/${name}`) === t && this.store.tryGet(this.clusterType, namespace, name) !== undefined;
+    this.run(
+      (async () => {
+        for (const step of steps) {
+          await new Promise((r) => setTimeout(r, this.stepDelayMs));
+          if (!current()) return;
+          try {
+            await step();
+          } catch (error) {
+            if (!current()) return;
+            t.failed = error instanceof Error ? error.message : String(error);
+            t.busy = false;
+            this.writeFailed(namespace, name, t.failed);
+            return;
+          }
+        }
+        if (!current()) return;
+        t.busy = false;
+        this.takeNewPassword(namespace, name);
+      })(),
     );
   }
 
-  private reconcile(namespace: string, name: string, mode: 'restart' | 'update'): void {
+  private reconcile(namespace: string, name: string, mode: 'restart' | 'update' | 'password'): void {
     const cluster = this.store.tryGet(this.clusterType, namespace, name);
     if (!cluster) return;
+    const t = this.track(namespace, name);
     const spec = (cluster.spec ?? {}) as JsonObject;
     const instances = Number(spec.instances ?? 1);
     const status = (cluster.status ?? {}) as JsonObject;
-    const steps: Array<() => void> = [() => this.ensureServices(namespace, name)];
-    if (this.track(namespace, name).hibernation === 'on') {
+    const steps: Step[] = [() => this.ensureServices(namespace, name)];
+    if (t.hibernation === 'on') {
+      if (this.instances) steps.push(() => this.instances?.hibernate(`${namespace}/${name}`));
       steps.push(() => this.writeStatus(namespace, name, { readyInstances: 0, instances }, { ready: false, hibernated: true }));
       this.schedule(namespace, name, steps);
       return;
     }
     const ready = mode === 'restart' ? 0 : Math.min(Number(status.readyInstances ?? 0), instances);
+    if (mode === 'password') {
+      // The instance manager takes the new password in place: no restart, no change of phase.
+      steps.push(() => this.startInstances(namespace, name));
+      steps.push(() => this.writeStatus(namespace, name, { phase: String(status.phase ?? PHASE_HEALTHY), instances, readyInstances: ready }, { ready: status.phase === PHASE_HEALTHY }));
+      this.schedule(namespace, name, steps);
+      return;
+    }
     if (ready === 0) {
       steps.push(() => this.writeStatus(namespace, name, { phase: PHASE_SETTING_UP, instances, readyInstances: 0 }, { ready: false }));
       steps.push(() => this.writeStatus(namespace, name, { phase: instances > 1 ? PHASE_CREATING_REPLICA : PHASE_SETTING_UP, instances, readyInstances: 1 }, { ready: false }));
@@ -145,19 +250,61 @@ export class CnpgOperatorSimulation {
       const readyNow = i - 1;
       steps.push(() => this.writeStatus(namespace, name, { phase: PHASE_CREATING_REPLICA, instances, readyInstances: readyNow }, { ready: false }));
     }
+    steps.push(() => this.startInstances(namespace, name));
     steps.push(() => this.writeStatus(namespace, name, { phase: PHASE_HEALTHY, instances, readyInstances: instances }, { ready: true }));
     this.schedule(namespace, name, steps);
+  }
+
+  /** Brings the instances up with the Secret as it is now (a real server when there is a backend). */
+  private async startInstances(namespace: string, name: string): Promise<void> {
+    const t = this.track(namespace, name);
+    const secret = this.store.tryGet(this.secretType, namespace, this.secretNameOf(namespace, name) ?? '');
+    const secretVersion = secret ? String((secret.metadata as JsonObject).resourceVersion) : null;
+    if (this.instances) {
+      if (!secret) throw new Error(`bootstrap.initdb.secret of ${namespace}/${name} does not exist`);
+      t.port = await this.instances.run(`${namespace}/${name}`, this.databaseOf(namespace, name, secret));
+      this.ensureServices(namespace, name);
+    }
+    t.heldSecretVersion = secretVersion;
+  }
+
+  private initdbOf(namespace: string, name: string): JsonObject {
+    const cluster = this.store.tryGet(this.clusterType, namespace, name);
+    return ((((cluster?.spec ?? {}) as JsonObject).bootstrap ?? {}) as JsonObject).initdb as JsonObject ?? {};
+  }
+
+  private secretNameOf(namespace: string, name: string): string | undefined {
+    const secret = this.initdbOf(namespace, name).secret as JsonObject | undefined;
+    return secret?.name === undefined ? undefined : String(secret.name);
+  }
+
+  private databaseOf(namespace: string, name: string, secret: JsonObject): SimulatedDatabase {
+    const cluster = this.store.tryGet(this.clusterType, namespace, name);
+    const spec = (cluster?.spec ?? {}) as JsonObject;
+    const initdb = this.initdbOf(namespace, name);
+    const data = (secret.data ?? {}) as Record<string, string>;
+    const decode = (value: string | undefined) => Buffer.from(value ?? '', 'base64').toString('utf8');
+    const parameters = (((spec.postgresql ?? {}) as JsonObject).parameters ?? {}) as Record<string, string>;
+    const tag = String(spec.imageName ?? '').split(':').at(-1) ?? '';
+    return {
+      database: String(initdb.database ?? 'app'),
+      owner: String(initdb.owner ?? decode(data.username)),
+      password: decode(data.password),
+      version: tag.split(/[.-]/)[0] ?? '',
+      maxConnections: parameters.max_connections ? Number(parameters.max_connections) : null,
+    };
   }
 
   private writeFailed(namespace: string, name: string, message: string): void {
     const cluster = this.store.tryGet(this.clusterType, namespace, name);
     const instances = Number(((cluster?.spec ?? {}) as JsonObject).instances ?? 1);
-    this.writeStatus(namespace, name, { phase: PHASE_SETTING_UP, instances, readyInstances: 0 }, { ready: false, message });
+    this.writeStatus(namespace, name, { phase: PHASE_UNRECOVERABLE, instances, readyInstances: 0 }, { ready: false, message });
   }
 
   private writeStatus(namespace: string, name: string, fields: JsonObject, c: { ready: boolean; hibernated?: boolean; message?: string }): void {
     const cluster = this.store.tryGet(this.clusterType, namespace, name);
     if (!cluster) return;
+    const t = this.track(namespace, name);
     const previous = (((cluster.status ?? {}) as JsonObject).conditions ?? []) as JsonObject[];
     const generation = Number((cluster.metadata as JsonObject).generation ?? 1);
     const condition = (type: string, status: 'True' | 'False', reason: string, message: string): JsonObject => {
@@ -166,9 +313,7 @@ export class CnpgOperatorSimulation {
       return { type, status, reason, message, lastTransitionTime, observedGeneration: generation };
     };
     const conditions: JsonObject[] = [
-      c.ready
-        ? condition('Ready', 'True', 'ClusterIsReady', 'Cluster is Ready')
-        : condition('Ready', 'False', 'ClusterIsNotReady', c.message ?? 'Cluster Is Not Ready'),
+      c.ready ? condition('Ready', 'True', 'ClusterIsReady', 'Cluster is Ready') : condition('Ready', 'False', 'ClusterIsNotReady', 'Cluster Is Not Ready'),
     ];
     if (c.hibernated) conditions.push(condition(HIBERNATION_ANNOTATION, 'True', 'Hibernated', 'Cluster has been hibernated'));
     const instances = Number(fields.instances ?? 1);
@@ -188,6 +333,7 @@ export class CnpgOperatorSimulation {
           writeService: `${name}-rw`,
           readService: `${name}-r`,
           phaseReason: c.message ?? null,
+          secretsResourceVersion: t.heldSecretVersion === null ? null : { applicationSecretVersion: t.heldSecretVersion },
         },
       },
       OPERATOR_FIELD_MANAGER,
@@ -200,26 +346,28 @@ export class CnpgOperatorSimulation {
     const m = cluster.metadata as JsonObject;
     const spec = (cluster.spec ?? {}) as JsonObject;
     const managed = ((spec.managed ?? {}) as JsonObject).services as JsonObject | undefined;
-    const disabled = new Set(((managed?.disabledDefaultServices ?? []) as string[]));
+    const disabled = new Set((managed?.disabledDefaultServices ?? []) as string[]);
     const ownerReferences = [{ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', name, uid: String(m.uid), controller: true, blockOwnerDeletion: true }];
     const roleSelector: Record<string, Record<string, string>> = {
       rw: { 'cnpg.io/cluster': name, 'cnpg.io/instanceRole': 'primary' },
       ro: { 'cnpg.io/cluster': name, 'cnpg.io/instanceRole': 'replica' },
       r: { 'cnpg.io/cluster': name, 'cnpg.io/podRole': 'instance' },
     };
-    const ports = [{ name: 'postgres', port: 5432, targetPort: 5432, protocol: 'TCP' }];
+    const ports = [{ name: 'postgres', port: POSTGRES_PORT, targetPort: POSTGRES_PORT, protocol: 'TCP' }];
     const services: JsonObject[] = [];
     for (const role of ['rw', 'ro', 'r']) {
       if (disabled.has(role)) continue;
       services.push({ metadata: { name: `${name}-${role}`, labels: { 'cnpg.io/cluster': name } }, spec: { type: 'ClusterIP', selector: roleSelector[role] ?? {}, ports } });
     }
-    for (const extra of ((managed?.additional ?? []) as JsonObject[])) {
+    const lbPort = this.track(namespace, name).port;
+    for (const extra of (managed?.additional ?? []) as JsonObject[]) {
       const template = (extra.serviceTemplate ?? {}) as JsonObject;
       const tm = (template.metadata ?? {}) as JsonObject;
       const ts = (template.spec ?? {}) as JsonObject;
+      const lbPorts = ts.type === 'LoadBalancer' ? [{ ...ports[0], port: lbPort }] : ports;
       services.push({
         metadata: { ...tm, labels: { ...((tm.labels ?? {}) as JsonObject), 'cnpg.io/cluster': name } },
-        spec: { ports, ...ts, selector: roleSelector[String(extra.selectorType)] ?? {} },
+        spec: { ports: lbPorts, ...ts, selector: roleSelector[String(extra.selectorType)] ?? {} },
       });
     }
     for (const svc of services) {

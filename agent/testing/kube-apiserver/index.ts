@@ -366,7 +366,7 @@ export async function startKubeApiServerStandIn(options: KubeApiServerStandInOpt
     openWatches: () => watches.size,
     operator,
     stop: async () => {
-      operator?.stop();
+      await operator?.stop();
       for (const w of [...watches]) w.close(true);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -348,7 +348,7 @@ describe('kube-apiserver stand-in: simulated CloudNativePG operator', () => {
     expect(healthy.status?.readyInstances).toBe(3);
     expect(healthy.status?.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
     const phases = w.events.map((e) => e.object.status?.phase).filter((p, i, a) => p !== undefined && p !== a[i - 1]);
-    expect(phases).toEqual(['Setting up primary', 'Creating replica', 'Cluster in healthy state']);
+    expect(phases).toEqual(['Setting up primary', 'Creating a new replica', 'Cluster in healthy state']);
     const ready = w.events.map((e) => e.object.status?.readyInstances).filter((r) => r !== undefined);
     expect([...new Set(ready)]).toEqual([0, 1, 2, 3]);
     w.controller.abort();
@@ -385,15 +385,14 @@ describe('kube-apiserver stand-in: simulated CloudNativePG operator', () => {
     server.operator?.failCluster('tenant-a', 'pg-1', 'primary pod is crash-looping');
     const failed = await until('failed', async () => {
       const c = await readCluster('tenant-a', 'pg-1');
-      const ready = ((c.status?.conditions ?? []) as JsonObject[]).find((x) => x.type === 'Ready');
-      return ready?.message === 'primary pod is crash-looping' ? c : undefined;
+      return c.status?.phaseReason === 'primary pod is crash-looping' ? c : undefined;
     });
-    expect(failed.status?.phase).toBe('Setting up primary');
+    expect(failed.status?.phase).toBe('Cluster is unrecoverable and needs manual intervention');
     expect(failed.status?.readyInstances).toBe(0);
     // A spec change does not unstick it; recover() does.
     await apply(cnpgCluster('tenant-a', 'pg-1', { instances: 2 }));
     await new Promise((r) => setTimeout(r, 60));
-    expect((await readCluster('tenant-a', 'pg-1')).status?.phase).toBe('Setting up primary');
+    expect((await readCluster('tenant-a', 'pg-1')).status?.phase).toBe('Cluster is unrecoverable and needs manual intervention');
     server.operator?.recover('tenant-a', 'pg-1');
     await until('healthy', async () => ((await readCluster('tenant-a', 'pg-1')).status?.readyInstances === 2 ? true : undefined));
   });
