@@ -38,7 +38,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['dev/**/*.test.ts', 'drizzle/**/*.test.ts', 'agent/**/*.test.ts', 'cli/**/*.test.ts', 'e2e/**/*.test.ts'],
+          include: ['dev/**/*.test.ts', 'drizzle/**/*.test.ts', 'agent/**/*.test.ts', 'cli/**/*.test.ts', 'e2e/**/*.test.ts', 'site/**/*.test.ts'],
           testTimeout: 60_000,
         },
       },

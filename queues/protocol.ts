@@ -6,23 +6,12 @@
 // delta, so applying the newest command a cluster has seen converges it whatever came before; an older
 // generation than the one applied is ignored, and applying the same command twice is harmless.
 import { z } from 'zod';
+import { clusterSizes } from './sizes.ts';
 
 export const PROTOCOL_VERSION = 1;
 
-export const clusterSizes = ['dev', 'small', 'medium', 'large', 'xlarge', '2xlarge', '4xlarge'] as const;
+export { clusterSizes, SIZE_TABLE, type ClusterSize, type SizeSpec } from './sizes.ts';
 export const clusterSizeSchema = z.enum(clusterSizes);
-export type ClusterSize = z.infer<typeof clusterSizeSchema>;
-
-/** vCPU, memory and connection limit per size (API.md's table, from the architecture seed). */
-export const SIZE_TABLE: Record<ClusterSize, { vcpu: number; memory_gb: number; max_connections: number }> = {
-  dev: { vcpu: 0.25, memory_gb: 1, max_connections: 25 },
-  small: { vcpu: 1, memory_gb: 4, max_connections: 100 },
-  medium: { vcpu: 2, memory_gb: 8, max_connections: 200 },
-  large: { vcpu: 4, memory_gb: 16, max_connections: 400 },
-  xlarge: { vcpu: 8, memory_gb: 32, max_connections: 800 },
-  '2xlarge': { vcpu: 16, memory_gb: 64, max_connections: 1500 },
-  '4xlarge': { vcpu: 32, memory_gb: 128, max_connections: 3000 },
-};
 
 export const clusterActions = ['create', 'update', 'resize', 'sleep', 'wake', 'delete', 'rotate_password', 'backup', 'restore', 'branch'] as const;
 export const clusterActionSchema = z.enum(clusterActions);

@@ -10,6 +10,7 @@ import { idempotency } from './middleware/idempotency.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { registerRoutes } from './routes/index.ts';
 import { renderDocsPage } from './routes/docs.ts';
+import { registerDashboardShells } from './routes/dashboard-shells.ts';
 
 export type App = OpenAPIHono<AppEnv>;
 
@@ -59,7 +60,14 @@ export function createApp(): App {
     return c.json(errorBody('internal_error', 'Something went wrong on our side', requestId), 500);
   });
 
-  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`, c.var.requestId ?? 'unknown'), 404));
+  app.notFound(async (c) => {
+    // A person's browser asking for a page that is not there gets the dashboard's 404 page; API clients get JSON.
+    if (c.req.method === 'GET' && !c.req.path.startsWith('/v1/') && c.req.header('accept')?.includes('text/html')) {
+      const page = await c.env.ASSETS.fetch(new URL('/404', c.req.url));
+      return new Response(page.body, { status: 404, headers: page.headers });
+    }
+    return c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`, c.var.requestId ?? 'unknown'), 404);
+  });
 
   registerRoutes(app);
 
@@ -74,6 +82,7 @@ export function createApp(): App {
     description: "A region agent's credential from /v1/agent/register or /v1/agent/token",
   });
   app.doc31('/v1/openapi.json', OPENAPI_INFO);
+  registerDashboardShells(app);
   app.get('/docs', (c) => c.html(renderDocsPage(app.getOpenAPI31Document(OPENAPI_INFO) as Parameters<typeof renderDocsPage>[0])));
   return app;
 }

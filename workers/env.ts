@@ -15,6 +15,8 @@ export interface Bindings {
   ENCRYPTION_KEY: string;
   ENVIRONMENT: string;
   APP_URL: string;
+  /** The dashboard's built files (site/dist). */
+  ASSETS: Fetcher;
   RATE_LIMITER: DurableObjectNamespace<RateLimiterDO>;
   CLUSTER: DurableObjectNamespace<ClusterDO>;
   REGION: DurableObjectNamespace<RegionDO>;

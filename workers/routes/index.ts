@@ -1,5 +1,7 @@
 // Every route of the API, registered in one place so the surface is visible at a glance.
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { App } from '../app.ts';
+import type { AppEnv } from '../context.ts';
 import { registerHealth } from './v1/health.ts';
 import { registerLogin } from './v1/auth/login.ts';
 import { registerMe } from './v1/auth/me.ts';
@@ -14,6 +16,7 @@ import { registerDevMailbox } from './v1/dev/mailbox.ts';
 import { registerListOrganizations } from './v1/organizations/list.ts';
 import { registerCreateOrganization } from './v1/organizations/create.ts';
 import { registerGetOrganization } from './v1/organizations/get.ts';
+import { registerOrganizationSummary } from './v1/organizations/summary.ts';
 import { registerUpdateOrganization } from './v1/organizations/update.ts';
 import { registerDeleteOrganization } from './v1/organizations/delete.ts';
 import { registerListMembers } from './v1/organizations/members-list.ts';
@@ -49,55 +52,70 @@ import { registerRotatePassword } from './v1/clusters/rotate-password.ts';
 import { registerUpdateCluster } from './v1/clusters/update.ts';
 import { registerGetOperation } from './v1/operations/get.ts';
 import { registerListOperations } from './v1/operations/list.ts';
+const registrations = [
+  registerHealth,
+  registerRegister,
+  registerLogin,
+  registerMe,
+  registerRefresh,
+  registerLogout,
+  registerForgotPassword,
+  registerResetPassword,
+  registerVerifyEmail,
+  registerVerifyEmailResend,
+  registerDevMailbox,
+  registerListOrganizations,
+  registerCreateOrganization,
+  registerGetOrganization,
+  registerOrganizationSummary,
+  registerUpdateOrganization,
+  registerDeleteOrganization,
+  registerListMembers,
+  registerUpdateMember,
+  registerRemoveMember,
+  registerCreateInvitation,
+  registerListInvitations,
+  registerAcceptInvitation,
+  registerListProjects,
+  registerCreateProject,
+  registerGetProject,
+  registerUpdateProject,
+  registerDeleteProject,
+  registerRealtime,
+  registerListRegions,
+  registerCreateRegion,
+  registerGetRegion,
+  registerDeleteRegion,
+  registerRegionRegistrationToken,
+  registerRegionInstallYaml,
+  registerAgentRegister,
+  registerAgentToken,
+  registerAgentConnect,
+  registerListClusters,
+  registerCreateCluster,
+  registerGetCluster,
+  registerUpdateCluster,
+  registerDeleteCluster,
+  registerSleepCluster,
+  registerWakeCluster,
+  registerClusterConnection,
+  registerRotatePassword,
+  registerClusterEvents,
+  registerClusterHealth,
+  registerListOperations,
+  registerGetOperation,
+] as const;
+
 export function registerRoutes(app: App): void {
-  registerHealth(app);
-  registerRegister(app);
-  registerLogin(app);
-  registerMe(app);
-  registerRefresh(app);
-  registerLogout(app);
-  registerForgotPassword(app);
-  registerResetPassword(app);
-  registerVerifyEmail(app);
-  registerVerifyEmailResend(app);
-  registerDevMailbox(app);
-  registerListOrganizations(app);
-  registerCreateOrganization(app);
-  registerGetOrganization(app);
-  registerUpdateOrganization(app);
-  registerDeleteOrganization(app);
-  registerListMembers(app);
-  registerUpdateMember(app);
-  registerRemoveMember(app);
-  registerCreateInvitation(app);
-  registerListInvitations(app);
-  registerAcceptInvitation(app);
-  registerListProjects(app);
-  registerCreateProject(app);
-  registerGetProject(app);
-  registerUpdateProject(app);
-  registerDeleteProject(app);
-  registerRealtime(app);
-  registerListRegions(app);
-  registerCreateRegion(app);
-  registerGetRegion(app);
-  registerDeleteRegion(app);
-  registerRegionRegistrationToken(app);
-  registerRegionInstallYaml(app);
-  registerAgentRegister(app);
-  registerAgentToken(app);
-  registerAgentConnect(app);
-  registerListClusters(app);
-  registerCreateCluster(app);
-  registerGetCluster(app);
-  registerUpdateCluster(app);
-  registerDeleteCluster(app);
-  registerSleepCluster(app);
-  registerWakeCluster(app);
-  registerClusterConnection(app);
-  registerRotatePassword(app);
-  registerClusterEvents(app);
-  registerClusterHealth(app);
-  registerListOperations(app);
-  registerGetOperation(app);
+  for (const register of registrations) register(app);
 }
+
+/** The routes one registration adds, as Hono's client sees them. */
+type RoutesOf<R> = R extends (app: App) => OpenAPIHono<AppEnv, infer S, '/'> ? S : never;
+type Intersect<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/**
+ * The whole API as one Hono app type: `hc<ApiApp>(origin)` is a client whose paths, parameters, bodies and
+ * responses are the route definitions' own (the dashboard's client is one).
+ */
+export type ApiApp = OpenAPIHono<AppEnv, Intersect<RoutesOf<(typeof registrations)[number]>>, '/'>;

@@ -9,7 +9,8 @@ import { errorResponses } from '../../../lib/errors.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterParamsSchema, mutationResponseSchema } from '../../../schemas/clusters.ts';
 
-function lifecycleRoute(method: 'post' | 'delete', path: string, action: ClusterAction, summary: string, description: string) {
+// Generic in method and path so that each route keeps its own literal types for the typed client (hc).
+function lifecycleRoute<M extends 'post' | 'delete', P extends string>(method: M, path: P, action: ClusterAction, summary: string, description: string) {
   const route = createRoute({
     method,
     path,
