@@ -75,6 +75,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  // localhost rather than 127.0.0.1: the session cookies are Secure, which browsers honour over http on localhost.
+  say(`dashboard  ${stack.url.replace('127.0.0.1', 'localhost')}   (sign up there)`);
   say(`API        ${stack.url}/v1`);
   say(`API docs   ${stack.url}/docs   (OpenAPI: ${stack.url}/v1/openapi.json)`);
   say(`mailbox    ${stack.url}/v1/dev/mailbox?to=<email>   (sign-up and reset mails land here)`);

@@ -1,7 +1,24 @@
 // Clusters, operations and events: the API's shapes, shared by the routes, the CLI and the dashboard.
 import { z } from '@hono/zod-openapi';
 import { clusterActions, clusterSizes } from '../../queues/protocol.ts';
+import {
+  CLUSTER_NAME_MAX,
+  CLUSTER_NAME_MIN,
+  CLUSTER_NAME_PATTERN,
+  CLUSTER_PASSWORD_MAX,
+  CLUSTER_PASSWORD_MIN,
+  CLUSTER_PASSWORD_PATTERN,
+  DEFAULT_POSTGRES_VERSION,
+  DEFAULT_STORAGE_GB,
+  INSTANCES_MAX,
+  INSTANCES_MIN,
+  postgresVersions,
+  STORAGE_MAX_GB,
+  STORAGE_MIN_GB,
+} from './cluster-rules.ts';
 import { idSchema, listQuerySchema, listResponse, timestamp } from './common.ts';
+
+export { postgresVersions };
 
 export const clusterStatuses = ['provisioning', 'running', 'updating', 'sleeping', 'waking', 'deleting', 'deleted', 'failed'] as const;
 export const clusterStatusSchema = z.enum(clusterStatuses).openapi('ClusterStatus');
@@ -12,13 +29,11 @@ export type Health = z.infer<typeof healthSchema>;
 
 export const operationStatusSchema = z.enum(['pending', 'running', 'finished', 'failed', 'cancelled']).openapi('OperationStatus');
 
-export const postgresVersions = ['15', '16', '17', '18'] as const;
-
 export const clusterNameSchema = z
   .string()
-  .min(3, 'at least 3 characters')
-  .max(63, 'at most 63 characters')
-  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lowercase letters, digits and hyphens, not starting or ending with a hyphen');
+  .min(CLUSTER_NAME_MIN, `at least ${CLUSTER_NAME_MIN} characters`)
+  .max(CLUSTER_NAME_MAX, `at most ${CLUSTER_NAME_MAX} characters`)
+  .regex(CLUSTER_NAME_PATTERN, 'lowercase letters, digits and hyphens, not starting or ending with a hyphen');
 
 export const clusterSettingsSchema = z
   .object({
@@ -36,9 +51,9 @@ export const clusterSettingsSchema = z
 
 const passwordSchema = z
   .string()
-  .min(12, 'at least 12 characters')
-  .max(128, 'at most 128 characters')
-  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+  .min(CLUSTER_PASSWORD_MIN, `at least ${CLUSTER_PASSWORD_MIN} characters`)
+  .max(CLUSTER_PASSWORD_MAX, `at most ${CLUSTER_PASSWORD_MAX} characters`)
+  .regex(CLUSTER_PASSWORD_PATTERN, 'printable ASCII without spaces');
 
 export const createClusterSchema = z
   .object({
@@ -46,11 +61,11 @@ export const createClusterSchema = z
     project_id: idSchema.optional().openapi({ description: "Defaults to the session organization's oldest project" }),
     region_id: idSchema,
     engine: z.enum(['postgres', 'nats']).default('postgres'),
-    version: z.enum(postgresVersions).default('17'),
+    version: z.enum(postgresVersions).default(DEFAULT_POSTGRES_VERSION),
     tier: z.enum(['dedicated', 'serverless']).default('dedicated'),
     size: z.enum(clusterSizes).default('dev'),
-    instances: z.number().int().min(1).max(5).default(1),
-    storage_gb: z.number().int().min(1).max(16384).default(10),
+    instances: z.number().int().min(INSTANCES_MIN).max(INSTANCES_MAX).default(1),
+    storage_gb: z.number().int().min(STORAGE_MIN_GB).max(STORAGE_MAX_GB).default(DEFAULT_STORAGE_GB),
     password: passwordSchema.optional().openapi({ description: 'Generated when omitted; readable later with reveal=true' }),
     settings: clusterSettingsSchema.optional(),
   })
@@ -60,8 +75,8 @@ export const createClusterSchema = z
 export const updateClusterSchema = z
   .object({
     size: z.enum(clusterSizes).optional(),
-    instances: z.number().int().min(1).max(5).optional(),
-    storage_gb: z.number().int().min(1).max(16384).optional(),
+    instances: z.number().int().min(INSTANCES_MIN).max(INSTANCES_MAX).optional(),
+    storage_gb: z.number().int().min(STORAGE_MIN_GB).max(STORAGE_MAX_GB).optional(),
     settings: clusterSettingsSchema.optional(),
   })
   .strict()

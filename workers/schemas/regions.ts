@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { DNS_LABEL_PATTERN } from './cluster-rules.ts';
 import { idParam, idSchema, listQuerySchema, listResponse, timestamp } from './common.ts';
 
 // A DNS label, since the name ends up in Kubernetes object names and hostnames: `us-east-1`, `local`.
@@ -6,7 +7,7 @@ export const regionNameSchema = z
   .string()
   .min(1)
   .max(63)
-  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lowercase letters, digits and hyphens, not at either end');
+  .regex(DNS_LABEL_PATTERN, 'lowercase letters, digits and hyphens, not at either end');
 
 export const regionProviderSchema = z
   .string()

@@ -49,3 +49,21 @@ export function usd(amount: number): string {
 export function gb(value: number): string {
   return `${value.toLocaleString('en', { maximumFractionDigits: 2 })} GB`;
 }
+
+const actionWords: Record<string, string> = {
+  create: 'Create',
+  update: 'Update settings',
+  resize: 'Resize',
+  sleep: 'Sleep',
+  wake: 'Wake',
+  delete: 'Delete',
+  rotate_password: 'Rotate password',
+  backup: 'Backup',
+  restore: 'Restore',
+  branch: 'Branch',
+};
+
+/** An operation's action as a person says it. */
+export function actionLabel(action: string): string {
+  return actionWords[action] ?? action;
+}

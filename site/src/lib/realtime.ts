@@ -22,11 +22,12 @@ const FAILURES_BEFORE_POLLING = 2;
 class RealtimeConnection {
   private socket: WebSocket | null = null;
   private readonly subscriptions = new Set<Subscription>();
-  private readonly listeners = new Set<(state: ConnectionState) => void>();
+  private readonly listeners = new Set<(state: ConnectionState | null) => void>();
   private failures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pollTimer: ReturnType<typeof setInterval> | null = null;
-  state: ConnectionState = 'connecting';
+  /** Null until some page follows a channel: a page that follows nothing has no live connection to show. */
+  state: ConnectionState | null = null;
 
   constructor(private readonly orgId: string) {}
 
@@ -42,7 +43,7 @@ class RealtimeConnection {
     };
   }
 
-  onState(listener: (state: ConnectionState) => void): () => void {
+  onState(listener: (state: ConnectionState | null) => void): () => void {
     this.listeners.add(listener);
     listener(this.state);
     return () => this.listeners.delete(listener);
@@ -66,20 +67,26 @@ class RealtimeConnection {
     let opened = false;
     const socket = new WebSocket(`${scheme}://${location.host}/v1/realtime?org_id=${encodeURIComponent(this.orgId)}`);
     this.socket = socket;
+    if (this.state === null) this.setState('connecting');
     socket.addEventListener('open', () => {
       opened = true;
       this.failures = 0;
       const channels = [...new Set([...this.subscriptions].flatMap((s) => s.channels))];
       if (channels.length > 0) this.send({ type: 'subscribe', channels });
       this.setState('live');
-      // Catch up on anything that happened while the socket was down.
-      for (const s of this.subscriptions) void s.poll?.();
     });
     socket.addEventListener('message', (event) => {
       let message: RealtimeMessage;
       try {
         message = JSON.parse(String(event.data)) as RealtimeMessage;
       } catch {
+        return;
+      }
+      if ((message.type as string) === 'subscribed') {
+        // From here on every change reaches us live; one read now catches up on whatever happened before (while
+        // the socket was down, or between the page's first read and this subscription).
+        const channels = new Set((message as unknown as { channels: string[] }).channels);
+        for (const s of this.subscriptions) if (s.channels.some((c) => channels.has(c))) void s.poll?.();
         return;
       }
       if (typeof message.channel !== 'string') return;

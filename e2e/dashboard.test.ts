@@ -1,0 +1,298 @@
+// The dashboard in a real browser: Debian's Chromium driven by playwright-core against the whole local stack (the
+// built site served by `wrangler dev`, the catalog, the local region's agent and the PostgreSQL servers it runs).
+// A person signs up, creates a database, watches it become Running without reloading, copies its connection string
+// and connects to it from this test with a Postgres client, puts it to sleep, wakes it and deletes it. Then: sign-in
+// failures and form validation in words, the phone layout, and an accessibility pass with axe-core (labels, focus
+// order, contrast). Screenshots of the main pages go to e2e/artifacts/.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeDataDir, root, startStack, type Stack } from '../dev/stack.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = resolve(root, 'e2e/artifacts');
+// CI installs Chromium (.ci/run) and must never skip; a developer's machine without it is told why.
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium`);
+
+let stack: Stack;
+let dataDir: string;
+let browser: Browser;
+let origin: string;
+const logs: string[] = [];
+
+async function newContext(options: { viewport?: { width: number; height: number }; clipboard?: boolean } = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, baseURL: origin });
+  if (options.clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  return context;
+}
+
+/** Goes to `path` and waits until every island on it has hydrated (Astro drops their `ssr` attribute then). */
+async function open(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await page.waitForFunction(() => [...document.querySelectorAll('astro-island')].every((island) => !island.hasAttribute('ssr')));
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+async function signUpInBrowser(page: Page, email: string, password: string): Promise<void> {
+  await open(page, '/signup');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Confirm password').fill(password);
+  await page.getByLabel(/I agree/).check();
+  await page.getByRole('button', { name: /create account|sign up/i }).click();
+  await page.waitForURL('**/dashboard');
+}
+
+const uniqueEmail = (tag: string) => `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+
+async function axeViolations(page: Page): Promise<Array<{ id: string; impact: string | null; nodes: string[] }>> {
+  await page.addScriptTag({ content: await readFile(resolve(root, 'node_modules/axe-core/axe.min.js'), 'utf8') });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+}
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  await mkdir(ARTIFACTS, { recursive: true });
+  dataDir = await mkdtemp(join(tmpdir(), 'orochi-e2e-dashboard-'));
+  const port = 30787 + Math.floor(Math.random() * 1000);
+  // The browser uses localhost: the session cookies are Secure, which Chromium honours over http on localhost only.
+  stack = await startStack({ dataDir, port, appUrl: `http://localhost:${port}`, wranglerLogLevel: 'warn', output: (source, line) => logs.push(`[${source}] ${line}`) });
+  origin = `http://localhost:${port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+  // What the Worker and the agent said, beside the screenshots, for when a run goes wrong.
+  if (haveChromium) await writeFile(join(ARTIFACTS, 'stack.log'), logs.join('\n'));
+  if (dataDir) await removeDataDir(dataDir);
+}, 60_000);
+
+describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
+  it('takes a new user from sign-up to a running database they connect to, then sleeps, wakes and deletes it', async () => {
+    const context = await newContext({ clipboard: true });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+
+    await signUpInBrowser(page, uniqueEmail('browser'), 'a long browser password');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toMatch(/dashboard/i);
+    await screenshot(page, 'dashboard-empty');
+
+    await open(page, '/databases/new');
+    await page.getByLabel('Database name').fill('Shop');
+    await expect.poll(() => page.getByText(/lowercase/i).first().isVisible()).toBe(true);
+    await page.getByLabel('Database name').fill('shop');
+    await page.getByRole('radio', { name: /^local/ }).check();
+    await page.getByRole('radio', { name: /^dev/ }).check();
+    await page.getByRole('button', { name: /generate/i }).click();
+    await screenshot(page, 'create-database');
+    await page.getByRole('button', { name: 'Create database' }).click();
+    await page.waitForURL(/\/databases\/cl_[0-9a-z]{26}$/);
+    const id = page.url().split('/').pop()!;
+
+    // Running arrives over the realtime socket: no reload, no navigation.
+    let navigations = 0;
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) navigations++;
+    });
+    const status = page.getByTestId('cluster-status').locator('[data-status]');
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+    expect(navigations).toBe(0);
+    await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection')).toBe('live');
+
+    // Reveal the password, copy the connection string, and use it.
+    await page.getByTestId('reveal-password').click();
+    await expect.poll(() => page.getByTestId('connection-string').textContent()).toMatch(/^postgres(ql)?:\/\/app:[^*@]+@/);
+    await page.getByTestId('copy-connection-string').getByRole('button').click();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toMatch(/^postgres(ql)?:\/\/app:/);
+    const client = new pg.Client({ connectionString: copied });
+    await client.connect();
+    expect((await client.query('select current_user as who')).rows).toEqual([{ who: 'app' }]);
+    await client.end();
+    await screenshot(page, 'database-overview');
+
+    // Settings: sleep, then wake, each followed live.
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await screenshot(page, 'database-settings');
+    await page.getByTestId('sleep-button').click();
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('sleeping');
+    await expect(new pg.Client({ connectionString: copied, connectionTimeoutMillis: 3000 }).connect()).rejects.toThrow();
+    await page.getByTestId('wake-button').click();
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+    const again = new pg.Client({ connectionString: copied });
+    await again.connect();
+    await again.end();
+
+    // The list shows it, live.
+    await open(page, '/databases');
+    await expect.poll(() => page.getByRole('link', { name: 'shop' }).count()).toBeGreaterThan(0);
+    await screenshot(page, 'databases-list');
+    await open(page, '/dashboard');
+    await expect.poll(() => page.getByText('shop').first().isVisible()).toBe(true);
+    await screenshot(page, 'dashboard');
+    await open(page, '/regions');
+    await expect.poll(() => page.getByText('local').first().isVisible()).toBe(true);
+    await screenshot(page, 'regions');
+
+    // Delete: the button stays disabled until the name is typed exactly.
+    await open(page, `/databases/${id}#settings`);
+    await page.getByTestId('delete-button').click();
+    const confirm = page.getByTestId('delete-confirm');
+    await page.getByTestId('delete-confirm-input').fill('sho');
+    expect(await confirm.isDisabled()).toBe(true);
+    await page.getByTestId('delete-confirm-input').fill('shop');
+    await confirm.click();
+    await page.waitForURL('**/databases');
+    const gone = await page.evaluate(async (clusterId) => (await fetch(`/v1/clusters/${clusterId}`)).json(), id);
+    expect(['deleting', 'deleted']).toContain(gone.cluster.status);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 240_000);
+
+  it('says in words why a sign-in failed and what a form is missing', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await open(page, '/login');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.getByText('Enter your email address.').isVisible()).toBe(true);
+    expect(await page.getByText('Enter your password.').isVisible()).toBe(true);
+    expect(await page.getByLabel('Email').getAttribute('aria-invalid')).toBe('true');
+
+    await page.getByLabel('Email').fill(uniqueEmail('nobody'));
+    await page.getByLabel('Password', { exact: true }).fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/email or password is incorrect/i);
+    await screenshot(page, 'login-failed');
+
+    await open(page, '/signup');
+    await page.getByLabel('Email').fill('not-an-email');
+    await page.getByLabel('Password', { exact: true }).fill('short');
+    await page.getByLabel('Confirm password').fill('different');
+    await page.getByRole('button', { name: /create account|sign up/i }).click();
+    const alerts = await page.getByRole('alert').allTextContents();
+    expect(alerts.join(' ')).toMatch(/email/i);
+    expect(alerts.join(' ')).toMatch(/8 characters/i);
+    expect(alerts.join(' ')).toMatch(/match/i);
+    await screenshot(page, 'signup-invalid');
+    await context.close();
+  }, 60_000);
+
+  it('lays the app out for a phone: bottom navigation, tables as cards, nothing wider than the screen', async () => {
+    const context = await newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await signUpInBrowser(page, uniqueEmail('phone'), 'a long phone password');
+    await open(page, '/regions');
+    await expect.poll(() => page.getByText('local').first().isVisible()).toBe(true);
+    const nav = await page.getByRole('navigation', { name: 'Main' }).boundingBox();
+    expect(nav!.y + nav!.height).toBeGreaterThan(844 - 5);
+    expect(nav!.width).toBeGreaterThan(380);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const header = page.locator('table thead').first();
+    if (await header.count()) expect(await header.isVisible()).toBe(false);
+    await screenshot(page, 'phone-regions');
+    await open(page, '/databases/new');
+    await page.getByLabel('Database name').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'phone-create-database');
+    await context.close();
+  }, 90_000);
+
+  it('passes axe (WCAG 2.1 A/AA: labels, contrast, names) on every page, with a sensible focus order', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    for (const path of ['/login', '/signup', '/forgot-password']) {
+      await open(page, path);
+      await page.locator('form').first().waitFor();
+      expect({ path, violations: await axeViolations(page) }).toEqual({ path, violations: [] });
+    }
+    // Focus order on sign-in: skip link, email, password, show password, submit.
+    await open(page, '/login');
+    await page.locator('form').waitFor();
+    const order: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        return el?.getAttribute('name') ?? el?.textContent?.trim() ?? '';
+      }));
+    }
+    expect(order).toEqual(['Skip to content', 'email', 'password', expect.stringMatching(/show password/i), 'Sign in']);
+
+    await signUpInBrowser(page, uniqueEmail('axe'), 'a long axe password');
+    const created = await page.evaluate(async (regionId) => {
+      const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'axe-db', region_id: regionId }) });
+      return (await res.json()) as { cluster: { id: string } };
+    }, stack.localRegionId);
+    for (const path of ['/dashboard', '/databases', '/databases/new', '/regions', `/databases/${created.cluster.id}`, `/databases/${created.cluster.id}#settings`]) {
+      await open(page, path);
+      await page.locator('main h1').waitFor();
+      await page.waitForLoadState('networkidle');
+      expect({ path, violations: await axeViolations(page) }).toEqual({ path, violations: [] });
+    }
+    await context.close();
+  }, 120_000);
+  it('keeps a page current by polling when the realtime socket cannot open, and says so', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await signUpInBrowser(page, uniqueEmail('polling'), 'a long polling password');
+    const created = await page.evaluate(async (regionId) => {
+      const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'polled', region_id: regionId }) });
+      return (await res.json()) as { cluster: { id: string } };
+    }, stack.localRegionId);
+    // Every realtime socket is refused from here on, as a proxy that strips WebSockets would.
+    await page.routeWebSocket(/\/v1\/realtime/, (ws) => ws.close({ code: 1011, reason: 'blocked by the test' }));
+    await open(page, `/databases/${created.cluster.id}`);
+    const status = page.getByTestId('cluster-status').locator('[data-status]');
+    await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection'), { timeout: 30_000 }).toBe('polling');
+    expect(await page.locator('[data-connection]').textContent()).toMatch(/refreshing every 5 s/);
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+    // A change made elsewhere (the API) shows up without a reload.
+    const slept = await page.evaluate(async (id) => (await fetch(`/v1/clusters/${id}/sleep`, { method: 'POST' })).status, created.cluster.id);
+    expect(slept).toBe(202);
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 30_000 }).toBe('sleeping');
+    await screenshot(page, 'database-polling');
+    await context.close();
+  }, 120_000);
+
+  it('switches organization from the header and signs out from the account menu', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await signUpInBrowser(page, uniqueEmail('switch'), 'a long switch password');
+    const second = await page.evaluate(async () => {
+      const res = await fetch('/v1/organizations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Second Org' }) });
+      return (await res.json()) as { organization: { id: string } };
+    });
+    await open(page, '/databases');
+    await page.getByLabel('Organization').selectOption(second.organization.id);
+    // The list now asks for the other organization's databases.
+    const request = await page.waitForRequest((r) => r.url().includes('/v1/clusters') && r.url().includes(`org_id=${second.organization.id}`));
+    expect(request.method()).toBe('GET');
+    await open(page, '/dashboard');
+    expect(await page.getByLabel('Organization').inputValue()).toBe(second.organization.id);
+
+    await page.getByRole('button', { name: /account menu/i }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.waitForURL('**/login');
+    await page.goto('/dashboard');
+    await page.waitForURL(/\/login\?next=%2Fdashboard/);
+    await context.close();
+  }, 90_000);
+});

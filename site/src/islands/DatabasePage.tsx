@@ -1,0 +1,274 @@
+// One database (/databases/<cluster id>): its header with the live status, and two tabs: Overview (details,
+// connection, recent operations and events) and Settings (resize, sleep/wake, rotate password, delete).
+// Status, operations and events follow the cluster's realtime channel, or a 5 s poll while the socket is down.
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { api, ApiFailure, errorText, unwrap } from '../lib/api.ts';
+import { useRealtime, type RealtimeMessage } from '../lib/realtime.ts';
+import { useSession } from '../lib/session.ts';
+import { Notice, Spinner, StatusDot } from '../components/ui.tsx';
+import { Overview } from './database/Overview.tsx';
+import { Settings, type Mutation } from './database/Settings.tsx';
+import { clusterIdFromPath, engineLabel, mergeById, type Cluster, type ClusterEvent, type Operation, type Role } from './database/model.ts';
+
+const TABS = [
+  { key: 'overview', label: 'Overview' },
+  { key: 'settings', label: 'Settings' },
+] as const;
+type TabKey = (typeof TABS)[number]['key'];
+
+function tabFromHash(hash: string): TabKey {
+  const key = hash.replace(/^#/, '');
+  return TABS.some((t) => t.key === key) ? (key as TabKey) : 'overview';
+}
+
+type PageState =
+  | { status: 'loading' }
+  | { status: 'not_found' }
+  | { status: 'error'; message: string }
+  | { status: 'ready' };
+
+export default function DatabasePage() {
+  const session = useSession();
+  const [id, setId] = useState<string | null | undefined>(undefined);
+  const [page, setPage] = useState<PageState>({ status: 'loading' });
+  const [cluster, setCluster] = useState<Cluster | null>(null);
+  const [operations, setOperations] = useState<Operation[] | null>(null);
+  const [events, setEvents] = useState<ClusterEvent[] | null>(null);
+  const [listErrors, setListErrors] = useState<{ operations?: string; events?: string }>({});
+  const [regionName, setRegionName] = useState<string | null>(null);
+  const [tab, setTab] = useState<TabKey>('overview');
+  const tabRefs = useRef<Record<TabKey, HTMLButtonElement | null>>({ overview: null, settings: null });
+
+  // "3 minutes ago" stays true without new data.
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), 30_000);
+    return () => clearInterval(timer);
+  }, []);
+
+  // The address: the id (read after hydration, the page is prerendered) and the tab in the hash.
+  useEffect(() => {
+    setId(clusterIdFromPath(location.pathname));
+    setTab(tabFromHash(location.hash));
+    const onHash = () => setTab(tabFromHash(location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  const loadLists = useCallback(async (clusterId: string, orgId: string) => {
+    const [ops, evs] = await Promise.allSettled([
+      unwrap(api.v1.operations.$get({ query: { cluster_id: clusterId, org_id: orgId, limit: '10' } })),
+      unwrap(api.v1.clusters[':id'].events.$get({ param: { id: clusterId }, query: { limit: '15' } })),
+    ]);
+    if (ops.status === 'fulfilled') setOperations(ops.value.data);
+    if (evs.status === 'fulfilled') setEvents(evs.value.data);
+    setListErrors({
+      operations: ops.status === 'rejected' ? errorText(ops.reason) : undefined,
+      events: evs.status === 'rejected' ? errorText(evs.reason) : undefined,
+    });
+  }, []);
+
+  /** Everything the page shows, read again: the first load, the poll, and the catch-up after reconnecting. */
+  const refresh = useCallback(
+    async (clusterId: string, first: boolean) => {
+      try {
+        const { cluster } = await unwrap(api.v1.clusters[':id'].$get({ param: { id: clusterId } }));
+        setCluster(cluster);
+        setPage({ status: 'ready' });
+        await loadLists(clusterId, cluster.org_id);
+      } catch (error) {
+        if (error instanceof ApiFailure && error.status === 404) setPage({ status: 'not_found' });
+        // A failed poll keeps what is on screen; only the first load turns into an error page.
+        else if (first) setPage({ status: 'error', message: errorText(error) });
+      }
+    },
+    [loadLists],
+  );
+
+  useEffect(() => {
+    if (id === undefined) return;
+    if (id === null) {
+      setPage({ status: 'not_found' });
+      return;
+    }
+    void refresh(id, true);
+  }, [id, refresh]);
+
+  // The region's name, once (the cluster carries only its id).
+  const regionId = cluster?.region_id;
+  useEffect(() => {
+    if (!regionId) return;
+    let live = true;
+    unwrap(api.v1.regions[':id'].$get({ param: { id: regionId } })).then(
+      ({ region }) => live && setRegionName(region.name),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [regionId]);
+
+  useEffect(() => {
+    if (cluster) document.title = `${cluster.name} · Orochi Cloud`;
+  }, [cluster?.name]);
+
+  const onMessage = useCallback(
+    (message: RealtimeMessage) => {
+      if (message.type === 'cluster.status') {
+        const next = message.cluster as Cluster | undefined;
+        if (next && next.id === id) setCluster(next);
+      } else if (message.type === 'operation.updated') {
+        const op = message.operation as Operation | undefined;
+        if (op && op.cluster_id === id) setOperations((list) => mergeById(list ?? [], op, 10));
+      } else if (message.type === 'cluster.event') {
+        const event = message.event as ClusterEvent | undefined;
+        if (event && event.cluster_id === id) setEvents((list) => mergeById(list ?? [], event, 15));
+      }
+    },
+    [id],
+  );
+  const following = id && cluster && cluster.status !== 'deleted' ? [`cluster:${id}`] : [];
+  useRealtime(cluster?.org_id ?? null, following, onMessage, () => (id ? refresh(id, false) : undefined));
+
+  const onMutated = useCallback((result: Mutation) => {
+    setCluster(result.cluster);
+    setOperations((list) => mergeById(list ?? [], result.operation, 10));
+  }, []);
+
+  function selectTab(key: TabKey, focus = false) {
+    setTab(key);
+    history.replaceState(history.state, '', key === 'overview' ? `${location.pathname}${location.search}` : `#${key}`);
+    if (focus) tabRefs.current[key]?.focus();
+  }
+
+  function onTabKey(event: KeyboardEvent<HTMLButtonElement>) {
+    const index = TABS.findIndex((t) => t.key === tab);
+    let next: number | null = null;
+    if (event.key === 'ArrowRight') next = (index + 1) % TABS.length;
+    else if (event.key === 'ArrowLeft') next = (index - 1 + TABS.length) % TABS.length;
+    else if (event.key === 'Home') next = 0;
+    else if (event.key === 'End') next = TABS.length - 1;
+    if (next === null) return;
+    event.preventDefault();
+    selectTab(TABS[next]!.key, true);
+  }
+
+  const backLink = (
+    <a className="db-back" href="/databases">
+      <span aria-hidden="true">←</span> Databases
+    </a>
+  );
+
+  if (session.status === 'error') {
+    return (
+      <div className="db-page">
+        {backLink}
+        <h1>Database</h1>
+        <Notice>{session.message}</Notice>
+      </div>
+    );
+  }
+
+  if (page.status === 'not_found' || (page.status === 'ready' && cluster?.status === 'deleted')) {
+    const deleted = cluster?.status === 'deleted';
+    return (
+      <div className="db-page">
+        {backLink}
+        <section className="card db-missing" data-testid="database-not-found">
+          <h1>{deleted ? `${cluster.name} was deleted` : 'Database not found'}</h1>
+          <p className="muted">
+            {deleted
+              ? 'This database and its data have been deleted.'
+              : 'There is no database at this address in your organizations. It may have been deleted, or the link may be wrong.'}
+          </p>
+          <a className="btn btn-primary" href="/databases">
+            Back to databases
+          </a>
+        </section>
+      </div>
+    );
+  }
+
+  if (page.status === 'error') {
+    return (
+      <div className="db-page">
+        {backLink}
+        <h1>Database</h1>
+        <Notice>{page.message}</Notice>
+        <p>
+          <button type="button" className="btn" onClick={() => id && (setPage({ status: 'loading' }), void refresh(id, true))}>
+            Try again
+          </button>
+        </p>
+      </div>
+    );
+  }
+
+  if (page.status === 'loading' || !cluster || session.status !== 'ready') {
+    return (
+      <div className="db-page" aria-busy="true">
+        {backLink}
+        <h1>Database</h1>
+        <Spinner label="Loading the database…" />
+      </div>
+    );
+  }
+
+  const role: Role | null = session.me.organizations.find((o) => o.id === cluster.org_id)?.role ?? null;
+  const region = regionName ?? cluster.region_id;
+
+  return (
+    <div className="db-page">
+      {backLink}
+      <header className="db-header">
+        <div className="db-title">
+          <h1>{cluster.name}</h1>
+          <span role="status" aria-live="polite" data-testid="cluster-status">
+            <span className="visually-hidden">Status: </span>
+            <StatusDot status={cluster.status} />
+          </span>
+        </div>
+        <ul className="db-facts" aria-label="Summary">
+          <li>
+            <span className="muted">Region</span> {region}
+          </li>
+          <li>{engineLabel(cluster)}</li>
+          <li>
+            <span className="muted">Size</span> {cluster.size}
+            {cluster.instances > 1 ? ` × ${cluster.instances}` : ''}
+          </li>
+        </ul>
+      </header>
+
+      <div className="db-tabs" role="tablist" aria-label="Database sections">
+        {TABS.map((t) => (
+          <button
+            key={t.key}
+            ref={(el) => {
+              tabRefs.current[t.key] = el;
+            }}
+            type="button"
+            role="tab"
+            id={`tab-${t.key}`}
+            aria-selected={tab === t.key}
+            aria-controls={`panel-${t.key}`}
+            tabIndex={tab === t.key ? 0 : -1}
+            className="db-tab"
+            data-testid={`tab-${t.key}`}
+            onClick={() => selectTab(t.key)}
+            onKeyDown={onTabKey}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+
+      <div role="tabpanel" id="panel-overview" aria-labelledby="tab-overview" hidden={tab !== 'overview'} tabIndex={0} className="db-panel">
+        <Overview cluster={cluster} regionName={region} operations={operations} events={events} listErrors={listErrors} onGoToSettings={() => selectTab('settings', true)} />
+      </div>
+      <div role="tabpanel" id="panel-settings" aria-labelledby="tab-settings" hidden={tab !== 'settings'} tabIndex={0} className="db-panel">
+        <Settings cluster={cluster} operations={operations ?? []} role={role} onMutated={onMutated} onConflict={() => id && void refresh(id, false)} />
+      </div>
+    </div>
+  );
+}
