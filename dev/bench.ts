@@ -4,6 +4,7 @@
 //   dispatch      API call -> the region's agent holds the command (target: p99 < 100 ms)
 //   fanout        one status report -> 1,000 subscribed WebSockets (target: p99 < 50 ms)
 //   provisioning  create -> the new cluster accepts SQL, on the local driver (target: < 3 s)
+//   list          the dashboard's database list over an org of 10,000 clusters, page by page (target: < 50 ms a page)
 import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { startProbeAgent } from './bench/probe-agent.ts';
 import { removeDataDir } from './stack.ts';
+import { newId } from '../workers/lib/ids.ts';
 
 /** The parts of the running stack the benchmarks use, read off `npm start`'s output. */
 interface Stack {
@@ -28,7 +30,9 @@ const DISPATCHES = Number(process.env.BENCH_DISPATCHES ?? 100);
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 1000);
 const FANOUT_ROUNDS = Number(process.env.BENCH_FANOUT_ROUNDS ?? 20);
 const PROVISIONS = Number(process.env.BENCH_PROVISIONS ?? 5);
-const only = new Set((process.env.BENCH_ONLY ?? 'api,dispatch,fanout,provisioning').split(','));
+const LIST_CLUSTERS = Number(process.env.BENCH_LIST_CLUSTERS ?? 10_000);
+const LIST_PAGES = Number(process.env.BENCH_LIST_PAGES ?? 100);
+const only = new Set((process.env.BENCH_ONLY ?? 'api,dispatch,fanout,provisioning,list').split(','));
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const pad = (s: string | number, n: number) => String(s).padStart(n);
@@ -219,6 +223,69 @@ async function benchProvisioning(stack: Stack, session: Session): Promise<void> 
 }
 
 /**
+ * An organization with LIST_CLUSTERS clusters (written straight into the catalog: creating them through the API
+ * would measure provisioning), then the pages the dashboard asks for: 24 at a time by cursor, a status filter, a
+ * name search, and the dashboard's summary. The bare route of the same Worker, timed the same way, is the baseline.
+ */
+async function benchList(stack: Stack): Promise<void> {
+  const session = await signUp(stack);
+  const client = new pg.Client({ connectionString: stack.catalog.databaseUrl });
+  await client.connect();
+  const started = performance.now();
+  try {
+    const { rows } = await client.query<{ id: string }>('select id from projects where org_id = $1 order by id limit 1', [session.orgId]);
+    const projectId = rows[0]!.id;
+    const regionId = newId('rg');
+    await client.query("insert into regions (id, org_id, name, provider, driver, visibility, status) values ($1, $2, 'bench-list', 'onprem', 'local', 'org', 'online')", [regionId, session.orgId]);
+    const statuses = ['running', 'running', 'running', 'sleeping', 'provisioning', 'failed'];
+    for (let done = 0; done < LIST_CLUSTERS; done += 1000) {
+      const n = Math.min(1000, LIST_CLUSTERS - done);
+      const ids = Array.from({ length: n }, () => newId('cl'));
+      const names = ids.map((_, i) => `db-${done + i}`);
+      const status = ids.map((_, i) => statuses[(done + i) % statuses.length]!);
+      await client.query(
+        `insert into clusters (id, org_id, project_id, region_id, name, engine, version, tier, size, instances, storage_gb, status)
+         select id, $1, $2, $3, name, 'postgres', '17', 'dedicated', 'dev', 1, 10, status from unnest($4::text[], $5::text[], $6::text[]) as t(id, name, status)`,
+        [session.orgId, projectId, regionId, ids, names, status],
+      );
+    }
+    await client.query('analyze clusters');
+  } finally {
+    await client.end();
+  }
+  out(`\nlist: ${LIST_CLUSTERS.toLocaleString('en')} clusters in one organization (seeded in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  const timed = async (path: string, token: string | null) => {
+    const t = performance.now();
+    const res = await api<{ data?: unknown[]; next_cursor?: string | null }>(stack, 'GET', path, token);
+    if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+    return { ms: performance.now() - t, body: res.body };
+  };
+  const bare: number[] = [];
+  for (let i = 0; i < LIST_PAGES; i++) bare.push((await timed('/v1/health', null)).ms);
+  const pages: number[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < LIST_PAGES; i++) {
+    const page = await timed(`/v1/clusters?org_id=${session.orgId}&limit=24${cursor ? `&cursor=${cursor}` : ''}`, session.token);
+    pages.push(page.ms);
+    cursor = page.body.next_cursor ?? null;
+    if (!cursor) break;
+  }
+  const filtered: number[] = [];
+  const searched: number[] = [];
+  const summaries: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    filtered.push((await timed(`/v1/clusters?org_id=${session.orgId}&limit=24&status=sleeping`, session.token)).ms);
+    searched.push((await timed(`/v1/clusters?org_id=${session.orgId}&limit=24&search=db-99`, session.token)).ms);
+    summaries.push((await timed(`/v1/organizations/${session.orgId}/summary`, session.token)).ms);
+  }
+  summary('bare route (baseline)', bare, '');
+  summary(`list: ${pages.length} pages of 24 by cursor`, pages, `(target < 50 ms a page; ${(percentile(pages, 50) / percentile(bare, 50)).toFixed(2)}x bare at p50)`);
+  summary('list: status filter, first page', filtered, '');
+  summary('list: name search, first page', searched, '');
+  summary('summary: counts over the org', summaries, '');
+}
+
+/**
  * The stack runs as its own process, as `npm start` runs it, so the catalog's work and the load generator's
  * never share an event loop (that would measure one against the other).
  */
@@ -262,6 +329,7 @@ async function main(): Promise<void> {
     if (only.has('api')) await benchApi(stack, session);
     if (only.has('dispatch') || only.has('fanout')) await benchDispatch(stack, session);
     if (only.has('provisioning')) await benchProvisioning(stack, session);
+    if (only.has('list')) await benchList(stack);
   } finally {
     await running.stop();
     await removeDataDir(dataDir);
