@@ -295,4 +295,45 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     await page.waitForURL(/\/login\?next=%2Fdashboard/);
     await context.close();
   }, 90_000);
+  it('takes an invited person from the mail link through sign-up into the organization', async () => {
+    const owner = await newContext();
+    const ownerPage = await owner.newPage();
+    await signUpInBrowser(ownerPage, uniqueEmail('owner'), 'a long owner password');
+    const invitee = uniqueEmail('invitee');
+    const orgId = await ownerPage.evaluate(async (email) => {
+      const me = (await (await fetch('/v1/auth/me')).json()) as { current_org_id: string };
+      const res = await fetch(`/v1/organizations/${me.current_org_id}/invitations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, role: 'developer' }) });
+      if (res.status !== 201) throw new Error(`invitation: ${res.status}`);
+      return me.current_org_id;
+    }, invitee);
+    // The mail, as the invitee would open it (the dev mailbox holds what the local stack "sends").
+    const inviteLink = async () => {
+      const mails = (await (await fetch(`${stack.url}/v1/dev/mailbox?to=${encodeURIComponent(invitee)}`)).json()) as { data: Array<{ text: string }> };
+      return mails.data.map((m) => /https?:\/\/\S+\/invitations\/accept\?token=\S+/.exec(m.text)?.[0]).find(Boolean) ?? null;
+    };
+    await expect.poll(inviteLink).not.toBeNull();
+    const link = new URL((await inviteLink())!);
+    const context = await newContext();
+    const page = await context.newPage();
+    // Signed out: the page sends them to sign in, from where sign-up keeps the way back.
+    await page.goto(link.pathname + link.search);
+    await page.waitForURL(/\/login\?next=%2Finvitations%2Faccept/);
+    await page.getByRole('link', { name: 'Sign up' }).click();
+    await page.waitForURL(/\/signup\?next=%2Finvitations%2Faccept/);
+    await page.waitForFunction(() => [...document.querySelectorAll('astro-island')].every((island) => !island.hasAttribute('ssr')));
+    await page.getByLabel('Email').fill(invitee);
+    await page.getByLabel('Password', { exact: true }).fill('a long invitee password');
+    await page.getByLabel('Confirm password').fill('a long invitee password');
+    await page.getByLabel(/I agree/).check();
+    await page.getByRole('button', { name: /create account|sign up/i }).click();
+    await page.waitForURL(/\/invitations\/accept/);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('You have joined');
+    await page.getByRole('link', { name: 'Open its dashboard' }).click();
+    await page.waitForURL('**/dashboard');
+    await page.waitForFunction(() => [...document.querySelectorAll('astro-island')].every((island) => !island.hasAttribute('ssr')));
+    await expect.poll(() => page.getByLabel('Organization').inputValue()).toBe(orgId);
+    await screenshot(page, 'invitation-joined');
+    await owner.close();
+    await context.close();
+  }, 90_000);
 });

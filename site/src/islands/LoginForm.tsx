@@ -2,12 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiFailure, errorText, unwrap } from '../lib/api.ts';
 import { Notice, TextField } from '../components/ui.tsx';
-
-/** Only same-site paths: a `next` pointing elsewhere is ignored (no open redirect). */
-export function safeNext(search: string): string {
-  const next = new URLSearchParams(search).get('next');
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/dashboard';
-}
+import { safeNext } from '../lib/session.ts';
 
 export default function LoginForm() {
   const [email, setEmail] = useState('');

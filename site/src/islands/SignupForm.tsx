@@ -4,6 +4,7 @@
 import { useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiFailure, errorText, unwrap } from '../lib/api.ts';
 import { Notice, TextField } from '../components/ui.tsx';
+import { safeNext } from '../lib/session.ts';
 
 type Field = 'email' | 'password' | 'confirm' | 'org_name' | 'terms';
 const ORDER: Field[] = ['email', 'password', 'confirm', 'org_name', 'terms'];
@@ -95,7 +96,7 @@ export default function SignupForm() {
     try {
       const orgName = values.org_name.trim();
       await unwrap(api.v1.auth.register.$post({ json: { email: values.email.trim(), password: values.password, ...(orgName ? { org_name: orgName } : {}) } }));
-      location.assign('/dashboard');
+      location.assign(safeNext(location.search));
     } catch (e) {
       setBusy(false);
       if (e instanceof ApiFailure && e.status === 409) {

@@ -6,6 +6,12 @@ import { api, goToLogin, unwrap } from './api.ts';
 export type Me = Awaited<ReturnType<typeof loadMe>>;
 export type Organization = Me['organizations'][number];
 
+/** Where to go after signing in or up: `?next=` when it is a path of this site (no open redirect), else the dashboard. */
+export function safeNext(search: string): string {
+  const next = new URLSearchParams(search).get('next');
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/dashboard';
+}
+
 const ORG_KEY = 'orochi.org';
 const ORG_EVENT = 'orochi:org';
 
