@@ -336,4 +336,27 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     await owner.close();
     await context.close();
   }, 90_000);
+  it('keeps what was typed into sign-in before the page script loaded, and never submits it natively', async () => {
+    const email = uniqueEmail('early');
+    const registered = await fetch(`${stack.url}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'an early typist password' }) });
+    expect(registered.status).toBe(201);
+    const context = await newContext();
+    const page = await context.newPage();
+    // A slow network: the islands' scripts arrive a second and a half late.
+    await page.route('**/_astro/*.js', async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    await page.goto('/login', { waitUntil: 'domcontentloaded' });
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill('an early typist password');
+    // Enter before the script: nothing leaves the page (no GET with the password in the address).
+    await page.getByLabel('Password', { exact: true }).press('Enter');
+    expect(page.url()).not.toContain('password');
+    await page.waitForFunction(() => [...document.querySelectorAll('astro-island')].every((island) => !island.hasAttribute('ssr')));
+    expect(await page.getByLabel('Email').inputValue()).toBe(email);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/dashboard');
+    await context.close();
+  }, 60_000);
 });

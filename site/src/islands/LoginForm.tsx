@@ -1,12 +1,12 @@
 // Sign in: email and password; the API sets the session cookies and the page moves on to where the user was going.
+// The fields are uncontrolled (read on submit): what someone types before the page's script has loaded survives
+// hydration, which a controlled input would reset.
 import { useState, type FormEvent } from 'react';
 import { api, ApiFailure, errorText, unwrap } from '../lib/api.ts';
 import { Notice, TextField } from '../components/ui.tsx';
 import { safeNext } from '../lib/session.ts';
 
 export default function LoginForm() {
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
   const [show, setShow] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fields, setFields] = useState<Record<string, string>>({});
@@ -14,6 +14,9 @@ export default function LoginForm() {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const email = String(form.get('email') ?? '');
+    const password = String(form.get('password') ?? '');
     const missing: Record<string, string> = {};
     if (!email.trim()) missing.email = 'Enter your email address.';
     if (!password) missing.password = 'Enter your password.';
@@ -37,9 +40,9 @@ export default function LoginForm() {
       <h1>Welcome back</h1>
       <p className="muted">Sign in to your account</p>
       {error ? <Notice>{error}</Notice> : null}
-      <TextField label="Email" type="email" name="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} error={fields.email} />
+      <TextField label="Email" type="email" name="email" autoComplete="email" error={fields.email} />
       <div className="password-row">
-        <TextField label="Password" type={show ? 'text' : 'password'} name="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} error={fields.password} />
+        <TextField label="Password" type={show ? 'text' : 'password'} name="password" autoComplete="current-password" error={fields.password} />
         <button type="button" className="btn btn-small" aria-pressed={show} onClick={() => setShow(!show)}>{show ? 'Hide' : 'Show'} password</button>
       </div>
       <button className="btn btn-primary" type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
