@@ -220,8 +220,16 @@ function CreateForm({ org }: { org: Organization }) {
     <>
       3–{CLUSTER_NAME_MAX} characters: lowercase letters, digits and hyphens, starting and ending with a letter or digit. It cannot be changed later.
       <br />
-      Connection host: assigned when the database starts (the region's load balancer gives it), then shown on the database's page. You connect as
-      user <code>app</code> to database <code>app</code>.
+      {name && clusterNameProblem(name, true) === null ? (
+        <>
+          <strong>{name}</strong> will be reached at {region?.driver === 'local' ? <code>127.0.0.1:&lt;port&gt;</code> : <code>&lt;load balancer address&gt;:5432</code>}
+          {region ? ` in ${region.name}` : ''}: {region?.driver === 'local' ? 'the port is picked when it starts' : "the region's load balancer assigns the address when it starts"}, and the
+          database's page shows it.{' '}
+        </>
+      ) : (
+        "Its connection address is assigned when it starts and shown on the database's page. "
+      )}
+      You connect as user <code>app</code> to database <code>app</code>.
     </>
   );
 
