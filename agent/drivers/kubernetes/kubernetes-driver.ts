@@ -155,7 +155,6 @@ export class KubernetesDriver implements ClusterDriver {
 
   async observe(clusterId: string, spec: ClusterSpec, record: DriverRecord | null): Promise<ClusterObservation> {
     const namespace = this.namespace(clusterId);
-    let clusterGeneration: number | null = null;
     try {
       if (spec.state === 'deleted') {
         const ns = await this.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
