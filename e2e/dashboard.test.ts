@@ -31,10 +31,15 @@ async function newContext(options: { viewport?: { width: number; height: number 
   return context;
 }
 
-/** Goes to `path` and waits until every island on it has hydrated (Astro drops their `ssr` attribute then). */
+/** Waits until every island on the page has hydrated (Astro drops their `ssr` attribute then). */
+async function hydrated(page: Page): Promise<void> {
+  await page.waitForFunction(() => [...document.querySelectorAll('astro-island')].every((island) => !island.hasAttribute('ssr')));
+}
+
+/** Goes to `path` and waits for its islands. */
 async function open(page: Page, path: string): Promise<void> {
   await page.goto(path);
-  await page.waitForFunction(() => [...document.querySelectorAll('astro-island')].every((island) => !island.hasAttribute('ssr')));
+  await hydrated(page);
 }
 
 async function screenshot(page: Page, name: string): Promise<void> {
@@ -320,7 +325,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     await page.waitForURL(/\/login\?next=%2Finvitations%2Faccept/);
     await page.getByRole('link', { name: 'Sign up' }).click();
     await page.waitForURL(/\/signup\?next=%2Finvitations%2Faccept/);
-    await page.waitForFunction(() => [...document.querySelectorAll('astro-island')].every((island) => !island.hasAttribute('ssr')));
+    await hydrated(page);
     await page.getByLabel('Email').fill(invitee);
     await page.getByLabel('Password', { exact: true }).fill('a long invitee password');
     await page.getByLabel('Confirm password').fill('a long invitee password');
@@ -330,7 +335,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('You have joined');
     await page.getByRole('link', { name: 'Open its dashboard' }).click();
     await page.waitForURL('**/dashboard');
-    await page.waitForFunction(() => [...document.querySelectorAll('astro-island')].every((island) => !island.hasAttribute('ssr')));
+    await hydrated(page);
     await expect.poll(() => page.getByLabel('Organization').inputValue()).toBe(orgId);
     await screenshot(page, 'invitation-joined');
     await owner.close();
@@ -353,7 +358,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     // Enter before the script: nothing leaves the page (no GET with the password in the address).
     await page.getByLabel('Password', { exact: true }).press('Enter');
     expect(page.url()).not.toContain('password');
-    await page.waitForFunction(() => [...document.querySelectorAll('astro-island')].every((island) => !island.hasAttribute('ssr')));
+    await hydrated(page);
     expect(await page.getByLabel('Email').inputValue()).toBe(email);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL('**/dashboard');

@@ -25,7 +25,7 @@ import {
   storageProblem,
   type PostgresVersion,
 } from '../lib/cluster-rules.ts';
-import { loadRegions, type RegionRow } from './region-list.ts';
+import { loadRegions, type RegionRow } from '../lib/regions.ts';
 
 const HOURS_PER_MONTH = 730;
 /** The form's fields, by the API's field path: server field errors land under these. */

@@ -7,6 +7,7 @@ import { actionLabel, dateTime, gb, statusLabel, timeAgo } from '../lib/format.t
 import { useRealtime, type RealtimeMessage } from '../lib/realtime.ts';
 import { useSession, type Organization } from '../lib/session.ts';
 import { EmptyState, Notice, Spinner, StatusDot } from '../components/ui.tsx';
+import { loadRegions } from '../lib/regions.ts';
 
 type Summary = Awaited<ReturnType<typeof loadSummary>>;
 type Cluster = Awaited<ReturnType<typeof loadRecent>>['data'][number];
@@ -16,7 +17,6 @@ type Loaded<T> = { data: T; error: null } | { data: T | null; error: string } | 
 const loadSummary = (orgId: string) => unwrap(api.v1.organizations[':org_id'].summary.$get({ param: { org_id: orgId } }));
 const loadRecent = (orgId: string) => unwrap(api.v1.clusters.$get({ query: { org_id: orgId, limit: '5' } }));
 const loadOperations = (orgId: string) => unwrap(api.v1.operations.$get({ query: { org_id: orgId, limit: '10' } }));
-const loadRegions = (orgId: string) => unwrap(api.v1.regions.$get({ query: { org_id: orgId, limit: '100' } }));
 
 const STATUS_ORDER = ['running', 'provisioning', 'updating', 'waking', 'sleeping', 'deleting', 'failed'] as const;
 
@@ -99,7 +99,7 @@ function OrgDashboard({ org }: { org: Organization }) {
   useEffect(() => {
     void readAll();
     loadRegions(orgId).then(
-      ({ data }) => setRegionNames(Object.fromEntries(data.map((r) => [r.id, r.name]))),
+      (regions) => setRegionNames(Object.fromEntries(regions.map((r) => [r.id, r.name]))),
       () => {}, // region names are a nicety: the ids stand in for them
     );
     const timer = setInterval(() => setTick((t) => t + 1), 30_000); // keeps "3 minutes ago" true

@@ -10,7 +10,7 @@ import { useRealtime, type RealtimeMessage } from '../lib/realtime.ts';
 import { useSession } from '../lib/session.ts';
 import { EmptyState, Notice, Spinner, StatusDot } from '../components/ui.tsx';
 import { canWriteClusters } from '../lib/cluster-rules.ts';
-import { loadRegions, type RegionRow } from './region-list.ts';
+import { loadRegions, type RegionRow } from '../lib/regions.ts';
 
 const PAGE_SIZE = 24;
 const SEARCH_DELAY_MS = 300;

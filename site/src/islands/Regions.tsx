@@ -7,10 +7,10 @@ import { dateTime, statusLabel, timeAgo } from '../lib/format.ts';
 import { useSession, type Organization } from '../lib/session.ts';
 import { CopyButton, Notice, Spinner, StatusDot, TextField } from '../components/ui.tsx';
 import { DNS_LABEL_PATTERN } from '../../../workers/schemas/cluster-rules.ts';
+import { loadRegions, type RegionRow } from '../lib/regions.ts';
 
-const loadRegions = (orgId: string) => unwrap(api.v1.regions.$get({ query: { org_id: orgId, limit: '100' } }));
 const createRegion = (json: { name: string; provider: string; driver: 'kubernetes' | 'local'; org_id: string }) => unwrap(api.v1.regions.$post({ json }));
-type Region = Awaited<ReturnType<typeof loadRegions>>['data'][number];
+type Region = RegionRow;
 type Registration = Awaited<ReturnType<typeof createRegion>>;
 
 const POLL_MS = 10_000;
@@ -39,7 +39,6 @@ export default function Regions() {
 
 function OrgRegions({ org }: { org: Organization }) {
   const [regions, setRegions] = useState<Region[] | null>(null);
-  const [more, setMore] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [registration, setRegistration] = useState<Registration | null>(null);
   const [announcement, setAnnouncement] = useState('');
@@ -49,14 +48,13 @@ function OrgRegions({ org }: { org: Organization }) {
   const read = useCallback(
     () =>
       loadRegions(org.id).then(
-        ({ data, next_cursor }) => {
+        (data) => {
           // Say when a region comes online or drops off (not on the first read).
           const before = known.current;
           const changed = before ? data.filter((r) => before.has(r.id) && before.get(r.id) !== r.status) : [];
           if (changed.length > 0) setAnnouncement(changed.map((r) => `Region ${r.name}: ${statusLabel(r.status)}`).join('. '));
           known.current = new Map(data.map((r) => [r.id, r.status]));
           setRegions(data);
-          setMore(next_cursor !== null);
           setError(null);
         },
         (e: unknown) => setError(errorText(e)),
@@ -144,7 +142,6 @@ function OrgRegions({ org }: { org: Organization }) {
             </tbody>
           </table>
         )}
-        {more ? <p className="muted">Showing the newest 100 regions.</p> : null}
         <p className="muted poll-note">This list refreshes every 10 seconds.</p>
       </section>
 
