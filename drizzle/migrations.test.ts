@@ -33,7 +33,7 @@ async function tables(url: string): Promise<string[]> {
 
 const CATALOG_TABLES = [
   'audit_log', 'auth_tokens', 'cluster_events', 'clusters', 'idempotency_keys', 'invitations', 'mail_outbox',
-  'memberships', 'operations', 'organizations', 'projects', 'refresh_tokens', 'regions', 'users',
+  'memberships', 'operations', 'organizations', 'projects', 'refresh_tokens', 'regions', 'sessions', 'users',
 ];
 
 /** Fills one org with 10,000 clusters (and another with 20,000) and returns the plans of the list queries. */

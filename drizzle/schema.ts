@@ -177,6 +177,8 @@ export const operations = pgTable(
     status: text('status', { enum: ['pending', 'running', 'finished', 'failed', 'cancelled'] }).notNull(),
     generation: integer('generation').notNull(),
     error: text('error'),
+    // Why an operation in flight is not moving (its region's agent is offline, say); null while it progresses.
+    statusMessage: text('status_message'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
@@ -226,8 +228,32 @@ export const auditLog = pgTable(
   (t) => [index('audit_log_org_idx').on(t.orgId, t.id), index('audit_log_actor_idx').on(t.actorId, t.id)],
 );
 
-// One row per refresh token. Tokens of one login share a family; presenting a token that was already
-// rotated revokes the whole family (reuse detection).
+// One row per sign-in. Its id is the refresh-token family and the `sid` of every access token issued for it, so
+// revoking the row ends the access tokens too (the Worker checks revocations on every request).
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // The organization the session was opened in (its tokens' `org`); no foreign key, the org may go first.
+    orgId: text('org_id'),
+    userAgent: text('user_agent'),
+    ip: text('ip'),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revokedReason: text('revoked_reason'),
+  },
+  (t) => [
+    index('sessions_user_idx').on(t.userId),
+    // Workers poll the recent revocations by time.
+    index('sessions_revoked_idx').on(t.revokedAt).where(sql`${t.revokedAt} is not null`),
+  ],
+);
+
+// One row per refresh token. Tokens of one login share a family (its session); presenting a token that was
+// already rotated revokes the whole family (reuse detection).
 export const refreshTokens = pgTable(
   'refresh_tokens',
   {
@@ -235,7 +261,9 @@ export const refreshTokens = pgTable(
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    familyId: text('family_id').notNull(),
+    familyId: text('family_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
     tokenHash: text('token_hash').notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     usedAt: timestamp('used_at', { withTimezone: true }),

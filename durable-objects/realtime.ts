@@ -9,7 +9,8 @@ import { parseSettings, type Bindings } from '../workers/env.ts';
 import { openDatabase } from '../workers/lib/db.ts';
 import { log } from '../workers/lib/logger.ts';
 import { can } from '../workers/lib/rbac.ts';
-import { REALTIME_ORG_HEADER, REALTIME_USER_HEADER } from '../workers/lib/realtime.ts';
+import { REALTIME_ORG_HEADER, REALTIME_SESSION_HEADER, REALTIME_USER_HEADER } from '../workers/lib/realtime.ts';
+import { isSessionRevoked } from '../workers/lib/session-revocations.ts';
 import { verifyAccessToken } from '../workers/lib/tokens.ts';
 import type { Role } from '../workers/schemas/common.ts';
 import {
@@ -35,6 +36,8 @@ interface ConnectionInfo {
 interface Session {
   /** null until the socket authenticates. */
   user_id: string | null;
+  /** The session of the credentials it authenticated with; its revocation closes the socket. */
+  session_id: string | null;
   org_id: string;
   subscriptions: string[];
 }
@@ -78,7 +81,7 @@ function sendError(ws: WebSocket, code: RealtimeErrorCode, message: string, requ
   send(ws, { type: 'error', code, message, request: echo(request), ...(channels ? { channels } : {}) });
 }
 
-type Authorization = { kind: 'not_member' } | { kind: 'checked'; refused: string[]; reason: string };
+type Authorization = { kind: 'not_member' } | { kind: 'session_ended' } | { kind: 'checked'; refused: string[]; reason: string };
 
 export class RealtimeDO extends DurableObject<Bindings> {
   /** The tail of each socket's message chain: one socket's messages are handled in the order it sent them. */
@@ -97,10 +100,11 @@ export class RealtimeDO extends DurableObject<Bindings> {
       return new Response('Expected a WebSocket upgrade forwarded by GET /v1/realtime', { status: 400 });
     }
     const userId = request.headers.get(REALTIME_USER_HEADER);
+    const sessionId = request.headers.get(REALTIME_SESSION_HEADER);
     const { 0: client, 1: server } = new WebSocketPair();
     const connection: ConnectionInfo = { id: crypto.randomUUID(), opened_at: Date.now() };
     this.ctx.acceptWebSocket(server, [connection.id]);
-    server.serializeAttachment({ connection, session: { user_id: userId, org_id: orgId, subscriptions: [] } } satisfies Attachment);
+    server.serializeAttachment({ connection, session: { user_id: userId, session_id: sessionId, org_id: orgId, subscriptions: [] } } satisfies Attachment);
     if (userId) {
       send(server, { type: 'ready', connection_id: connection.id, user_id: userId, org_id: orgId });
     } else {
@@ -138,10 +142,20 @@ export class RealtimeDO extends DurableObject<Bindings> {
 
   /** Closes every socket of a user who has left the organization (or been removed), and returns how many. */
   dropUser(userId: string): number {
+    return this.#drop((session) => session.user_id === userId, CLOSE_CODES.membershipEnded, 'membership ended');
+  }
+
+  /** Closes every socket opened with one of these (revoked) sessions, and returns how many. */
+  dropSessions(sessionIds: string[]): number {
+    const ended = new Set(sessionIds);
+    return this.#drop((session) => session.session_id !== null && ended.has(session.session_id), CLOSE_CODES.sessionEnded, 'session ended');
+  }
+
+  #drop(matches: (session: Session) => boolean, code: number, reason: string): number {
     let dropped = 0;
     for (const ws of this.ctx.getWebSockets()) {
-      if (ws.readyState !== WebSocket.OPEN || readAttachment(ws).session.user_id !== userId) continue;
-      close(ws, CLOSE_CODES.membershipEnded, 'membership ended');
+      if (ws.readyState !== WebSocket.OPEN || !matches(readAttachment(ws).session)) continue;
+      close(ws, code, reason);
       dropped += 1;
     }
     return dropped;
@@ -250,7 +264,11 @@ export class RealtimeDO extends DurableObject<Bindings> {
       sendError(ws, 'unauthorized', 'The access token is invalid or expired', request);
       return close(ws, CLOSE_CODES.unauthenticated, 'invalid token');
     }
-    const role = await this.#roleOf(session.org_id, claims.userId);
+    const { role, revoked } = await this.#checkCaller(session.org_id, claims.userId, claims.sessionId);
+    if (revoked) {
+      sendError(ws, 'unauthorized', 'The session has ended; sign in again', request);
+      return close(ws, CLOSE_CODES.sessionEnded, 'session ended');
+    }
     if (!role) {
       // The same answer as GET /v1/organizations/{id} gives a non-member: the org's existence does not leak.
       sendError(ws, 'not_found', 'Organization not found', request);
@@ -258,7 +276,7 @@ export class RealtimeDO extends DurableObject<Bindings> {
     }
     // The deadline may have closed the socket while the catalog answered.
     if (ws.readyState !== WebSocket.OPEN) return;
-    writeSession(ws, { ...session, user_id: claims.userId });
+    writeSession(ws, { ...session, user_id: claims.userId, session_id: claims.sessionId });
     send(ws, { type: 'ready', connection_id: connection.id, user_id: claims.userId, org_id: session.org_id });
   }
 
@@ -275,7 +293,11 @@ export class RealtimeDO extends DurableObject<Bindings> {
       );
     }
     // Asked on every subscribe, not once per socket: roles change and clusters are deleted while sockets stay open.
-    const verdict = await this.#authorize(session.org_id, session.user_id!, wanted);
+    const verdict = await this.#authorize(session.org_id, session.user_id!, session.session_id, wanted);
+    if (verdict.kind === 'session_ended') {
+      sendError(ws, 'unauthorized', 'The session has ended; sign in again', request);
+      return close(ws, CLOSE_CODES.sessionEnded, 'session ended');
+    }
     if (verdict.kind === 'not_member') {
       sendError(ws, 'not_found', 'You are no longer a member of this organization', request);
       return close(ws, CLOSE_CODES.membershipEnded, 'membership ended');
@@ -302,7 +324,7 @@ export class RealtimeDO extends DurableObject<Bindings> {
    * Which of the channels the user may not read. `org:{id}` carries the statuses of every cluster in the org,
    * so it needs clusters:read like a cluster channel does; billing has neither.
    */
-  async #authorize(orgId: string, userId: string, channels: string[]): Promise<Authorization> {
+  async #authorize(orgId: string, userId: string, sessionId: string | null, channels: string[]): Promise<Authorization> {
     const clusterIds: string[] = [];
     const refused: string[] = [];
     for (const channel of channels) {
@@ -315,7 +337,7 @@ export class RealtimeDO extends DurableObject<Bindings> {
     const database = openDatabase(parseSettings(this.env));
     try {
       const db = database.query();
-      const [[member], found] = await Promise.all([
+      const [[member], found, revoked] = await Promise.all([
         db
           .select({ role: memberships.role })
           .from(memberships)
@@ -327,7 +349,9 @@ export class RealtimeDO extends DurableObject<Bindings> {
               .select({ id: clusters.id })
               .from(clusters)
               .where(and(eq(clusters.orgId, orgId), inArray(clusters.id, clusterIds), isNull(clusters.deletedAt))),
+        sessionId === null ? Promise.resolve(false) : isSessionRevoked(db, sessionId),
       ]);
+      if (revoked) return { kind: 'session_ended' };
       if (!member) return { kind: 'not_member' };
       if (!can(member.role, 'clusters:read')) {
         return { kind: 'checked', refused: channels, reason: `your role (${member.role}) may not read clusters` };
@@ -341,16 +365,19 @@ export class RealtimeDO extends DurableObject<Bindings> {
     }
   }
 
-  async #roleOf(orgId: string, userId: string): Promise<Role | null> {
+  async #checkCaller(orgId: string, userId: string, sessionId: string): Promise<{ role: Role | null; revoked: boolean }> {
     const database = openDatabase(parseSettings(this.env));
     try {
-      const [member] = await database
-        .query()
-        .select({ role: memberships.role })
-        .from(memberships)
-        .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
-        .limit(1);
-      return member?.role ?? null;
+      const db = database.query();
+      const [[member], revoked] = await Promise.all([
+        db
+          .select({ role: memberships.role })
+          .from(memberships)
+          .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
+          .limit(1),
+        isSessionRevoked(db, sessionId),
+      ]);
+      return { role: member?.role ?? null, revoked };
     } finally {
       await database.close();
     }

@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   upgrade_required: 426,
   rate_limited: 429,
   internal_error: 500,
+  service_unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

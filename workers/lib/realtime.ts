@@ -9,6 +9,7 @@ import type { Bindings } from '../env.ts';
  */
 export const REALTIME_ORG_HEADER = 'x-orochi-realtime-org';
 export const REALTIME_USER_HEADER = 'x-orochi-realtime-user';
+export const REALTIME_SESSION_HEADER = 'x-orochi-realtime-session';
 
 export function realtimeFor(env: Pick<Bindings, 'REALTIME'>, orgId: string) {
   return env.REALTIME.get(env.REALTIME.idFromName(orgId));

@@ -1,7 +1,10 @@
-// Sessions: an access JWT plus an opaque refresh token. Refresh tokens rotate on every use; each login starts
-// a family, and a token presented after it was rotated means it was stolen, so the whole family is revoked.
-import { and, eq, isNull } from 'drizzle-orm';
-import { memberships, refreshTokens } from '../../drizzle/schema.ts';
+// Sessions: one `sessions` row per sign-in, an access JWT carrying its id (`sid`), and opaque refresh tokens.
+// Refresh tokens rotate on every use; the tokens of one session form a family, and a token presented after it
+// was rotated means it was stolen, so the whole session is revoked. Revoking a session ends its access tokens
+// too: the Worker refuses a revoked `sid` on every request (session-revocations.ts) and its live-update sockets
+// are closed right after the revocation commits (announceRevocation).
+import { and, eq, inArray, isNull, type SQL } from 'drizzle-orm';
+import { memberships, refreshTokens, sessions } from '../../drizzle/schema.ts';
 import type { AppContext } from '../context.ts';
 import type { TokenPair } from '../schemas/auth.ts';
 import { clientIp } from './audit.ts';
@@ -9,25 +12,45 @@ import { randomToken, sha256Hex } from './crypto.ts';
 import type { Queryable } from './db.ts';
 import { ApiError } from './errors.ts';
 import { newId } from './ids.ts';
+import { log } from './logger.ts';
+import { realtimeFor } from './realtime.ts';
+import { noteRevoked } from './session-revocations.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS, signAccessToken } from './tokens.ts';
 
+export const REVOCATION_REASONS = [
+  'logout',
+  'refresh_token_reused',
+  'password_changed',
+  'password_reset',
+  'membership_ended',
+] as const;
+export type RevocationReason = (typeof REVOCATION_REASONS)[number];
+
+/**
+ * A token pair for a session: a new session (sign-in) when `sessionId` is absent, else the next refresh token
+ * of that session.
+ */
 export async function issueSession(
   db: Queryable,
   c: AppContext,
   user: { userId: string; orgId: string | null },
-  familyId: string = newId('fam'),
+  sessionId?: string,
 ): Promise<TokenPair> {
+  const userAgent = c.req.header('user-agent')?.slice(0, 256) ?? null;
+  const ip = clientIp(c);
+  const id = sessionId ?? newId('fam');
+  if (!sessionId) await db.insert(sessions).values({ id, userId: user.userId, orgId: user.orgId, userAgent, ip });
   const refreshToken = randomToken('rt_');
   await db.insert(refreshTokens).values({
     id: newId('rt'),
     userId: user.userId,
-    familyId,
+    familyId: id,
     tokenHash: await sha256Hex(refreshToken),
     expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 1000),
-    userAgent: c.req.header('user-agent')?.slice(0, 256) ?? null,
-    ip: clientIp(c),
+    userAgent,
+    ip,
   });
-  const accessToken = await signAccessToken(c.var.settings.JWT_PRIVATE_KEY, { ...user, sessionId: familyId });
+  const accessToken = await signAccessToken(c.var.settings.JWT_PRIVATE_KEY, { ...user, sessionId: id });
   return { access_token: accessToken, refresh_token: refreshToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS };
 }
 
@@ -42,18 +65,79 @@ export async function defaultOrgId(db: Queryable, userId: string): Promise<strin
   return row?.orgId ?? null;
 }
 
-export async function revokeFamily(db: Queryable, familyId: string): Promise<void> {
-  await db
-    .update(refreshTokens)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+/**
+ * The org a refreshed session keeps: its own while the user is still a member there, else their default, which
+ * then becomes the session's.
+ */
+export async function sessionOrgId(db: Queryable, sessionId: string, userId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ orgId: memberships.orgId })
+    .from(sessions)
+    .innerJoin(memberships, and(eq(memberships.orgId, sessions.orgId), eq(memberships.userId, userId)))
+    .where(eq(sessions.id, sessionId))
+    .limit(1);
+  if (row) return row.orgId;
+  const orgId = await defaultOrgId(db, userId);
+  await db.update(sessions).set({ orgId }).where(eq(sessions.id, sessionId));
+  return orgId;
 }
 
-export async function revokeAllSessions(db: Queryable, userId: string): Promise<void> {
-  await db
-    .update(refreshTokens)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+/** What a revocation ended, for announceRevocation once the transaction has committed. */
+export interface Revocation {
+  userId: string;
+  sessionIds: string[];
+  /** Organizations whose live-update sockets of the user must close even if they are no longer a member there. */
+  orgIds: string[];
+}
+
+/** Revokes the user's live sessions that match `where`, with every refresh token of theirs. */
+async function revokeWhere(db: Queryable, userId: string, where: SQL | undefined, reason: RevocationReason): Promise<Revocation> {
+  const now = new Date();
+  const revoked = await db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), where))
+    .returning({ id: sessions.id });
+  const sessionIds = revoked.map((r) => r.id);
+  if (sessionIds.length > 0) {
+    await db
+      .update(refreshTokens)
+      .set({ revokedAt: now })
+      .where(and(inArray(refreshTokens.familyId, sessionIds), isNull(refreshTokens.revokedAt)));
+  }
+  return { userId, sessionIds, orgIds: [] };
+}
+
+export function revokeSession(db: Queryable, userId: string, sessionId: string, reason: RevocationReason): Promise<Revocation> {
+  return revokeWhere(db, userId, eq(sessions.id, sessionId), reason);
+}
+
+export function revokeAllSessions(db: Queryable, userId: string, reason: RevocationReason): Promise<Revocation> {
+  return revokeWhere(db, userId, undefined, reason);
+}
+
+/** Someone left or was removed from an organization: the sessions opened in it end, and its sockets close. */
+export async function revokeOrgSessions(db: Queryable, userId: string, orgId: string): Promise<Revocation> {
+  const revocation = await revokeWhere(db, userId, eq(sessions.orgId, orgId), 'membership_ended');
+  return { ...revocation, orgIds: [orgId] };
+}
+
+/**
+ * After the revocation has committed: this isolate refuses the sessions at once (others within a refresh
+ * interval), and the user's live-update sockets of those sessions close, in every org they belong to.
+ */
+export async function announceRevocation(c: AppContext, revocation: Revocation, db: Queryable): Promise<void> {
+  noteRevoked(revocation.sessionIds);
+  const member = await db.select({ orgId: memberships.orgId }).from(memberships).where(eq(memberships.userId, revocation.userId));
+  const orgIds = new Set([...member.map((m) => m.orgId), ...revocation.orgIds]);
+  const closing = [...orgIds].map(async (orgId) => {
+    const hub = realtimeFor(c.env, orgId);
+    if (revocation.orgIds.includes(orgId)) await hub.dropUser(revocation.userId);
+    else if (revocation.sessionIds.length > 0) await hub.dropSessions(revocation.sessionIds);
+  });
+  for (const outcome of await Promise.allSettled(closing)) {
+    if (outcome.status === 'rejected') log('warn', 'closing sockets of a revoked session failed', { error: String(outcome.reason) });
+  }
 }
 
 export type RefreshOutcome =

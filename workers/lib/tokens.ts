@@ -58,7 +58,13 @@ export async function signAccessToken(privateJwk: string, claims: AccessClaims):
 export async function verifyAccessToken(privateJwk: string, token: string): Promise<AccessClaims | null> {
   const { publicKey } = await keys(privateJwk);
   try {
-    const { payload } = await jwtVerify(token, publicKey, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['ES256'] });
+    // A token without an expiry would be valid forever: refused, like one without its session.
+    const { payload } = await jwtVerify(token, publicKey, {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['ES256'],
+      requiredClaims: ['exp', 'iat', 'sub', 'sid'],
+    });
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return null;
     return { userId: payload.sub, orgId: typeof payload.org === 'string' ? payload.org : null, sessionId: payload.sid };
   } catch {
@@ -91,7 +97,12 @@ export async function signAgentCredential(privateJwk: string, regionId: string):
 export async function verifyAgentCredential(privateJwk: string, token: string): Promise<{ regionId: string } | null> {
   const { publicKey } = await keys(privateJwk);
   try {
-    const { payload } = await jwtVerify(token, publicKey, { issuer: ISSUER, audience: AGENT_AUDIENCE, algorithms: ['ES256'] });
+    const { payload } = await jwtVerify(token, publicKey, {
+      issuer: ISSUER,
+      audience: AGENT_AUDIENCE,
+      algorithms: ['ES256'],
+      requiredClaims: ['exp', 'iat', 'sub'],
+    });
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) return null;
     return { regionId: payload.sub };
   } catch {

@@ -1,15 +1,33 @@
 // Reads the caller's credentials when there are any. `requireAuth` is the gate: a route that needs a caller
 // refuses a bad Bearer token with its reason, while public routes (login, refresh) still work for a client
 // that sends its expired access token along. A bad cookie is ignored, and so is the cookie when a Bearer
-// header is present: the header is what the client chose.
+// header is present: the header is what the client chose. A token of a revoked session (signed out, password
+// changed, refresh token reused, membership ended) is refused like an expired one.
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { AppContext, AppEnv, Principal } from '../context.ts';
 import { ACCESS_COOKIE } from '../lib/cookies.ts';
 import { ApiError } from '../lib/errors.ts';
-import { verifyAccessToken } from '../lib/tokens.ts';
+import { RevocationsUnavailableError, isSessionRevoked } from '../lib/session-revocations.ts';
+import { verifyAccessToken, type AccessClaims } from '../lib/tokens.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+type Verdict = { claims: AccessClaims } | { refused: string };
+
+async function verify(c: AppContext, token: string): Promise<Verdict> {
+  const claims = await verifyAccessToken(c.var.settings.JWT_PRIVATE_KEY, token);
+  if (!claims) return { refused: 'The access token is invalid or expired' };
+  try {
+    if (await isSessionRevoked(c.var.database.query(), claims.sessionId)) return { refused: 'The session has ended; sign in again' };
+  } catch (error) {
+    if (error instanceof RevocationsUnavailableError) {
+      throw new ApiError('service_unavailable', 'Sessions cannot be checked right now; try again shortly', { headers: { 'Retry-After': '1' } });
+    }
+    throw error;
+  }
+  return { claims };
+}
 
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header('authorization');
@@ -19,15 +37,15 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       c.set('authFailure', 'Authorization header must be "Bearer <token>"');
       return next();
     }
-    const claims = await verifyAccessToken(c.var.settings.JWT_PRIVATE_KEY, match[1]!);
-    if (claims) c.set('principal', { ...claims, via: 'bearer' });
-    else c.set('authFailure', 'The access token is invalid or expired');
+    const verdict = await verify(c, match[1]!);
+    if ('claims' in verdict) c.set('principal', { ...verdict.claims, via: 'bearer' });
+    else c.set('authFailure', verdict.refused);
     return next();
   }
   const cookie = getCookie(c, ACCESS_COOKIE);
   if (cookie) {
-    const claims = await verifyAccessToken(c.var.settings.JWT_PRIVATE_KEY, cookie);
-    if (claims) {
+    const verdict = await verify(c, cookie);
+    if ('claims' in verdict) {
       // Cookies ride along on cross-site requests: a state-changing call must come from our own origin.
       if (!SAFE_METHODS.has(c.req.method)) {
         const origin = c.req.header('origin');
@@ -35,7 +53,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
           throw new ApiError('forbidden', 'Cross-origin request refused');
         }
       }
-      c.set('principal', { ...claims, via: 'cookie' });
+      c.set('principal', { ...verdict.claims, via: 'cookie' });
     }
   }
   return next();

@@ -10,6 +10,7 @@ import { registerRefresh } from './v1/auth/refresh.ts';
 import { registerLogout } from './v1/auth/logout.ts';
 import { registerForgotPassword } from './v1/auth/forgot-password.ts';
 import { registerResetPassword } from './v1/auth/reset-password.ts';
+import { registerChangePassword } from './v1/auth/change-password.ts';
 import { registerVerifyEmail } from './v1/auth/verify-email.ts';
 import { registerVerifyEmailResend } from './v1/auth/verify-email-resend.ts';
 import { registerDevMailbox } from './v1/dev/mailbox.ts';
@@ -61,6 +62,7 @@ const registrations = [
   registerLogout,
   registerForgotPassword,
   registerResetPassword,
+  registerChangePassword,
   registerVerifyEmail,
   registerVerifyEmailResend,
   registerDevMailbox,

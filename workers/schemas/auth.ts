@@ -38,6 +38,10 @@ export const resetPasswordSchema = z
   .object({ token: z.string().min(10).max(200), password: passwordSchema })
   .strict()
   .openapi('ResetPassword');
+export const changePasswordSchema = z
+  .object({ current_password: z.string().min(1).max(128), new_password: passwordSchema })
+  .strict()
+  .openapi('ChangePassword');
 export const verifyEmailSchema = z.object({ token: z.string().min(10).max(200) }).strict().openapi('VerifyEmail');
 
 /** The answer of calls whose effect is out of band (a mail sent) or needs no body. */

@@ -25,6 +25,8 @@ export const CLOSE_CODES = {
   unauthenticated: 4401,
   /** The user is no longer a member of the organization. */
   membershipEnded: 4403,
+  /** The session the socket was opened with has ended (signed out, password changed, refresh token reused). */
+  sessionEnded: 4409,
 } as const;
 
 const idPart = '[\\x21-\\x7e]{1,64}';

@@ -7,7 +7,7 @@ import type { App } from '../../app.ts';
 import { query } from '../../context.ts';
 import { ApiError, errorResponses, issueDetails } from '../../lib/errors.ts';
 import { requireOrgAccess, targetOrgId } from '../../lib/rbac.ts';
-import { REALTIME_ORG_HEADER, REALTIME_USER_HEADER, realtimeFor } from '../../lib/realtime.ts';
+import { REALTIME_ORG_HEADER, REALTIME_SESSION_HEADER, REALTIME_USER_HEADER, realtimeFor } from '../../lib/realtime.ts';
 import { idSchema } from '../../schemas/common.ts';
 
 const PATH = '/v1/realtime';
@@ -30,7 +30,7 @@ export const registerRealtime = (app: App) => {
       'With the orochi_access cookie or a Bearer token the socket is ready at once; without, name the org with ' +
       '?org_id= and send {"type":"auth","token":...} within 10 s. Then {"type":"subscribe","channels":' +
       '["org:{org_id}","cluster:{cluster_id}"]}; both channel kinds need clusters:read. Messages: ' +
-      'workers/schemas/realtime.ts. Close codes: 4401 unauthenticated, 4403 membership ended.',
+      'workers/schemas/realtime.ts. Close codes: 4401 unauthenticated, 4403 membership ended, 4409 session ended.',
     security: [{ bearer: [] }, {}],
     request: { query: realtimeQuerySchema },
     responses: {
@@ -54,6 +54,7 @@ export const registerRealtime = (app: App) => {
 
     let orgId: string;
     let userId: string | null = null;
+    let sessionId: string | null = null;
     if (principal) {
       if (principal.via === 'cookie') {
         // Browsers send cookies with a cross-site WebSocket handshake and no CORS check applies to it: without
@@ -65,6 +66,7 @@ export const registerRealtime = (app: App) => {
       orgId = targetOrgId(principal, named);
       await requireOrgAccess(query(c), principal, orgId, 'org:read');
       userId = principal.userId;
+      sessionId = principal.sessionId;
     } else {
       if (!named) throw new ApiError('bad_request', 'Name the organization with ?org_id=, or send credentials with the upgrade');
       orgId = named;
@@ -72,7 +74,10 @@ export const registerRealtime = (app: App) => {
 
     // Headers built from scratch: nothing the client sent (least of all the identity headers) reaches the object.
     const headers = new Headers({ upgrade: 'websocket', [REALTIME_ORG_HEADER]: orgId, 'x-request-id': c.var.requestId });
-    if (userId) headers.set(REALTIME_USER_HEADER, userId);
+    if (userId && sessionId) {
+      headers.set(REALTIME_USER_HEADER, userId);
+      headers.set(REALTIME_SESSION_HEADER, sessionId);
+    }
     return realtimeFor(c.env, orgId).fetch(new Request(c.req.url, { method: 'GET', headers }));
   });
 };

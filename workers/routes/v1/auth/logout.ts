@@ -2,13 +2,13 @@ import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { getCookie } from 'hono/cookie';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, query } from '../../../context.ts';
 import { refreshTokens } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../lib/audit.ts';
 import { REFRESH_COOKIE, clearSessionCookies } from '../../../lib/cookies.ts';
 import { sha256Hex } from '../../../lib/crypto.ts';
 import { errorResponses } from '../../../lib/errors.ts';
-import { revokeFamily } from '../../../lib/sessions.ts';
+import { announceRevocation, revokeSession, type Revocation } from '../../../lib/sessions.ts';
 import { logoutSchema } from '../../../schemas/auth.ts';
 
 const route = createRoute({
@@ -30,7 +30,7 @@ export const registerLogout = (app: App) =>
   app.openapi(route, async (c) => {
     const presented = c.req.valid('json').refresh_token ?? getCookie(c, REFRESH_COOKIE);
     const principal = c.var.principal;
-    await db(c).transaction(async (tx) => {
+    const revocation = await db(c).transaction(async (tx): Promise<Revocation | null> => {
       let session: { familyId: string; userId: string } | null = null;
       if (presented) {
         const [row] = await tx
@@ -42,8 +42,8 @@ export const registerLogout = (app: App) =>
       }
       // An unknown refresh token still means "sign me out": fall back to the session of the access token.
       if (!session && principal) session = { familyId: principal.sessionId, userId: principal.userId };
-      if (!session) return;
-      await revokeFamily(tx, session.familyId);
+      if (!session) return null;
+      const revoked = await revokeSession(tx, session.userId, session.familyId, 'logout');
       await audit(tx, c, {
         orgId: null,
         actorId: session.userId,
@@ -52,7 +52,10 @@ export const registerLogout = (app: App) =>
         targetId: session.userId,
         metadata: { family_id: session.familyId },
       });
+      return revoked;
     });
+    // Its access tokens stop working now, and its live-update sockets close.
+    if (revocation) await announceRevocation(c, revocation, query(c));
     clearSessionCookies(c);
     return c.body(null, 204);
   });

@@ -2,13 +2,13 @@ import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { getCookie } from 'hono/cookie';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, query } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../lib/audit.ts';
 import { REFRESH_COOKIE, setSessionCookies } from '../../../lib/cookies.ts';
 import { ApiError, errorResponses } from '../../../lib/errors.ts';
 import { serializeUser } from '../../../lib/serialize.ts';
-import { consumeRefreshToken, defaultOrgId, issueSession, revokeFamily } from '../../../lib/sessions.ts';
+import { announceRevocation, consumeRefreshToken, issueSession, revokeSession, sessionOrgId } from '../../../lib/sessions.ts';
 import { refreshSchema, sessionSchema } from '../../../schemas/auth.ts';
 
 const route = createRoute({
@@ -35,7 +35,7 @@ export const registerRefresh = (app: App) =>
     const session = await db(c).transaction(async (tx) => {
       const outcome = await consumeRefreshToken(tx, token);
       if (outcome.kind === 'reused') {
-        await revokeFamily(tx, outcome.familyId);
+        const revocation = await revokeSession(tx, outcome.userId, outcome.familyId, 'refresh_token_reused');
         await audit(tx, c, {
           orgId: null,
           actorId: null,
@@ -44,16 +44,19 @@ export const registerRefresh = (app: App) =>
           targetId: outcome.userId,
           metadata: { family_id: outcome.familyId },
         });
-        return null;
+        return { kind: 'reused' as const, revocation };
       }
       const [user] = await tx.select().from(users).where(eq(users.id, outcome.userId)).limit(1);
       if (!user) throw new ApiError('unauthorized', 'The refresh token is not valid');
-      // The old access token's org is not known here, so the session reopens in the user's default org.
-      const orgId = await defaultOrgId(tx, user.id);
+      const orgId = await sessionOrgId(tx, outcome.familyId, user.id);
       const tokens = await issueSession(tx, c, { userId: user.id, orgId }, outcome.familyId);
-      return { tokens, user };
+      return { kind: 'rotated' as const, tokens, user };
     });
-    if (!session) throw new ApiError('unauthorized', 'This refresh token was already used, so its session has been revoked; sign in again');
+    if (session.kind === 'reused') {
+      // The thief's access tokens and sockets end with the rest of the session.
+      await announceRevocation(c, session.revocation, query(c));
+      throw new ApiError('unauthorized', 'This refresh token was already used, so its session has been revoked; sign in again');
+    }
 
     setSessionCookies(c, session.tokens);
     return c.json({ ...session.tokens, user: serializeUser(session.user) }, 200);

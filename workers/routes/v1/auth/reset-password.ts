@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, query } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../lib/audit.ts';
 import { consumeAuthToken, spendOutstandingTokens } from '../../../lib/auth-tokens.ts';
@@ -9,7 +9,7 @@ import { clearSessionCookies } from '../../../lib/cookies.ts';
 import { ApiError, errorResponses } from '../../../lib/errors.ts';
 import { hashPassword } from '../../../lib/passwords.ts';
 import { loginAccountKey, resetLimit } from '../../../lib/rate-limit.ts';
-import { revokeAllSessions } from '../../../lib/sessions.ts';
+import { announceRevocation, revokeAllSessions } from '../../../lib/sessions.ts';
 import { okSchema, resetPasswordSchema } from '../../../schemas/auth.ts';
 
 const route = createRoute({
@@ -17,7 +17,7 @@ const route = createRoute({
   path: '/v1/auth/reset-password',
   tags: ['auth'],
   summary: 'Set a new password with the token from a reset mail',
-  description: 'Signs the account out everywhere: every refresh token of the user is revoked.',
+  description: 'Signs the account out everywhere: every session of the user ends, its access tokens and live-update sockets included.',
   request: { body: { required: true, content: { 'application/json': { schema: resetPasswordSchema } } } },
   responses: {
     200: { description: 'The password is changed; sign in with it', content: { 'application/json': { schema: okSchema } } },
@@ -30,7 +30,7 @@ export const registerResetPassword = (app: App) =>
     const { token, password } = c.req.valid('json');
     // Hashed before the transaction so the slow key derivation does not hold a connection in it.
     const passwordHash = await hashPassword(password);
-    const email = await db(c).transaction(async (tx) => {
+    const { email, revocation } = await db(c).transaction(async (tx) => {
       const userId = await consumeAuthToken(tx, token, 'reset_password');
       if (!userId) throw new ApiError('bad_request', 'This password reset link is invalid, expired or already used; ask for a new one');
       const [user] = await tx
@@ -39,10 +39,11 @@ export const registerResetPassword = (app: App) =>
         .where(eq(users.id, userId))
         .returning({ email: users.email });
       await spendOutstandingTokens(tx, userId, 'reset_password');
-      await revokeAllSessions(tx, userId);
+      const revoked = await revokeAllSessions(tx, userId, 'password_reset');
       await audit(tx, c, { orgId: null, actorId: userId, action: 'user.password_reset', targetType: 'user', targetId: userId });
-      return user!.email;
+      return { email: user!.email, revocation: revoked };
     });
+    await announceRevocation(c, revocation, query(c));
     await resetLimit(c, loginAccountKey(email));
     clearSessionCookies(c);
     return c.json({ ok: true as const }, 200);

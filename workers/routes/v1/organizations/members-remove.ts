@@ -1,14 +1,14 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, query } from '../../../context.ts';
 import { memberships } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../lib/audit.ts';
 import { ApiError, errorResponses } from '../../../lib/errors.ts';
 import { findMember, requireAnotherOwner } from '../../../lib/memberships.ts';
 import { lockOrganization } from '../../../lib/organizations.ts';
 import { requireOrgAccess } from '../../../lib/rbac.ts';
-import { realtimeFor } from '../../../lib/realtime.ts';
+import { announceRevocation, revokeOrgSessions } from '../../../lib/sessions.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { memberParamsSchema } from '../../../schemas/organizations.ts';
 
@@ -18,7 +18,8 @@ const route = createRoute({
   tags: ['organizations'],
   summary: 'Remove a member, or leave the organization',
   description:
-    'Removing someone else takes members:manage, and only an owner may remove an owner. Any member may remove themselves. The last owner cannot leave (409).',
+    'Removing someone else takes members:manage, and only an owner may remove an owner. Any member may remove themselves. The last owner cannot leave (409). ' +
+    'The member loses the organization at once: their live-update sockets on it close, and when removed by someone else the sessions they opened in it end.',
   security: [{ bearer: [] }],
   request: { params: memberParamsSchema },
   responses: {
@@ -32,7 +33,7 @@ export const registerRemoveMember = (app: App) =>
     const principal = requireAuth(c);
     const { org_id, user_id } = c.req.valid('param');
     const leaving = user_id === principal.userId;
-    await db(c).transaction(async (tx) => {
+    const revocation = await db(c).transaction(async (tx) => {
       // Every role has org:read, so any member may leave.
       const { role: callerRole } = await requireOrgAccess(tx, principal, org_id, leaving ? 'org:read' : 'members:manage');
       await lockOrganization(tx, org_id);
@@ -49,8 +50,10 @@ export const registerRemoveMember = (app: App) =>
         targetId: user_id,
         metadata: { role: target.membership.role },
       });
+      // Someone removed loses the sessions they opened in the org; someone leaving keeps theirs (their next
+      // refresh moves it to another org of theirs). Either way their sockets on the org close.
+      return leaving ? { userId: user_id, sessionIds: [], orgIds: [org_id] } : revokeOrgSessions(tx, user_id, org_id);
     });
-    // After the commit: their open live-update sockets close now rather than at their next subscribe.
-    c.executionCtx.waitUntil(realtimeFor(c.env, org_id).dropUser(user_id));
+    await announceRevocation(c, revocation, query(c));
     return c.body(null, 204);
   });
