@@ -15,6 +15,7 @@ export const USAGE = `Usage: npm run agent -- --url <control plane URL> [--token
   --kubeconfig the kubernetes driver's kubeconfig; default KUBECONFIG, else the pod's service account
   --storage-class, --image-repository: the kubernetes driver's data volumes and PostgreSQL images
   --log-level  debug | info | warn | error; default info                 (OROCHI_LOG_LEVEL)
+  --stop-on-stdin-close  stop gracefully when stdin ends: for a supervisor that keeps a pipe open to the agent
 The local driver runs native PostgreSQL when installed (OROCHI_PG_BIN names a bin directory), else PGlite;
 OROCHI_LOCAL_ENGINE=native|pglite forces one. Run as root, it runs Postgres as the OS user postgres
 (OROCHI_PG_OS_USER names another).
@@ -26,7 +27,12 @@ OROCHI_LOCAL_ENGINE=native|pglite forces one. Run as root, it runs Postgres as t
 
 export class UsageError extends Error {}
 
-export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentOptions | 'help' {
+export interface AgentCommandLine extends AgentOptions {
+  /** Stop when stdin ends (the supervising process went away). */
+  stopOnStdinClose: boolean;
+}
+
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentCommandLine | 'help' {
   const values = parseFlags(argv, {
     url: { type: 'string' },
     token: { type: 'string' },
@@ -36,6 +42,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentO
     'storage-class': { type: 'string' },
     'image-repository': { type: 'string' },
     'log-level': { type: 'string' },
+    'stop-on-stdin-close': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
@@ -70,6 +77,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentO
     ...(driver === 'kubernetes' ? { kubernetes: { kubeconfig: values.kubeconfig ?? null, render } } : {}),
     localEngine,
     logLevel: parseLogLevel(values['log-level'] ?? env.OROCHI_LOG_LEVEL),
+    stopOnStdinClose: values['stop-on-stdin-close'] === true,
   };
 }
 

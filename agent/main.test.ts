@@ -21,15 +21,15 @@ afterEach(async () => {
   await dir.remove();
 });
 
-function run(args: string[], env: Record<string, string>) {
+function run(args: string[], env: Record<string, string>, stdin: 'ignore' | 'pipe' = 'ignore') {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'agent/main.ts'), ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin, 'pipe', 'pipe'],
   });
   const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  child.stdout!.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
   return { child, output, exited };
 }
@@ -60,3 +60,31 @@ test('a bad command line exits 2 with the usage', async () => {
   expect(agent.output.stderr).toContain('Usage:');
   await waitFor(() => agent.child.exitCode !== null, 1000, 'exit');
 }, 30_000);
+
+test("a terminal's Ctrl-C followed by a supervisor's SIGTERM is one clean stop, not a forced exit", async () => {
+  const agent = run([], { OROCHI_URL: cp.url, OROCHI_REGISTRATION_TOKEN: cp.registrationToken(), OROCHI_AGENT_DATA_DIR: dir.path });
+  try {
+    await cp.waitFor('hello', () => true, 30_000);
+    agent.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 50));
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+  } finally {
+    agent.child.kill('SIGKILL');
+  }
+  expect(agent.output.stdout).toContain('agent stopped');
+  expect(agent.output.stdout).not.toContain('without a clean stop');
+}, 60_000);
+
+test('with --stop-on-stdin-close, the end of stdin (its supervisor gone) stops it cleanly', async () => {
+  const agent = run(['--stop-on-stdin-close'], { OROCHI_URL: cp.url, OROCHI_REGISTRATION_TOKEN: cp.registrationToken(), OROCHI_AGENT_DATA_DIR: dir.path }, 'pipe');
+  try {
+    await cp.waitFor('hello', () => true, 30_000);
+    agent.child.stdin!.end();
+    expect(await agent.exited).toBe(0);
+  } finally {
+    agent.child.kill('SIGKILL');
+  }
+  expect(agent.output.stdout).toContain('stdin closed');
+  expect(agent.output.stdout).toContain('agent stopped');
+}, 60_000);

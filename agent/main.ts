@@ -1,5 +1,8 @@
 // `npm run agent -- --url ... --token ...`: the region agent as a process. SIGINT/SIGTERM stop it gracefully
-// (applies in progress finish, local servers stop, state is saved); a second signal exits at once.
+// (applies in progress finish, local servers stop, state is saved). A terminal's Ctrl-C reaches every process
+// of the group, and npm or a supervisor then forwards its own signal: signals within SIGNAL_ECHO_MS of the first
+// are that same request. A signal after that means "now": the agent exits at once. With --stop-on-stdin-close
+// the end of stdin is a stop request too (the supervising process is gone).
 // `npm run agent -- render ...` prints the kubernetes driver's manifests for a cluster instead, and exits.
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
@@ -41,6 +44,9 @@ async function render(argv: string[]): Promise<void> {
   process.stdout.write(result.yaml);
 }
 
+/** Signals this soon after the first are copies of it (the process group's, npm's, a supervisor's). */
+const SIGNAL_ECHO_MS = 3000;
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === 'render') return render(argv.slice(1));
@@ -64,13 +70,17 @@ async function main(): Promise<void> {
     log.error('agent failed to start', { error: (error as Error).message });
     process.exit(1);
   }
-  let signalled = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (signalled) {
+  let firstSignalAt: number | null = null;
+  const shutdown = (signal: NodeJS.Signals | 'stdin closed') => {
+    if (firstSignalAt !== null) {
+      if (Date.now() - firstSignalAt < SIGNAL_ECHO_MS || signal === 'stdin closed') {
+        log.info('already stopping', { signal });
+        return;
+      }
       log.warn('second signal: exiting without a clean stop', { signal });
       process.exit(1);
     }
-    signalled = true;
+    firstSignalAt = Date.now();
     log.info('signal received; stopping', { signal });
     agent.stop().then(
       () => process.exit(0),
@@ -82,6 +92,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  if (options.stopOnStdinClose) {
+    process.stdin.on('end', () => shutdown('stdin closed'));
+    process.stdin.on('error', () => shutdown('stdin closed'));
+    process.stdin.resume();
+  }
 }
 
 await main();

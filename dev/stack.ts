@@ -2,13 +2,20 @@
 //   catalog   PGlite persisted under <dataDir>/catalog (or DATABASE_URL), migrations applied
 //   bridge    the local stand-in for Neon's proxy (WebSocket-to-TCP and SQL over HTTP)
 //   worker    `wrangler dev` with the Durable Objects and Queues, state under <dataDir>/wrangler
-//   region    a shared region named `local`, and its agent on the local driver (<dataDir>/agent)
+//   region    a shared region named `local`, and its agent on the local driver (<dataDir>/agent), supervised:
+//             restarted with backoff whenever it exits on its own
+//
+// Children that hold state (the agent and its PostgreSQL servers) run in process groups of their own, so a
+// terminal's Ctrl-C reaches only this process, which stops them in order; each agent also stops when its stdin
+// (a pipe from here) ends, so it never outlives the stack.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import pg from 'pg';
+import { Backoff } from '../agent/backoff.ts';
 import { startCatalog, type Catalog } from './catalog.ts';
 import { loadOrCreateSecrets } from './secrets.ts';
 
@@ -24,9 +31,18 @@ export interface StackOptions {
   /** Start the local region's agent (default true). Tests that drive agents themselves turn it off. */
   agent?: boolean;
   wranglerLogLevel?: string;
-  /** Where the worker's and agent's output goes, one prefixed line at a time. */
-  output?: (source: 'worker' | 'agent', line: string) => void;
+  /** Where the worker's, the agent's and the stack's own output goes, one prefixed line at a time. */
+  output?: (source: OutputSource, line: string) => void;
+  /** Delays between restarts of an agent that exited on its own. Default 250 ms doubling to 10 s, with jitter. */
+  agentRestart?: { baseMs: number; capMs: number };
 }
+
+export type OutputSource = 'worker' | 'agent' | 'stack';
+
+/** An agent up this long was healthy: the restart delay starts over. */
+const AGENT_HEALTHY_AFTER_MS = 30_000;
+/** How long the agent may take to stop its servers and save its state before it is killed. */
+const AGENT_STOP_GRACE_MS = 30_000;
 
 export interface Stack {
   url: string;
@@ -34,9 +50,11 @@ export interface Stack {
   catalog: Catalog;
   localRegionId: string;
   agent: ChildProcess | null;
-  /** Starts (or restarts) the local region's agent as a child process. */
+  /** How many times the supervisor restarted an agent that exited on its own. */
+  agentRestarts: number;
+  /** Starts (or restarts) the local region's agent as a supervised child process. */
   startAgent(): Promise<ChildProcess>;
-  /** Stops the agent: gracefully with SIGTERM, or abruptly with SIGKILL. */
+  /** Stops the agent, and its supervision until the next startAgent: gracefully with SIGTERM, or abruptly with SIGKILL. */
   stopAgent(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
@@ -85,12 +103,22 @@ export interface AgentProcessOptions {
   output: (line: string) => void;
 }
 
-/** An agent as its own process, the way operators run it (`npm run agent`). */
+/**
+ * An agent as its own process, the way operators run it (`npm run agent`), in a process group of its own (a
+ * Ctrl-C meant for this process does not reach it) and stopping when this process goes away (its stdin ends).
+ */
 export function spawnAgent(options: AgentProcessOptions): ChildProcess {
-  const args = ['--import', 'tsx', resolve(root, 'agent/main.ts'), '--url', options.url, '--data-dir', options.dataDir, ...(options.args ?? [])];
+  const args = [
+    '--import', 'tsx', resolve(root, 'agent/main.ts'),
+    '--url', options.url,
+    '--data-dir', options.dataDir,
+    '--stop-on-stdin-close',
+    ...(options.args ?? []),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
     // The one-time token goes by environment, not argv, so it does not show in process lists.
     env: { ...process.env, ...(options.registrationToken ? { OROCHI_REGISTRATION_TOKEN: options.registrationToken } : {}) },
   });
@@ -107,6 +135,36 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals, gra
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/** Refuses a port something else listens on, instead of health-checking that other server as if it were ours. */
+async function requireFreePort(port: number): Promise<void> {
+  await new Promise<void>((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${port} on ${host} is already in use (another stack?); stop what listens there or set PORT`)
+          : error,
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolvePort()));
+  });
+}
+
+/**
+ * No agent is connected to a control plane that is only starting: every region is offline and no cluster's
+ * health is known until its agent reports again (its servers may not be running yet).
+ */
+async function forgetLiveState(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query("update regions set status = 'offline' where status = 'online' and revoked_at is null");
+    await client.query("update clusters set health = 'unknown' where health <> 'unknown' and deleted_at is null");
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -149,14 +207,21 @@ async function ensureLocalRegion(databaseUrl: string, agentDir: string): Promise
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { dataDir, port } = options;
-  const output = options.output ?? ((source, line) => process.stdout.write(`[${source}] ${line}\n`));
+  const output = options.output ?? ((source, line) => process.stdout.write(`[${source === 'stack' ? 'orochi' : source}] ${line}\n`));
   await mkdir(dataDir, { recursive: true });
   // As root the local driver runs Postgres as an unprivileged user, who must be able to pass through here to
   // reach its data (a mkdtemp directory is 0700). Traversal only: nothing here becomes listable or readable.
   if (process.getuid?.() === 0) await chmod(dataDir, 0o711);
+  await requireFreePort(port);
   const secrets = await loadOrCreateSecrets(resolve(dataDir, 'secrets.json'));
   const catalog = await startCatalog({ databaseUrl: options.databaseUrl, dataDir: resolve(dataDir, 'catalog') });
   const url = `http://${host}:${port}`;
+  try {
+    await forgetLiveState(catalog.databaseUrl);
+  } catch (error) {
+    await catalog.stop();
+    throw error;
+  }
 
   // Secrets reach wrangler through an env file readable only by this user, never the command line.
   const envFile = resolve(dataDir, 'worker.env');
@@ -202,22 +267,52 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   const agentDir = resolve(dataDir, 'agent');
+  const restartBackoff = new Backoff(options.agentRestart ?? { baseMs: 250, capMs: 10_000 });
+  let supervising = false;
+  let restartTimer: NodeJS.Timeout | null = null;
+
+  const launchAgent = async (): Promise<ChildProcess> => {
+    const { regionId, registrationToken } = await ensureLocalRegion(catalog.databaseUrl, agentDir);
+    stack.localRegionId = regionId;
+    const child = spawnAgent({ url, dataDir: agentDir, registrationToken, output: (line) => output('agent', line) });
+    const startedAt = Date.now();
+    stack.agent = child;
+    child.once('exit', (code, signal) => {
+      if (stack.agent !== child || !supervising) return;
+      stack.agent = null;
+      if (Date.now() - startedAt >= AGENT_HEALTHY_AFTER_MS) restartBackoff.reset();
+      const delay = restartBackoff.next();
+      stack.agentRestarts += 1;
+      output('stack', `agent exited (${signal ?? `code ${code}`}); restarting in ${delay} ms (restart ${stack.agentRestarts})`);
+      restartTimer = setTimeout(() => {
+        restartTimer = null;
+        if (!supervising) return;
+        launchAgent().catch((error: unknown) => {
+          output('stack', `agent could not be restarted: ${(error as Error).message}`);
+        });
+      }, delay);
+    });
+    return child;
+  };
+
   const stack: Stack = {
     url,
     dataDir,
     catalog,
     localRegionId: '',
     agent: null,
+    agentRestarts: 0,
     async startAgent() {
-      const { regionId, registrationToken } = await ensureLocalRegion(catalog.databaseUrl, agentDir);
-      stack.localRegionId = regionId;
-      const child = spawnAgent({ url, dataDir: agentDir, registrationToken, output: (line) => output('agent', line) });
-      stack.agent = child;
-      return child;
+      supervising = true;
+      return launchAgent();
     },
     async stopAgent(signal = 'SIGTERM') {
-      if (stack.agent) await stopChild(stack.agent, signal, 10_000);
+      supervising = false;
+      if (restartTimer) clearTimeout(restartTimer);
+      restartTimer = null;
+      const child = stack.agent;
       stack.agent = null;
+      if (child) await stopChild(child, signal, AGENT_STOP_GRACE_MS);
     },
     async stop() {
       await stack.stopAgent('SIGTERM');

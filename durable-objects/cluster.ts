@@ -19,25 +19,19 @@ import {
   type DesiredState,
 } from '../queues/protocol.ts';
 import { parseSettings, type Bindings } from '../workers/env.ts';
-import { serializeCluster, serializeEvent, serializeOperation, type ClusterRow, type OperationRow } from '../workers/lib/clusters.ts';
+import type { ClusterRow, OperationRow } from '../workers/lib/clusters.ts';
 import { openDatabase, type HttpDatabase } from '../workers/lib/db.ts';
 import { newId } from '../workers/lib/ids.ts';
 import { log } from '../workers/lib/logger.ts';
 import type { ClusterStatus } from '../workers/schemas/clusters.ts';
+import { eventMessage, operationMessage, publish, statusMessage, type EventRow, type Published } from './cluster-messages.ts';
 import { applyReport } from './cluster-state.ts';
-
-type EventRow = typeof clusterEvents.$inferSelect;
+import type { DispatchReceipt } from './region.ts';
 
 /** The cluster as this object knows it: its catalog row (without the password) and the operation in flight. */
 interface Snapshot {
   cluster: Omit<ClusterRow, 'passwordCiphertext'> & { passwordCiphertext: null };
   operation: OperationRow | null;
-}
-
-interface Published {
-  clusterId: string;
-  orgId: string;
-  message: Record<string, unknown>;
 }
 
 const SNAPSHOT_KEY = 'snapshot';
@@ -56,21 +50,23 @@ export class ClusterDO extends DurableObject<Bindings> {
   dispatch(command: Command): Promise<void> {
     const cmd = commandSchema.parse(command);
     return this.serialized(async () => {
-      const sent = await Promise.allSettled([
+      const [direct, queued] = await Promise.allSettled([
         this.env.REGION.get(this.env.REGION.idFromName(cmd.region_id)).enqueue(cmd),
         this.env.COMMAND_QUEUE.send(cmd),
       ]);
-      const failures = sent.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+      const failures = [direct, queued].filter((s): s is PromiseRejectedResult => s.status === 'rejected');
       for (const f of failures) log('warn', 'command path failed', { command_id: cmd.command_id, error: String(f.reason) });
       // One path is enough: the queue retries into the RegionDO, and the RegionDO dedupes by command_id.
-      if (failures.length === sent.length) throw new Error(`command ${cmd.command_id} could not be sent on any path`);
+      if (failures.length === 2) throw new Error(`command ${cmd.command_id} could not be sent on any path`);
+      // An operation whose region has no agent to run it says so, rather than just "running".
+      const receipt: DispatchReceipt | null = direct.status === 'fulfilled' ? direct.value : null;
 
       const published: Published[] = [];
       await this.withCatalog(async (db) => {
         if (cmd.operation_id) {
           const [op] = await db
             .update(operations)
-            .set({ status: 'running', updatedAt: new Date() })
+            .set({ status: 'running', statusMessage: receipt?.waiting ?? null, updatedAt: new Date() })
             .where(and(eq(operations.id, cmd.operation_id), eq(operations.status, 'pending')))
             .returning();
           if (op) published.push(operationMessage(op));
@@ -110,7 +106,7 @@ export class ClusterDO extends DurableObject<Bindings> {
         const now = new Date();
         const [op] = await db
           .update(operations)
-          .set({ status: 'failed', error, updatedAt: now, finishedAt: now })
+          .set({ status: 'failed', error, statusMessage: null, updatedAt: now, finishedAt: now })
           .where(and(eq(operations.id, operationId), inArray(operations.status, ['pending', 'running'])))
           .returning();
         if (!op) return;
@@ -173,7 +169,15 @@ export class ClusterDO extends DurableObject<Bindings> {
     let updatedOperation: OperationRow | null = operation;
     if (operation && outcome.operation && (outcome.operation.status !== operation.status || outcome.operation.error !== operation.error)) {
       const terminal = outcome.operation.status !== 'running';
-      updatedOperation = { ...operation, status: outcome.operation.status, error: outcome.operation.error, updatedAt: now, ...(terminal ? { finishedAt: now } : {}) };
+      updatedOperation = {
+        ...operation,
+        status: outcome.operation.status,
+        error: outcome.operation.error,
+        // The region is answering again, whatever waited for it before.
+        statusMessage: null,
+        updatedAt: now,
+        ...(terminal ? { finishedAt: now } : {}),
+      };
     }
     const event = next.status !== cluster.status ? eventRow(cluster, 'status', `Status changed from ${cluster.status} to ${next.status}`) : null;
 
@@ -196,7 +200,13 @@ export class ClusterDO extends DurableObject<Bindings> {
         ? [
             db
               .update(operations)
-              .set({ status: updatedOperation.status, error: updatedOperation.error, updatedAt: now, finishedAt: updatedOperation.finishedAt })
+              .set({
+                status: updatedOperation.status,
+                error: updatedOperation.error,
+                statusMessage: null,
+                updatedAt: now,
+                finishedAt: updatedOperation.finishedAt,
+              })
               .where(and(eq(operations.id, updatedOperation.id), inArray(operations.status, ['pending', 'running']))),
           ]
         : []),
@@ -237,34 +247,11 @@ export class ClusterDO extends DurableObject<Bindings> {
     }
   }
 
-  /** Live updates are best effort: the catalog holds the truth, and clients can re-read it. */
-  private async publish(items: Published[]): Promise<void> {
-    if (items.length === 0) return;
-    const hub = this.env.REALTIME.get(this.env.REALTIME.idFromName(items[0]!.orgId));
-    for (const item of items) {
-      for (const channel of [`cluster:${item.clusterId}`, `org:${item.orgId}`]) {
-        try {
-          await hub.publish(channel, item.message);
-        } catch (error) {
-          log('warn', 'realtime publish failed', { channel, error: String(error) });
-        }
-      }
-    }
+  private publish(items: Published[]): Promise<void> {
+    return publish(this.env, items);
   }
 }
 
 function eventRow(cluster: { id: string; orgId: string }, type: string, message: string): EventRow {
   return { id: newId('ev'), orgId: cluster.orgId, clusterId: cluster.id, type, message, createdAt: new Date() };
-}
-
-function statusMessage(cluster: Snapshot['cluster'] | ClusterRow): Published {
-  return { clusterId: cluster.id, orgId: cluster.orgId, message: { type: 'cluster.status', cluster: serializeCluster(cluster as ClusterRow) } };
-}
-
-function operationMessage(op: OperationRow): Published {
-  return { clusterId: op.clusterId, orgId: op.orgId, message: { type: 'operation.updated', operation: serializeOperation(op) } };
-}
-
-function eventMessage(event: EventRow): Published {
-  return { clusterId: event.clusterId, orgId: event.orgId, message: { type: 'cluster.event', event: serializeEvent(event) } };
 }

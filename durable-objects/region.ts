@@ -8,8 +8,8 @@
 //
 // Everything that must survive hibernation lives in SQLite or in the socket's attachment, never in fields.
 import { DurableObject } from 'cloudflare:workers';
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
-import { clusters, regions } from '../drizzle/schema.ts';
+import { and, eq, inArray, isNotNull, isNull, lt, ne, or } from 'drizzle-orm';
+import { clusters, operations, regions } from '../drizzle/schema.ts';
 import {
   agentMessageSchema,
   commandSchema,
@@ -22,10 +22,11 @@ import {
 } from '../queues/protocol.ts';
 import { parseSettings, type Bindings } from '../workers/env.ts';
 import { buildCommand, type ClusterRow } from '../workers/lib/cluster-commands.ts';
-import { openDatabase } from '../workers/lib/db.ts';
+import { openDatabase, type Queryable } from '../workers/lib/db.ts';
 import { errorBody, type ErrorCode } from '../workers/lib/errors.ts';
 import { ID_PATTERN } from '../workers/lib/ids.ts';
 import { log } from '../workers/lib/logger.ts';
+import { operationMessage, publish, statusMessage } from './cluster-messages.ts';
 import type { ClusterDO } from './cluster.ts';
 
 /** Set by GET /v1/agent/connect to the region id it verified from the agent's credential. */
@@ -53,6 +54,18 @@ interface AgentAttachment {
   lastSeenWrittenAt: number;
   /** Commands go only to an agent that has said hello; hello replays the outbox anyway. */
   hello: boolean;
+}
+
+/** What enqueue tells the dispatcher: whether an agent is there to take the command now. */
+export interface DispatchReceipt {
+  /** Why the command waits (no agent connected), for the operation's status_message; null when it went out. */
+  waiting: string | null;
+}
+
+export function waitingForAgent(offlineSince: string | null): string {
+  return offlineSince
+    ? `Waiting for the region's agent, offline since ${offlineSince}`
+    : "Waiting for the region's agent, which has not connected yet";
 }
 
 export interface RegionInfo {
@@ -139,14 +152,14 @@ export class RegionDO extends DurableObject<Bindings> {
   }
 
   /** Stores the command until the agent acks it and sends it now if the agent is connected. Idempotent. */
-  async enqueue(command: Command): Promise<void> {
+  async enqueue(command: Command): Promise<DispatchReceipt> {
     const parsed = commandSchema.safeParse(command);
     if (!parsed.success) throw new Error(`invalid command: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`);
     const cmd = parsed.data;
     if (!this.isOwnRegion(cmd.region_id)) throw new Error(`command ${cmd.command_id} is for region ${cmd.region_id}, not this one`);
     if (this.isRevoked()) {
       log('warn', 'command for a deleted region dropped', { command_id: cmd.command_id, region_id: cmd.region_id });
-      return;
+      return { waiting: 'The region has been deleted' };
     }
     this.setMeta('region_id', cmd.region_id);
     const sql = this.ctx.storage.sql;
@@ -156,7 +169,7 @@ export class RegionDO extends DurableObject<Bindings> {
     const known = sql
       .exec('SELECT 1 FROM outbox WHERE command_id = ? UNION ALL SELECT 1 FROM acked WHERE command_id = ?', cmd.command_id, cmd.command_id)
       .toArray();
-    if (known.length > 0) return;
+    if (known.length > 0) return this.receipt();
     // Arriving after a newer generation of the same cluster (queue and RPC paths race): already superseded.
     const newer = sql
       .exec(
@@ -168,7 +181,7 @@ export class RegionDO extends DurableObject<Bindings> {
         cmd.generation,
       )
       .toArray();
-    if (newer.length > 0) return;
+    if (newer.length > 0) return this.receipt();
 
     sql.exec('DELETE FROM outbox WHERE cluster_id = ? AND generation < ?', cmd.cluster_id, cmd.generation);
     sql.exec(
@@ -179,6 +192,11 @@ export class RegionDO extends DurableObject<Bindings> {
       JSON.stringify(cmd),
     );
     for (const ws of this.greetedAgents()) this.send(ws, cmd);
+    return this.receipt();
+  }
+
+  private receipt(): DispatchReceipt {
+    return { waiting: this.greetedAgents().length > 0 ? null : waitingForAgent(this.getMeta('last_seen_at')) };
   }
 
   /** The region was deleted: cut the agent off, drop what it was owed, and refuse it from now on. */
@@ -325,6 +343,7 @@ export class RegionDO extends DurableObject<Bindings> {
         .update(regions)
         .set({ status: 'online', agentVersion: hello.agent_version.slice(0, 64), lastSeenAt: new Date(now) })
         .where(and(eq(regions.id, attachment.regionId), isNull(regions.revokedAt)));
+      await this.agentBack(catalog, attachment.regionId, now);
       const rows = await catalog
         .select()
         .from(clusters)
@@ -453,6 +472,56 @@ export class RegionDO extends DurableObject<Bindings> {
     const regionId = this.getMeta('region_id');
     if (!regionId || this.isRevoked()) return;
     await this.updateCatalogRegion(regionId, { status: 'offline', ...(lastHeardAt ? { lastSeenAt: new Date(lastHeardAt) } : {}) });
+    await this.agentGone(regionId, this.getMeta('last_seen_at'));
+  }
+
+  /**
+   * Nobody now watches the region's clusters: their health is unknown until the agent reports again, and the
+   * operations in flight say what they wait for. Reports newer than this moment (an agent already back) are
+   * left alone.
+   */
+  private async agentGone(regionId: string, lastSeenAt: string | null): Promise<void> {
+    const goneAt = new Date();
+    const database = openDatabase(parseSettings(this.env));
+    try {
+      const db = database.http();
+      const inRegion = db.select({ id: clusters.id }).from(clusters).where(eq(clusters.regionId, regionId));
+      const [unknown, waiting] = await db.batch([
+        db
+          .update(clusters)
+          .set({ health: 'unknown', updatedAt: goneAt })
+          .where(
+            and(
+              eq(clusters.regionId, regionId),
+              isNull(clusters.deletedAt),
+              ne(clusters.health, 'unknown'),
+              or(isNull(clusters.lastReportAt), lt(clusters.lastReportAt, goneAt)),
+            ),
+          )
+          .returning(),
+        db
+          .update(operations)
+          .set({ statusMessage: waitingForAgent(lastSeenAt), updatedAt: goneAt })
+          .where(and(inArray(operations.status, ['pending', 'running']), inArray(operations.clusterId, inRegion)))
+          .returning(),
+      ] as const);
+      await publish(this.env, [...unknown.map(statusMessage), ...waiting.map(operationMessage)]);
+    } catch (error) {
+      log('error', "the region's clusters could not be marked unwatched", { region_id: regionId, error: String(error) });
+    } finally {
+      await database.close();
+    }
+  }
+
+  /** The agent said hello: operations waiting for it are on their way again. */
+  private async agentBack(db: Queryable, regionId: string, at: number): Promise<void> {
+    const inRegion = db.select({ id: clusters.id }).from(clusters).where(eq(clusters.regionId, regionId));
+    const resumed = await db
+      .update(operations)
+      .set({ statusMessage: null, updatedAt: new Date(at) })
+      .where(and(inArray(operations.status, ['pending', 'running']), isNotNull(operations.statusMessage), inArray(operations.clusterId, inRegion)))
+      .returning();
+    await publish(this.env, resumed.map(operationMessage));
   }
 
   private async updateCatalogRegion(regionId: string, values: Partial<typeof regions.$inferInsert>): Promise<void> {

@@ -47,6 +47,7 @@ export function serializeOperation(o: OperationRow): Operation {
     status: o.status,
     generation: o.generation,
     error: o.error,
+    status_message: o.statusMessage,
     created_at: o.createdAt.toISOString(),
     updated_at: o.updatedAt.toISOString(),
     duration_ms: o.finishedAt ? o.finishedAt.getTime() - o.createdAt.getTime() : null,

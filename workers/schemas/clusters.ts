@@ -125,6 +125,9 @@ export const operationSchema = z
     status: operationStatusSchema,
     generation: z.number().int(),
     error: z.string().nullable(),
+    status_message: z.string().nullable().openapi({
+      description: "Why an operation in flight is not moving, e.g. waiting for the region's agent while it is offline; null while it progresses",
+    }),
     created_at: timestamp,
     updated_at: timestamp,
     duration_ms: z.number().int().nullable(),
