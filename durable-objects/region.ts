@@ -21,6 +21,7 @@ import {
   type Hello,
 } from '../queues/protocol.ts';
 import { parseSettings, type Bindings } from '../workers/env.ts';
+import { REGION_ID_HEADER } from '../workers/lib/agent-auth.ts';
 import { buildCommand, type ClusterRow } from '../workers/lib/cluster-commands.ts';
 import { openDatabase, type Queryable } from '../workers/lib/db.ts';
 import { errorBody, type ErrorCode } from '../workers/lib/errors.ts';
@@ -28,9 +29,6 @@ import { ID_PATTERN } from '../workers/lib/ids.ts';
 import { log } from '../workers/lib/logger.ts';
 import { operationMessage, publish, statusMessage } from './cluster-messages.ts';
 import type { ClusterDO } from './cluster.ts';
-
-/** Set by GET /v1/agent/connect to the region id it verified from the agent's credential. */
-export const REGION_ID_HEADER = 'x-orochi-region-id';
 
 const AGENT_TAG = 'agent';
 export const HEARTBEAT_INTERVAL_MS = 15_000;

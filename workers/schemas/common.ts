@@ -28,6 +28,15 @@ export const idSchema = z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'not a
 
 export const idParam = (name: string, example: string) => idSchema.openapi({ param: { name, in: 'path' }, example });
 
+// Unicode's control characters (category Cc) as ranges, not \p{Cc}: \p needs the u flag, which the OpenAPI
+// document cannot carry (its converter wrote "/u" into the published pattern, which then matched nothing), and
+// a pattern must mean the same to JSON Schema tools that read it with or without that flag. So no flags here.
+const CONTROL = String.raw`\x00-\x1f\x7f-\x9f`;
+// The check runs on the trimmed value; the document publishes it for the value as sent, so it also lets through
+// the whitespace (line breaks included) that trimming removes at either end. The middle part starts and ends with
+// a character that is not whitespace, so there is one way to match and no long backtracking (linear on 1 MiB).
+const DISPLAY_NAME_PATTERN = new RegExp(String.raw`^\s*(?:[^\s${CONTROL}](?:[^${CONTROL}]*[^\s${CONTROL}])?\s*)?$`);
+
 /** A name people give a resource: trimmed, one line, no control characters (Postgres text cannot hold NUL). */
 export const displayName = (max: number) =>
-  z.string().trim().min(1).max(max).regex(/^[^\p{Cc}]*$/u, 'no control characters');
+  z.string().trim().min(1).max(max).regex(DISPLAY_NAME_PATTERN, 'no control characters');

@@ -1,8 +1,7 @@
 // The agent's WebSocket. Not an OpenAPI route (a 101 upgrade has no JSON body to describe), but registered
 // in the document so the endpoint is visible there.
 import type { App } from '../../../app.ts';
-import { REGION_ID_HEADER } from '../../../../durable-objects/region.ts';
-import { requireAgentRegion } from '../../../lib/agent-auth.ts';
+import { REGION_ID_HEADER, requireAgentRegion } from '../../../lib/agent-auth.ts';
 import { ApiError, errorResponses } from '../../../lib/errors.ts';
 
 const PATH = '/v1/agent/connect';
