@@ -1,6 +1,7 @@
 // The Worker's environment, parsed once per isolate so a missing or malformed setting fails loudly at the
 // first request instead of deep inside a handler.
 import { z } from 'zod';
+import { planSchema } from './schemas/common.ts';
 import type { ClusterDO } from '../durable-objects/cluster.ts';
 import type { RateLimiterDO } from '../durable-objects/rate-limiter.ts';
 import type { RealtimeDO } from '../durable-objects/realtime.ts';
@@ -15,6 +16,7 @@ export interface Bindings {
   ENCRYPTION_KEY: string;
   ENVIRONMENT: string;
   APP_URL: string;
+  DEFAULT_PLAN?: string;
   /** The dashboard's built files (site/dist). */
   ASSETS: Fetcher;
   RATE_LIMITER: DurableObjectNamespace<RateLimiterDO>;
@@ -36,6 +38,8 @@ const settingsSchema = z.object({
   ENCRYPTION_KEY: z.string().min(1, 'ENCRYPTION_KEY (32 random bytes, base64) is required'),
   ENVIRONMENT: z.enum(['development', 'test', 'production']),
   APP_URL: z.string().url(),
+  // The plan every new organization starts on: `free` in production, a bigger one for a local stack to try things.
+  DEFAULT_PLAN: planSchema.default('free'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -1,15 +1,17 @@
 // Creating an organization always creates its owner membership and a default project with it.
 import { eq } from 'drizzle-orm';
 import { memberships, organizations, projects } from '../../drizzle/schema.ts';
+import type { Plan } from '../schemas/common.ts';
 import type { Queryable } from './db.ts';
 import { notFound } from './errors.ts';
 import { newId } from './ids.ts';
 import { slugFrom } from './slugs.ts';
 
-export async function createOrganization(db: Queryable, input: { name: string; slug?: string; ownerId: string }) {
+/** Starts the organization on `plan`, which callers take from the platform's DEFAULT_PLAN setting. */
+export async function createOrganization(db: Queryable, input: { name: string; slug?: string; ownerId: string; plan: Plan }) {
   const [org] = await db
     .insert(organizations)
-    .values({ id: newId('org'), name: input.name, slug: input.slug ?? slugFrom(input.name) })
+    .values({ id: newId('org'), name: input.name, slug: input.slug ?? slugFrom(input.name), plan: input.plan })
     .returning();
   const [membership] = await db.insert(memberships).values({ orgId: org!.id, userId: input.ownerId, role: 'owner' }).returning();
   const [project] = await db.insert(projects).values({ id: newId('prj'), orgId: org!.id, name: 'default' }).returning();

@@ -1,9 +1,10 @@
 // Calls the whole Worker the way a client does (SELF.fetch through every middleware) and sets up accounts in
 // one line. A few helpers reach the catalog directly, for what no client can do (read the mail outbox, change
 // a plan, plant a cluster).
-import { SELF, env } from 'cloudflare:test';
+import { SELF, createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { desc, eq } from 'drizzle-orm';
 import { clusters, mailOutbox, organizations, regions } from '../../drizzle/schema.ts';
+import { createApp, type App } from '../app.ts';
 import { parseSettings, type Bindings } from '../env.ts';
 import { unseal } from '../lib/crypto.ts';
 import { openDatabase, type Database } from '../lib/db.ts';
@@ -22,6 +23,8 @@ export interface CallOptions {
   rawBody?: string;
   headers?: Record<string, string>;
   ip?: string;
+  /** Worker settings to change for this one request, e.g. `{ DEFAULT_PLAN: 'team' }`. */
+  bindings?: Partial<Bindings>;
 }
 
 let counter = 0;
@@ -47,11 +50,25 @@ export async function call<T = any>(method: string, path: string, options: CallO
     body = JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await SELF.fetch(`http://localhost${path}`, { method, headers, body });
+  const url = `http://localhost${path}`;
+  const res = options.bindings
+    ? await fetchWithBindings(new Request(url, { method, headers, body }), options.bindings)
+    : await SELF.fetch(url, { method, headers, body });
   const text = await res.text();
   let parsed: unknown = text;
   if (res.headers.get('content-type')?.includes('application/json')) parsed = JSON.parse(text);
   return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+let appWithOtherBindings: App | undefined;
+
+/** The Worker's app run in the test itself, so one request can see settings other than the project's bindings. */
+async function fetchWithBindings(request: Request, bindings: Partial<Bindings>): Promise<Response> {
+  appWithOtherBindings ??= createApp();
+  const ctx = createExecutionContext();
+  const res = await appWithOtherBindings.fetch(request, { ...env, ...bindings }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 export interface Account {
@@ -64,10 +81,13 @@ export interface Account {
   projectId: string;
 }
 
-export async function signUp(overrides: { email?: string; password?: string; name?: string; org_name?: string } = {}): Promise<Account> {
+export async function signUp(
+  overrides: { email?: string; password?: string; name?: string; org_name?: string } = {},
+  options: Pick<CallOptions, 'bindings'> = {},
+): Promise<Account> {
   const email = overrides.email ?? uniqueEmail();
   const password = overrides.password ?? 'correct horse battery staple';
-  const res = await call('POST', '/v1/auth/register', { body: { ...overrides, email, password } });
+  const res = await call('POST', '/v1/auth/register', { body: { ...overrides, email, password }, ...options });
   if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
   return {
     email,

@@ -37,6 +37,7 @@ export const registerRegister = (app: App) =>
         const { org, project } = await createOrganization(tx, {
           name: body.org_name ?? `${body.name ?? body.email.split('@')[0]}'s organization`,
           ownerId: userId,
+          plan: c.var.settings.DEFAULT_PLAN,
         });
         const mailId = await issueEmailVerification(tx, c, { id: userId, email: body.email });
         const tokens = await issueSession(tx, c, { userId, orgId: org.id });

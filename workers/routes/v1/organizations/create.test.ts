@@ -24,6 +24,13 @@ describe('POST /v1/organizations', () => {
     expect(audited).toEqual([expect.objectContaining({ actorId: ada.userId, targetId: org.id })]);
   });
 
+  it('starts the organization on the DEFAULT_PLAN setting', async () => {
+    const ada = await signUp();
+    const res = await call('POST', '/v1/organizations', { token: ada.token, body: { name: 'Lab' }, bindings: { DEFAULT_PLAN: 'pro' } });
+    expect(res.status).toBe(201);
+    expect(res.body.organization.plan).toBe('pro');
+  });
+
   it('takes a chosen slug, and refuses one that is taken with 409', async () => {
     const ada = await signUp();
     const bob = await signUp();

@@ -27,7 +27,12 @@ export const registerCreateOrganization = (app: App) =>
     const body = c.req.valid('json');
     try {
       const org = await db(c).transaction(async (tx) => {
-        const { org, project } = await createOrganization(tx, { name: body.name, slug: body.slug, ownerId: principal.userId });
+        const { org, project } = await createOrganization(tx, {
+          name: body.name,
+          slug: body.slug,
+          ownerId: principal.userId,
+          plan: c.var.settings.DEFAULT_PLAN,
+        });
         await audit(tx, c, {
           orgId: org.id,
           action: 'organization.created',
