@@ -33,6 +33,8 @@ export interface StackOptions {
   wranglerLogLevel?: string;
   /** Where the worker's, the agent's and the stack's own output goes, one prefixed line at a time. */
   output?: (source: OutputSource, line: string) => void;
+  /** Where the local agent reaches the control plane, when not directly (the chaos run puts a faulty link between). */
+  agentUrl?: string;
   /** Delays between restarts of an agent that exited on its own. Default 250 ms doubling to 10 s, with jitter. */
   agentRestart?: { baseMs: number; capMs: number };
 }
@@ -234,6 +236,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ENCRYPTION_KEY: secrets.ENCRYPTION_KEY,
       ENVIRONMENT: 'development',
       APP_URL: options.appUrl ?? `http://localhost:${port}`,
+      // Someone trying the stack gets room for a real try-out (50 clusters, 20 projects); quotas still apply.
+      DEFAULT_PLAN: process.env.DEFAULT_PLAN ?? 'team',
     }),
     { mode: 0o600 },
   );
@@ -274,7 +278,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const launchAgent = async (): Promise<ChildProcess> => {
     const { regionId, registrationToken } = await ensureLocalRegion(catalog.databaseUrl, agentDir);
     stack.localRegionId = regionId;
-    const child = spawnAgent({ url, dataDir: agentDir, registrationToken, output: (line) => output('agent', line) });
+    const child = spawnAgent({ url: options.agentUrl ?? url, dataDir: agentDir, registrationToken, output: (line) => output('agent', line) });
     const startedAt = Date.now();
     stack.agent = child;
     child.once('exit', (code, signal) => {

@@ -46,6 +46,14 @@ export class ClusterDO extends DurableObject<Bindings> {
     return run;
   }
 
+  /**
+   * Drops this instance as a crash or a deploy would (storage is kept, sockets are cut); reached only through the
+   * local stack's POST /v1/dev/restart-objects, for the chaos run.
+   */
+  restart(): void {
+    this.ctx.abort('restarted on request');
+  }
+
   /** Sends a committed operation's command on both paths: the queue (durable) and the RegionDO (fast). */
   dispatch(command: Command): Promise<void> {
     const cmd = commandSchema.parse(command);

@@ -205,6 +205,14 @@ export class RegionDO extends DurableObject<Bindings> {
     await this.ctx.storage.deleteAlarm();
   }
 
+  /**
+   * Drops this instance as a crash or a deploy would (storage is kept, sockets are cut); reached only through the
+   * local stack's POST /v1/dev/restart-objects, for the chaos run.
+   */
+  restart(): void {
+    this.ctx.abort('restarted on request');
+  }
+
   async info(): Promise<RegionInfo> {
     const open = this.ctx.getWebSockets(AGENT_TAG).filter(isOpen);
     const outbox = this.ctx.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM outbox').one().n;

@@ -101,12 +101,15 @@ describe('a PostgreSQL cluster on the local stack, end to end', () => {
     await stack.stopAgent('SIGTERM');
     const slept = await client.api('POST', `/v1/clusters/${created.body.cluster.id}/sleep`, session.token);
     expect(slept.status).toBe(202);
-    // Nobody is there to apply it: still in flight.
+    // Nobody is there to apply it: still in flight, and it says what it waits for.
     await new Promise((r) => setTimeout(r, 1000));
-    expect((await client.api('GET', `/v1/operations/${slept.body.operation.id}`, session.token)).body.operation.status).not.toBe('finished');
+    const waiting = (await client.api('GET', `/v1/operations/${slept.body.operation.id}`, session.token)).body.operation;
+    expect(waiting.status).toBe('running');
+    expect(waiting.status_message).toMatch(/^Waiting for the region's agent, offline since \d{4}-/);
+    expect((await client.api('GET', `/v1/clusters/${created.body.cluster.id}`, session.token)).body.cluster.health).toBe('unknown');
     await stack.startAgent();
     await client.until(session, created.body.cluster.id, 'sleeping');
-    expect((await client.api('GET', `/v1/operations/${slept.body.operation.id}`, session.token)).body.operation.status).toBe('finished');
+    expect((await client.api('GET', `/v1/operations/${slept.body.operation.id}`, session.token)).body.operation).toMatchObject({ status: 'finished', status_message: null });
     expect(await portOpen(running.endpoint.port)).toBe(false);
     await client.api('DELETE', `/v1/clusters/${created.body.cluster.id}`, session.token);
   }, 120_000);
@@ -128,5 +131,58 @@ describe('a PostgreSQL cluster on the local stack, end to end', () => {
     expect(ops.body.data.filter((o: any) => o.status !== 'finished')).toEqual([]);
     await Promise.all(clusters.map((c) => client.api('DELETE', `/v1/clusters/${c.id}`, session.token)));
     await Promise.all(clusters.map((c) => client.until(session, c.id, 'deleted', 120_000)));
+  }, 240_000);
+
+  it('restarts a killed agent: 5 creates and 5 deletes in flight all end within 30 s, and every status agrees with psql', async () => {
+    const session = await client.signUp();
+    const doomed = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        client.api('POST', '/v1/clusters', session.token, { name: `e2e-doomed-${i}`, region_id: stack.localRegionId, password: `doomed-password-${i}` }),
+      ),
+    );
+    const doomedClusters = await Promise.all(doomed.map((r) => client.until(session, r.body.cluster.id, 'running', 120_000)));
+    const restartsBefore = stack.agentRestarts;
+
+    const [creates, deletes] = await Promise.all([
+      Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          client.api('POST', '/v1/clusters', session.token, { name: `e2e-outage-${i}`, region_id: stack.localRegionId, password: `outage-password-${i}` }),
+        ),
+      ),
+      Promise.all(doomedClusters.map((c) => client.api('DELETE', `/v1/clusters/${c.id}`, session.token))),
+    ]);
+    expect([...creates, ...deletes].map((r) => r.status)).toEqual(Array(10).fill(202));
+    const operationIds = [...creates, ...deletes].map((r) => r.body.operation.id as string);
+    // Killed from outside while the ten are in flight, as a crash or the OOM killer would.
+    await new Promise((r) => setTimeout(r, 150));
+    const killedAt = Date.now();
+    process.kill(stack.agent!.pid!, 'SIGKILL');
+
+    const ended = new Map<string, any>();
+    while (ended.size < operationIds.length && Date.now() - killedAt < 30_000) {
+      for (const id of operationIds) {
+        if (ended.has(id)) continue;
+        const op = (await client.api('GET', `/v1/operations/${id}`, session.token)).body.operation;
+        if (op.status !== 'pending' && op.status !== 'running') ended.set(id, op);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(ended.size, `operations still in flight 30 s after the kill: ${operationIds.filter((id) => !ended.has(id)).join(', ')}`).toBe(10);
+    expect(Date.now() - killedAt).toBeLessThan(30_000);
+    expect(stack.agentRestarts).toBeGreaterThan(restartsBefore);
+    expect(logs.some((line) => /^\[stack\] agent exited \(SIGKILL\); restarting in \d+ ms/.test(line))).toBe(true);
+    expect([...ended.values()].map((op) => op.status)).toEqual(Array(10).fill('finished'));
+
+    // What the API says is what psql finds.
+    for (const [i, created] of creates.entries()) {
+      const cluster = (await client.api('GET', `/v1/clusters/${created.body.cluster.id}`, session.token)).body.cluster;
+      expect(cluster.status).toBe('running');
+      expect((await sql(cluster.endpoint, `outage-password-${i}`, 'select 1 as ok')).rows).toEqual([{ ok: 1 }]);
+      await client.api('DELETE', `/v1/clusters/${cluster.id}`, session.token);
+    }
+    for (const cluster of doomedClusters) {
+      expect((await client.api('GET', `/v1/clusters/${cluster.id}`, session.token)).body.cluster.status).toBe('deleted');
+      expect(await portOpen(cluster.endpoint.port)).toBe(false);
+    }
   }, 240_000);
 });

@@ -14,6 +14,7 @@ import { registerChangePassword } from './v1/auth/change-password.ts';
 import { registerVerifyEmail } from './v1/auth/verify-email.ts';
 import { registerVerifyEmailResend } from './v1/auth/verify-email-resend.ts';
 import { registerDevMailbox } from './v1/dev/mailbox.ts';
+import { registerDevRestartObjects } from './v1/dev/restart-objects.ts';
 import { registerListOrganizations } from './v1/organizations/list.ts';
 import { registerCreateOrganization } from './v1/organizations/create.ts';
 import { registerGetOrganization } from './v1/organizations/get.ts';
@@ -66,6 +67,7 @@ const registrations = [
   registerVerifyEmail,
   registerVerifyEmailResend,
   registerDevMailbox,
+  registerDevRestartObjects,
   registerListOrganizations,
   registerCreateOrganization,
   registerGetOrganization,

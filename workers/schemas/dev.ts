@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { emailSchema } from './auth.ts';
-import { timestamp } from './common.ts';
+import { idSchema, timestamp } from './common.ts';
 
 export const mailboxQuerySchema = z.object({
   to: emailSchema.openapi({ param: { name: 'to', in: 'query' }, example: 'ada@example.com' }),
@@ -18,3 +18,13 @@ export const devMailSchema = z
   .openapi('DevMail');
 
 export const mailboxSchema = z.object({ data: z.array(devMailSchema) }).openapi('DevMailbox');
+
+export const restartObjectsSchema = z
+  .object({
+    region_ids: z.array(idSchema).max(20).default([]),
+    cluster_ids: z.array(idSchema).max(200).default([]),
+  })
+  .strict()
+  .openapi('RestartObjects');
+
+export const restartedObjectsSchema = z.object({ restarted: z.number().int() }).openapi('RestartedObjects');

@@ -12,13 +12,21 @@ function When({ iso }: { iso: string }) {
   );
 }
 
-/** Where an operation stands: waiting or running (with a spinner), finished (with its duration), failed (with why). */
+/**
+ * Where an operation stands: waiting or running (with a spinner, and what it waits for when the region's agent is
+ * away), finished (with its duration), failed (with why).
+ */
 export function OperationStatus({ operation }: { operation: Operation }) {
   if (isInFlight(operation)) {
     return (
       <span className="db-op-status" data-op-status={operation.status}>
         <span className="spinner" aria-hidden="true" />
         {operation.status === 'pending' ? 'Pending: waiting for the region' : 'Running'}
+        {operation.status_message ? (
+          <span className="db-op-waiting" data-testid="operation-waiting">
+            : {operation.status_message}
+          </span>
+        ) : null}
       </span>
     );
   }

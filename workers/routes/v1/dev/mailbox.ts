@@ -2,22 +2,15 @@
 // sign-up and password reset without a mail provider. It does not exist in production.
 import { createRoute } from '@hono/zod-openapi';
 import { desc, eq } from 'drizzle-orm';
-import { createMiddleware } from 'hono/factory';
 import type { App } from '../../../app.ts';
-import { db, type AppEnv } from '../../../context.ts';
+import { db } from '../../../context.ts';
 import { mailOutbox } from '../../../../drizzle/schema.ts';
-import { isLocal } from '../../../env.ts';
 import { unseal } from '../../../lib/crypto.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { errorResponses } from '../../../lib/errors.ts';
+import { localOnly } from '../../../middleware/local-only.ts';
 import { mailboxQuerySchema, mailboxSchema } from '../../../schemas/dev.ts';
 
 const MAILBOX_LIMIT = 50;
-
-// Runs before request validation, so in production even a malformed query gets the unknown-route answer.
-const localOnly = createMiddleware<AppEnv>(async (c, next) => {
-  if (!isLocal(c.var.settings)) throw new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`);
-  await next();
-});
 
 const route = createRoute({
   method: 'get',
