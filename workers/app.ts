@@ -8,8 +8,9 @@ import { log } from './lib/logger.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { idempotency } from './middleware/idempotency.ts';
 import { requestContext } from './middleware/request-context.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
 import { registerRoutes } from './routes/index.ts';
-import { renderDocsPage } from './routes/docs.ts';
+import { docsContentSecurityPolicy, renderDocsPage } from './routes/docs.ts';
 import { registerDashboardShells } from './routes/dashboard-shells.ts';
 
 export type App = OpenAPIHono<AppEnv>;
@@ -33,6 +34,7 @@ export function createApp(): App {
   });
 
   app.use('*', requestContext);
+  app.use('*', securityHeaders);
   app.use(
     '*',
     bodyLimit({
@@ -83,6 +85,10 @@ export function createApp(): App {
   });
   app.doc31('/v1/openapi.json', OPENAPI_INFO);
   registerDashboardShells(app);
-  app.get('/docs', (c) => c.html(renderDocsPage(app.getOpenAPI31Document(OPENAPI_INFO) as Parameters<typeof renderDocsPage>[0])));
+  app.get('/docs', async (c) =>
+    c.html(renderDocsPage(app.getOpenAPI31Document(OPENAPI_INFO) as Parameters<typeof renderDocsPage>[0]), 200, {
+      'Content-Security-Policy': await docsContentSecurityPolicy(),
+    }),
+  );
   return app;
 }

@@ -1,5 +1,6 @@
 // /docs: a readable, self-contained reference rendered from the OpenAPI document (no CDN, works offline).
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
+import { cspHash } from '../lib/security-headers.ts';
 
 interface Operation {
   summary?: string;
@@ -18,6 +19,25 @@ interface Document {
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 
+const STYLE = `
+body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1c1c28;background:#fafafc}
+main{max-width:960px;margin:0 auto;padding:2rem}
+h2{margin-top:2.5rem;border-bottom:1px solid #ddd;text-transform:capitalize}
+details{background:#fff;border:1px solid #e3e3ea;border-radius:8px;margin:.5rem 0;padding:.5rem 1rem}
+summary{cursor:pointer;font-family:ui-monospace,monospace}
+.m{display:inline-block;min-width:4.5rem;font-weight:700}
+.get{color:#0a7a3d}.post{color:#1f5fd6}.patch{color:#a35a00}.delete{color:#c22}
+pre{background:#f3f3f7;padding:.75rem;border-radius:6px;overflow:auto;font-size:13px}
+`;
+
+let csp: string | undefined;
+
+/** The page is one inline style element and links: its CSP allows that style, by hash, and nothing else. */
+export async function docsContentSecurityPolicy(): Promise<string> {
+  csp ??= `default-src 'none'; style-src ${await cspHash(STYLE)}; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+  return csp;
+}
+
 export function renderDocsPage(doc: Document) {
   const operations = Object.entries(doc.paths ?? {}).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), op })),
@@ -32,16 +52,7 @@ export function renderDocsPage(doc: Document) {
 <head>
 <meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${doc.info.title} reference</title>
-<style>
-body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1c1c28;background:#fafafc}
-main{max-width:960px;margin:0 auto;padding:2rem}
-h2{margin-top:2.5rem;border-bottom:1px solid #ddd;text-transform:capitalize}
-details{background:#fff;border:1px solid #e3e3ea;border-radius:8px;margin:.5rem 0;padding:.5rem 1rem}
-summary{cursor:pointer;font-family:ui-monospace,monospace}
-.m{display:inline-block;min-width:4.5rem;font-weight:700}
-.get{color:#0a7a3d}.post{color:#1f5fd6}.patch{color:#a35a00}.delete{color:#c22}
-pre{background:#f3f3f7;padding:.75rem;border-radius:6px;overflow:auto;font-size:13px}
-</style>
+<style>${raw(STYLE)}</style>
 </head>
 <body><main>
 <h1>${doc.info.title} <small>v${doc.info.version}</small></h1>

@@ -28,7 +28,7 @@ export function Notice({ kind = 'error', children }: { kind?: 'error' | 'success
 
 export function Spinner({ label = 'Loading' }: { label?: string }) {
   return (
-    <span role="status" className="muted" style={{ display: 'inline-flex', gap: 8, alignItems: 'center' }}>
+    <span role="status" className="muted loading">
       <span className="spinner" aria-hidden="true" />
       {label}
     </span>
