@@ -7,6 +7,7 @@
 // At the end, once the faults stop and the work settles: no operation stuck, no command lost (every cluster's
 // observed generation caught up with its desired one), and every cluster's status agrees with what a Postgres
 // client finds. Bounded in count (CHAOS_OPERATIONS) and time (CHAOS_SECONDS); exits 1 when a check fails.
+import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -237,8 +238,11 @@ async function main(): Promise<void> {
           const op = res.body.operation;
           if (!op || op.status === 'pending' || op.status === 'running') return;
           inFlight.delete(opId);
-          entry.cluster.busy = false;
           outcomes.push({ action: entry.action, status: op.status, ms: Date.now() - entry.at });
+          // Where its server listens, to check at the end that a cluster put to sleep or deleted let go of it.
+          const state = (await api.call('GET', `/v1/clusters/${entry.cluster.id}`)).body.cluster;
+          if (state?.endpoint) entry.cluster.port = state.endpoint.port;
+          entry.cluster.busy = false;
         }),
       );
       if (Date.now() - lastReport > 15_000) {
@@ -274,6 +278,7 @@ async function main(): Promise<void> {
     // What the API says against what a client finds.
     const disagreements: string[] = [];
     let checkedRunning = 0;
+    let checkedStopped = 0;
     for (const cluster of clusters.values()) {
       const state = (await api.call('GET', `/v1/clusters/${cluster.id}`)).body.cluster;
       if (state.endpoint) cluster.port = state.endpoint.port;
@@ -282,9 +287,13 @@ async function main(): Promise<void> {
         const problem = state.endpoint ? await canQuery(state.endpoint.port, cluster.password) : 'no endpoint';
         if (problem) disagreements.push(`${cluster.id} is running but: ${problem}`);
       } else if (state.status === 'sleeping' || state.status === 'deleted') {
+        checkedStopped += 1;
         if (cluster.port !== null && (await portOpen(cluster.port)) && !(await canQuery(cluster.port, cluster.password))) {
           disagreements.push(`${cluster.id} is ${state.status} but its server on ${cluster.port} still answers`);
         }
+        const dataLeft = existsSync(join(dataDir, 'agent', 'clusters', cluster.id));
+        if (state.status === 'deleted' && dataLeft) disagreements.push(`${cluster.id} is deleted but its data is still on disk`);
+        if (state.status === 'sleeping' && !dataLeft) disagreements.push(`${cluster.id} is sleeping but its data is gone`);
       } else {
         disagreements.push(`${cluster.id} ended ${state.status}: ${state.status_message ?? ''}`);
       }
@@ -310,7 +319,7 @@ async function main(): Promise<void> {
     out(`settled ${(settledMs / 1000).toFixed(1)} s after the faults stopped`);
     out(`stuck operations: ${stuck.length + inFlight.size}`);
     out(`lost commands (clusters behind their desired generation): ${behind.length}`);
-    out(`status vs psql: ${disagreements.length} disagreements (${checkedRunning} running clusters queried)`);
+    out(`status vs psql: ${disagreements.length} disagreements (${checkedRunning} running clusters queried, ${checkedStopped} sleeping or deleted ones checked for a server still answering and for their data)`);
     for (const line of [...disagreements, ...behind.map((b) => `${b.id} behind: generation ${b.generation}, observed ${b.observed_generation}, ${b.status}`)].slice(0, 20)) out(`  ${line}`);
     failed = stuck.length + inFlight.size > 0 || behind.length > 0 || disagreements.length > 0 || issued < Math.min(OPERATIONS, 1);
   } finally {

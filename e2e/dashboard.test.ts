@@ -173,6 +173,38 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     await context.close();
   }, 240_000);
 
+  it("says on the database page what an operation waits for while the region's agent is away", async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await signUpInBrowser(page, uniqueEmail('waiting'), 'a long browser password');
+    const id = await page.evaluate(async (regionId) => {
+      const res = await fetch('/v1/clusters', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'patient', region_id: regionId }),
+      });
+      return ((await res.json()) as { cluster: { id: string } }).cluster.id;
+    }, stack.localRegionId);
+    await open(page, `/databases/${id}`);
+    const status = page.getByTestId('cluster-status').locator('[data-status]');
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+
+    await stack.stopAgent();
+    try {
+      await page.getByRole('tab', { name: 'Settings' }).click();
+      await page.getByTestId('sleep-button').click();
+      await page.getByRole('tab', { name: 'Overview' }).click();
+      const waiting = page.getByTestId('operations').getByTestId('operation-waiting').first();
+      await expect.poll(() => waiting.textContent(), { timeout: 30_000 }).toMatch(/Waiting for the region's agent, offline since \d{4}-/);
+      await screenshot(page, 'database-waiting-for-agent');
+    } finally {
+      await stack.startAgent();
+    }
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('sleeping');
+    expect(await page.getByTestId('operation-waiting').count()).toBe(0);
+    await context.close();
+  }, 180_000);
+
   it('says in words why a sign-in failed and what a form is missing', async () => {
     const context = await newContext();
     const page = await context.newPage();

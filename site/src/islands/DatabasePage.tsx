@@ -8,7 +8,8 @@ import { useSession } from '../lib/session.ts';
 import { Notice, Spinner, StatusDot } from '../components/ui.tsx';
 import { Overview } from './database/Overview.tsx';
 import { Settings, type Mutation } from './database/Settings.tsx';
-import { clusterIdFromPath, engineLabel, mergeById, type Cluster, type ClusterEvent, type Operation, type Role } from './database/model.ts';
+import { fresher, mergeById } from '../lib/merge.ts';
+import { clusterIdFromPath, engineLabel, type Cluster, type ClusterEvent, type Operation, type Role } from './database/model.ts';
 
 const TABS = [
   { key: 'overview', label: 'Overview' },
@@ -116,7 +117,7 @@ export default function DatabasePage() {
     (message: RealtimeMessage) => {
       if (message.type === 'cluster.status') {
         const next = message.cluster as Cluster | undefined;
-        if (next && next.id === id) setCluster(next);
+        if (next && next.id === id) setCluster((current) => fresher(current, next));
       } else if (message.type === 'operation.updated') {
         const op = message.operation as Operation | undefined;
         if (op && op.cluster_id === id) setOperations((list) => mergeById(list ?? [], op, 10));
@@ -131,7 +132,7 @@ export default function DatabasePage() {
   useRealtime(cluster?.org_id ?? null, following, onMessage, () => (id ? refresh(id, false) : undefined));
 
   const onMutated = useCallback((result: Mutation) => {
-    setCluster(result.cluster);
+    setCluster((current) => fresher(current, result.cluster));
     setOperations((list) => mergeById(list ?? [], result.operation, 10));
   }, []);
 

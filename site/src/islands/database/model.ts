@@ -37,16 +37,6 @@ export const TRANSITIONAL = new Set(['provisioning', 'updating', 'waking', 'dele
 export { actionLabel } from '../../lib/format.ts';
 
 /** Replaces the item with the same id, or puts a new one first; newest first by id (ids sort by time). */
-export function mergeById<T extends { id: string }>(list: T[], item: T, max = 50): T[] {
-  const index = list.findIndex((x) => x.id === item.id);
-  if (index >= 0) {
-    const next = list.slice();
-    next[index] = item;
-    return next;
-  }
-  return [item, ...list].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, max);
-}
-
 export function engineLabel(cluster: Pick<Cluster, 'engine' | 'version'>): string {
   return cluster.engine === 'postgres' ? `PostgreSQL ${cluster.version}` : `NATS ${cluster.version}`;
 }
