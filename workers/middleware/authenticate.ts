@@ -19,7 +19,8 @@ async function verify(c: AppContext, token: string): Promise<Verdict> {
   const claims = await verifyAccessToken(c.var.settings.JWT_PRIVATE_KEY, token);
   if (!claims) return { refused: 'The access token is invalid or expired' };
   try {
-    if (await isSessionRevoked(c.var.database.query(), claims.sessionId)) return { refused: 'The session has ended; sign in again' };
+    const revoked = await isSessionRevoked(c.var.database.query(), claims.sessionId, (work) => c.executionCtx.waitUntil(work));
+    if (revoked) return { refused: 'The session has ended; sign in again' };
   } catch (error) {
     if (error instanceof RevocationsUnavailableError) {
       throw new ApiError('service_unavailable', 'Sessions cannot be checked right now; try again shortly', { headers: { 'Retry-After': '1' } });
