@@ -29,7 +29,7 @@ export default defineConfig({
         ],
         test: {
           name: 'workers',
-          include: ['workers/**/*.test.ts', 'durable-objects/**/*.test.ts', 'queues/**/*.test.ts'],
+          include: ['core/**/*.test.ts', 'workers/**/*.test.ts', 'durable-objects/**/*.test.ts', 'queues/**/*.test.ts'],
           // Worker code checked with tools that workerd cannot host (ajv compiles with `new Function`).
           exclude: [...configDefaults.exclude, '**/*.node.test.ts'],
           globalSetup: ['./dev/test-global-setup.ts'],
@@ -40,7 +40,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['dev/**/*.test.ts', 'drizzle/**/*.test.ts', 'agent/**/*.test.ts', 'cli/**/*.test.ts', 'e2e/**/*.test.ts', 'site/**/*.test.ts', 'workers/**/*.node.test.ts'],
+          include: ['protocol/**/*.test.ts', 'dev/**/*.test.ts', 'drizzle/**/*.test.ts', 'agent/**/*.test.ts', 'cli/**/*.test.ts', 'e2e/**/*.test.ts', 'site/**/*.test.ts', 'workers/**/*.node.test.ts'],
           testTimeout: 60_000,
         },
       },

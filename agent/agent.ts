@@ -3,7 +3,7 @@
 // it returns once the agent is running, and keeps connecting in the background for as long as it runs.
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PROTOCOL_VERSION, type ControlMessage } from '../queues/protocol.ts';
+import { PROTOCOL_VERSION, type ControlMessage } from '../protocol/agent.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { AgentConnection } from './connection.ts';
 import { AgentCredentials } from './credentials.ts';

@@ -10,7 +10,7 @@ import {
   type AgentMessage,
   type ControlMessage,
   type Hello,
-} from '../queues/protocol.ts';
+} from '../protocol/agent.ts';
 import { Backoff, sleep, type BackoffOptions } from './backoff.ts';
 import type { AgentCredentials } from './credentials.ts';
 import { errorMessage, type Logger } from './log.ts';

@@ -2,7 +2,7 @@
 // when the control plane stays away long enough to fill it the oldest go first, which loses nothing that
 // matters, since every reconnect re-sends each cluster's latest status and the control plane re-sends
 // commands until they are acked.
-import type { AgentMessage } from '../queues/protocol.ts';
+import type { AgentMessage } from '../protocol/agent.ts';
 
 export class MessageQueue {
   private items: AgentMessage[] = [];

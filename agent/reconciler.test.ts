@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { AgentEvent, AgentMessage, AgentStatus } from '../queues/protocol.ts';
+import type { AgentEvent, AgentMessage, AgentStatus } from '../protocol/agent.ts';
 import { Reconciler, workingPhase } from './reconciler.ts';
-import { seal } from './sealed-secrets.ts';
+import { seal } from '../protocol/sealing.ts';
 import { StateStore } from './state-store.ts';
 import { FakeDriver } from './testing/fake-driver.ts';
 import { clusterSpec, collectingLogger, command, tempDir, type CollectingLogger } from './testing/fixtures.ts';

@@ -5,15 +5,9 @@
 // Level-triggered: a command older than the applied generation is stale and ignored; the applied generation
 // again is re-applied only when what is observed differs from its spec (a server that died, a restart of the
 // agent); a failed apply is retried with backoff; and a periodic check puts back anything that drifted.
-import {
-  statusSchema,
-  type AgentMessage,
-  type AgentStatus,
-  type Command,
-  type DesiredState,
-  type ObservedPhase,
-} from '../queues/protocol.ts';
-import { unseal } from './sealed-secrets.ts';
+import { statusSchema, type AgentMessage, type AgentStatus, type Command } from '../protocol/agent.ts';
+import { type DesiredState, type ObservedPhase } from '../protocol/enums.ts';
+import { unseal } from '../protocol/sealing.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import type { ClusterDriver, ClusterObservation, DriverEvent } from './drivers/driver.ts';
 import { Limiter } from './limiter.ts';

@@ -8,7 +8,7 @@
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { commandSchema } from '../queues/protocol.ts';
+import { commandSchema } from '../protocol/agent.ts';
 
 const clusterRecordSchema = z.object({
   /** The newest generation applied (or attempted: see `failure`); 0 before the first. */

@@ -108,7 +108,7 @@ describe('the dashboard build', () => {
 
   it('hashes what the site imports from outside it, and builds again for production', () => {
     const inputs = siteInputs(join(repo, 'site'));
-    for (const path of ['queues/sizes.ts', 'workers/schemas/cluster-rules.ts', 'site/astro.config.mjs', 'package-lock.json', 'workers/lib/security-headers.ts']) {
+    for (const path of ['protocol/sizes.ts', 'protocol/cluster-rules.ts', 'site/astro.config.mjs', 'package-lock.json', 'workers/lib/security-headers.ts']) {
       expect(inputs).toContain(join(repo, path));
     }
     // Type-only imports leave nothing in the output.

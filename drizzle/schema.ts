@@ -2,6 +2,21 @@
 // from this file by drizzle-kit (`npm run db:generate`) and committed.
 import { sql } from 'drizzle-orm';
 import {
+  clusterActions,
+  clusterHealths,
+  clusterStatuses,
+  desiredStates,
+  engines,
+  operationStatuses,
+  plans,
+  regionDrivers,
+  regionStatuses,
+  regionVisibilities,
+  roles,
+  tiers,
+} from '../protocol/enums.ts';
+import { clusterSizes } from '../protocol/sizes.ts';
+import {
   boolean,
   index,
   integer,
@@ -37,7 +52,7 @@ export const organizations = pgTable(
     id: text('id').primaryKey(),
     name: text('name').notNull(),
     slug: text('slug').notNull(),
-    plan: text('plan', { enum: ['free', 'pro', 'team', 'enterprise'] }).notNull().default('free'),
+    plan: text('plan', { enum: plans }).notNull().default('free'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -53,7 +68,7 @@ export const memberships = pgTable(
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    role: text('role', { enum: ['owner', 'admin', 'developer', 'viewer', 'billing'] }).notNull(),
+    role: text('role', { enum: roles }).notNull(),
     joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index('memberships_user_idx').on(t.userId, t.orgId)],
@@ -67,7 +82,7 @@ export const invitations = pgTable(
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
     email: text('email').notNull(),
-    role: text('role', { enum: ['owner', 'admin', 'developer', 'viewer', 'billing'] }).notNull(),
+    role: text('role', { enum: roles }).notNull(),
     tokenHash: text('token_hash').notNull(),
     invitedBy: text('invited_by').references(() => users.id, { onDelete: 'set null' }),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
@@ -99,9 +114,9 @@ export const regions = pgTable(
     orgId: text('org_id').references(() => organizations.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     provider: text('provider').notNull(),
-    driver: text('driver', { enum: ['kubernetes', 'local'] }).notNull(),
-    visibility: text('visibility', { enum: ['shared', 'org'] }).notNull(),
-    status: text('status', { enum: ['online', 'offline', 'pending'] }).notNull().default('pending'),
+    driver: text('driver', { enum: regionDrivers }).notNull(),
+    visibility: text('visibility', { enum: regionVisibilities }).notNull(),
+    status: text('status', { enum: regionStatuses }).notNull().default('pending'),
     agentVersion: text('agent_version'),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
     registrationTokenHash: text('registration_token_hash'),
@@ -126,16 +141,16 @@ export const clusters = pgTable(
       .notNull()
       .references(() => regions.id, { onDelete: 'restrict' }),
     name: text('name').notNull(),
-    engine: text('engine', { enum: ['postgres', 'nats'] }).notNull(),
+    engine: text('engine', { enum: engines }).notNull(),
     version: text('version').notNull(),
-    tier: text('tier', { enum: ['dedicated', 'serverless'] }).notNull(),
-    size: text('size').notNull(),
+    tier: text('tier', { enum: tiers }).notNull(),
+    size: text('size', { enum: clusterSizes }).notNull(),
     instances: integer('instances').notNull(),
     storageGb: integer('storage_gb').notNull(),
-    status: text('status').notNull(),
+    status: text('status', { enum: clusterStatuses }).notNull(),
     // What the user asked for; status is what the region last reported.
-    desiredState: text('desired_state', { enum: ['running', 'sleeping', 'deleted'] }).notNull().default('running'),
-    health: text('health').notNull().default('unknown'),
+    desiredState: text('desired_state', { enum: desiredStates }).notNull().default('running'),
+    health: text('health', { enum: clusterHealths }).notNull().default('unknown'),
     databaseName: text('database_name').notNull().default('app'),
     username: text('username').notNull().default('app'),
     endpointHost: text('endpoint_host'),
@@ -173,8 +188,8 @@ export const operations = pgTable(
     clusterId: text('cluster_id')
       .notNull()
       .references(() => clusters.id, { onDelete: 'cascade' }),
-    action: text('action').notNull(),
-    status: text('status', { enum: ['pending', 'running', 'finished', 'failed', 'cancelled'] }).notNull(),
+    action: text('action', { enum: clusterActions }).notNull(),
+    status: text('status', { enum: operationStatuses }).notNull(),
     generation: integer('generation').notNull(),
     error: text('error'),
     // Why an operation in flight is not moving (its region's agent is offline, say); null while it progresses.

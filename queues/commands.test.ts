@@ -5,10 +5,10 @@ import { clusters, operations } from '../drizzle/schema.ts';
 import worker from '../workers/index.ts';
 import { consumeCommandDeadLetters, consumeCommands } from './commands.ts';
 import type { Bindings } from '../workers/env.ts';
-import { newId } from '../workers/lib/ids.ts';
+import { newId } from '../core/ids.ts';
 import { bindings, greetedAgent, regionStub, regionWithAgent, seedRegionCluster, testCommand } from '../workers/test/agents.ts';
 import { signUp, withCatalog } from '../workers/test/harness.ts';
-import type { Command } from './protocol.ts';
+import type { Command } from '../protocol/agent.ts';
 
 async function runQueue(queue: string, bodies: Array<{ id: string; body: unknown; attempts?: number }>, env: Bindings = bindings) {
   const batch = createMessageBatch<unknown>(

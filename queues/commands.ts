@@ -1,13 +1,13 @@
 // The commands queue: the durable path of every command into its region's RegionDO (the ClusterDO also hands
 // it over directly; the RegionDO dedupes by command_id, so either arriving first is fine). A command that
 // still cannot be delivered after the queue's retries lands in the dead-letter queue, which fails its operation.
-import { commandSchema } from './protocol.ts';
-import type { Bindings } from '../workers/env.ts';
-import { log } from '../workers/lib/logger.ts';
+import { commandSchema } from '../protocol/agent.ts';
+import type { ObjectBindings } from '../durable-objects/bindings.ts';
+import { log } from '../core/logger.ts';
 
 const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** attempts);
 
-export async function consumeCommands(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+export async function consumeCommands(batch: MessageBatch<unknown>, env: ObjectBindings): Promise<void> {
   await Promise.all(
     batch.messages.map(async (message) => {
       const parsed = commandSchema.safeParse(message.body);
@@ -34,7 +34,7 @@ export async function consumeCommands(batch: MessageBatch<unknown>, env: Binding
   );
 }
 
-export async function consumeCommandDeadLetters(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+export async function consumeCommandDeadLetters(batch: MessageBatch<unknown>, env: ObjectBindings): Promise<void> {
   await Promise.all(
     batch.messages.map(async (message) => {
       const parsed = commandSchema.safeParse(message.body);

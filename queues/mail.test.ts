@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { mailOutbox } from '../drizzle/schema.ts';
 import worker from '../workers/index.ts';
 import type { Bindings } from '../workers/env.ts';
-import { seal } from '../workers/lib/crypto.ts';
-import { newId } from '../workers/lib/ids.ts';
+import { seal } from '../protocol/sealing.ts';
+import { newId } from '../core/ids.ts';
 import { mailbox } from '../workers/test/auth-flows.ts';
 import { uniqueEmail, withCatalog } from '../workers/test/harness.ts';
 

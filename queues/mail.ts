@@ -4,15 +4,16 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { mailOutbox } from '../drizzle/schema.ts';
-import { isLocal, parseSettings, type Bindings } from '../workers/env.ts';
-import { unseal } from '../workers/lib/crypto.ts';
-import { openDatabase } from '../workers/lib/db.ts';
-import { log } from '../workers/lib/logger.ts';
+import { isLocal, parseSettings } from '../core/settings.ts';
+import type { ObjectBindings } from '../durable-objects/bindings.ts';
+import { unseal } from '../protocol/sealing.ts';
+import { openDatabase } from '../core/db.ts';
+import { log } from '../core/logger.ts';
 
 export const mailMessageSchema = z.object({ mail_id: z.string().min(1) });
 export type MailMessage = z.infer<typeof mailMessageSchema>;
 
-export async function consumeMail(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+export async function consumeMail(batch: MessageBatch<unknown>, env: ObjectBindings): Promise<void> {
   const settings = parseSettings(env);
   const database = openDatabase(settings);
   try {

@@ -1,16 +1,9 @@
 // What every request carries through the middleware chain.
 import type { Context } from 'hono';
-import type { Bindings, Settings } from './env.ts';
-import type { RequestDatabase } from './lib/db.ts';
-
-export interface Principal {
-  userId: string;
-  /** The organization the session was opened for; routes fall back to it when none is named. */
-  orgId: string | null;
-  /** The refresh-token family of the session. */
-  sessionId: string;
-  via: 'bearer' | 'cookie';
-}
+import type { RequestDatabase } from '../core/db.ts';
+import type { Principal, RequestMeta } from '../core/request.ts';
+import type { Settings } from '../core/settings.ts';
+import type { Bindings } from './env.ts';
 
 export interface Variables {
   requestId: string;
@@ -32,3 +25,18 @@ export const db = (c: AppContext) => c.var.database.db();
 
 /** One-shot statements over HTTP: the fast path for reads. Use `db(c)` for transactions. */
 export const query = (c: AppContext) => c.var.database.query();
+
+export function clientIp(c: AppContext): string {
+  return c.req.header('cf-connecting-ip') ?? 'unknown';
+}
+
+/** The request as the domain services in core/ see it. */
+export function meta(c: AppContext): RequestMeta {
+  return {
+    settings: c.var.settings,
+    requestId: c.var.requestId,
+    ip: clientIp(c),
+    userAgent: c.req.header('user-agent') ?? null,
+    userId: c.var.principal?.userId ?? null,
+  };
+}

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { parseSettings, type Bindings } from './env.ts';
+import { parseSettings } from '../core/settings.ts';
+import { type Bindings } from './env.ts';
 
 const withPlan = (DEFAULT_PLAN: string | undefined) => parseSettings({ ...(env as unknown as Bindings), DEFAULT_PLAN });
 

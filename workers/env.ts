@@ -1,65 +1,10 @@
-// The Worker's environment, parsed once per isolate so a missing or malformed setting fails loudly at the
-// first request instead of deep inside a handler.
-import { z } from 'zod';
-import { planSchema } from './schemas/common.ts';
-import type { ClusterDO } from '../durable-objects/cluster.ts';
-import type { RateLimiterDO } from '../durable-objects/rate-limiter.ts';
-import type { RealtimeDO } from '../durable-objects/realtime.ts';
-import type { RegionDO } from '../durable-objects/region.ts';
-import type { MailMessage } from '../queues/mail.ts';
-import type { Command } from '../queues/protocol.ts';
+// The Worker's bindings: every Durable Object, queue and var the objects use (durable-objects/bindings.ts), plus the
+// dashboard's static assets, which only the Worker serves.
+import type { ObjectBindings } from '../durable-objects/bindings.ts';
 
-export interface Bindings {
-  DATABASE_URL: string;
-  DB_WS_PROXY?: string;
-  JWT_PRIVATE_KEY: string;
-  ENCRYPTION_KEY: string;
-  ENVIRONMENT: string;
-  APP_URL: string;
-  DEFAULT_PLAN?: string;
+export interface Bindings extends ObjectBindings {
   /** The dashboard's built files (site/dist). */
   ASSETS: Fetcher;
-  RATE_LIMITER: DurableObjectNamespace<RateLimiterDO>;
-  CLUSTER: DurableObjectNamespace<ClusterDO>;
-  REGION: DurableObjectNamespace<RegionDO>;
-  REALTIME: DurableObjectNamespace<RealtimeDO>;
-  MAIL_QUEUE: Queue<MailMessage>;
-  COMMAND_QUEUE: Queue<Command>;
-}
-
-const settingsSchema = z.object({
-  DATABASE_URL: z.string().url({ message: 'DATABASE_URL must be a postgres:// URL' }),
-  // host:port of the local WebSocket-to-TCP bridge; set only by the local stack and the tests.
-  DB_WS_PROXY: z
-    .string()
-    .regex(/^[\w.-]+:\d+$/, 'DB_WS_PROXY must be host:port')
-    .optional(),
-  JWT_PRIVATE_KEY: z.string().min(1, 'JWT_PRIVATE_KEY (an ES256 private JWK) is required'),
-  ENCRYPTION_KEY: z.string().min(1, 'ENCRYPTION_KEY (32 random bytes, base64) is required'),
-  ENVIRONMENT: z.enum(['development', 'test', 'production']),
-  APP_URL: z.string().url(),
-  // The plan every new organization starts on: `free` in production, a bigger one for a local stack to try things.
-  DEFAULT_PLAN: planSchema.default('free'),
-});
-
-export type Settings = z.infer<typeof settingsSchema>;
-
-let cached: { source: Bindings; settings: Settings } | null = null;
-
-export function parseSettings(env: Bindings): Settings {
-  if (cached?.source === env) return cached.settings;
-  const parsed = settingsSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid Worker configuration: ${problems}`);
-  }
-  cached = { source: env, settings: parsed.data };
-  return parsed.data;
-}
-
-/** Local-only conveniences (the dev mailbox) exist only outside production. */
-export function isLocal(settings: Settings): boolean {
-  return settings.ENVIRONMENT !== 'production';
 }
 
 // The runtime's own Env type (used by `cloudflare:test`'s env and DurableObject) is this Worker's bindings.

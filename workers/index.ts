@@ -3,12 +3,12 @@ import { createApp } from './app.ts';
 import type { Bindings } from './env.ts';
 import { consumeMail } from '../queues/mail.ts';
 import { consumeCommandDeadLetters, consumeCommands } from '../queues/commands.ts';
-import { log } from './lib/logger.ts';
+import { log } from '../core/logger.ts';
 
-export { ClusterDO } from '../durable-objects/cluster.ts';
-export { RateLimiterDO } from '../durable-objects/rate-limiter.ts';
-export { RegionDO } from '../durable-objects/region.ts';
-export { RealtimeDO } from '../durable-objects/realtime.ts';
+export { ClusterDO } from '../durable-objects/cluster/cluster-do.ts';
+export { RateLimiterDO } from '../durable-objects/rate-limiter/rate-limiter-do.ts';
+export { RegionDO } from '../durable-objects/region/region-do.ts';
+export { RealtimeDO } from '../durable-objects/realtime/realtime-do.ts';
 
 const app = createApp();
 

@@ -2,7 +2,8 @@
 // one cluster to a spec, and say what is actually there. Drivers are level-triggered and idempotent: `apply`
 // with the spec that is already in place changes nothing, and each call starts from what it observes, not
 // from what it was told last time.
-import type { ClusterSpec, Endpoint, ObservedPhase } from '../../queues/protocol.ts';
+import type { ClusterSpec, Endpoint } from '../../protocol/agent.ts';
+import type { ObservedPhase } from '../../protocol/enums.ts';
 
 export type DriverKind = 'local' | 'kubernetes';
 

@@ -1,4 +1,4 @@
-// The agent's install manifests (workers/lib/install-manifests.ts) are valid Kubernetes objects, and the Helm
+// The agent's install manifests (core/regions/install-manifests.ts) are valid Kubernetes objects, and the Helm
 // chart beside this file renders the same names, RBAC rules and probes. The chart's templates are read as text:
 // the parts compared are kept free of templating, apart from the data-dir include substituted below.
 import { readFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ import {
   agentInstallManifests,
   defaultAgentImage,
   toYamlStream,
-} from '../../workers/lib/install-manifests.ts';
+} from '../../core/regions/install-manifests.ts';
 
 const chartDir = join(import.meta.dirname, 'orochi-agent');
 const chartFile = (path: string) => readFileSync(join(chartDir, path), 'utf8');

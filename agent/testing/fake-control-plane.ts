@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { agentMessageSchema, type AgentMessage, type Command, type ControlMessage } from '../../queues/protocol.ts';
-import { seal } from '../sealed-secrets.ts';
+import { agentMessageSchema, type AgentMessage, type Command, type ControlMessage } from '../../protocol/agent.ts';
+import { seal } from '../../protocol/sealing.ts';
 import { command, clusterSpec } from './fixtures.ts';
 
 export interface ReceivedMessage {

@@ -1,6 +1,6 @@
 // An in-memory driver for the reconciler's and the connection's tests: it keeps clusters in a map, emits the
 // same events as the local driver, and lets a test hold an apply (gate), fail one, or make a cluster "crash".
-import type { ClusterSpec } from '../../queues/protocol.ts';
+import type { ClusterSpec } from '../../protocol/agent.ts';
 import type { ApplyRequest, ApplyResult, ClusterDriver, ClusterObservation, DriverRecord } from '../drivers/driver.ts';
 
 interface FakeCluster {

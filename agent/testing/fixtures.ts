@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClusterSpec, Command } from '../../queues/protocol.ts';
+import type { ClusterSpec, Command } from '../../protocol/agent.ts';
 import { createLogger, type Logger } from '../log.ts';
 
 export function clusterSpec(overrides: Partial<ClusterSpec> = {}): ClusterSpec {

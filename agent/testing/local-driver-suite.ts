@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { expect } from 'vitest';
-import type { ClusterSpec } from '../../queues/protocol.ts';
+import type { ClusterSpec } from '../../protocol/agent.ts';
 import type { DriverEvent } from '../drivers/driver.ts';
 import { isAccepting } from '../drivers/local/free-port.ts';
 import { LocalDriver } from '../drivers/local/local-driver.ts';

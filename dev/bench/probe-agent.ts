@@ -2,7 +2,7 @@
 // agent, but applies nothing. It timestamps each command it receives and can send status reports on demand,
 // so dispatch and fan-out latency are measured without any driver's work in the way.
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION, controlMessageSchema, type AgentStatus, type Command } from '../../queues/protocol.ts';
+import { PROTOCOL_VERSION, controlMessageSchema, type AgentStatus, type Command } from '../../protocol/agent.ts';
 
 export interface ProbeAgent {
   regionId: string;

@@ -4,15 +4,8 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { regions } from '../../drizzle/schema.ts';
 import { query, type AppContext } from '../context.ts';
-import { ApiError } from './errors.ts';
-import { verifyAgentCredential } from './tokens.ts';
-
-/**
- * Set by GET /v1/agent/connect to the region id it verified from the agent's credential; the RegionDO reads it.
- * It lives here rather than beside the RegionDO so the routes load without the Workers runtime (the OpenAPI
- * document is checked in Node).
- */
-export const REGION_ID_HEADER = 'x-orochi-region-id';
+import { ApiError } from '../../core/errors.ts';
+import { verifyAgentCredential } from '../../core/identity/tokens.ts';
 
 export async function requireAgentRegion(c: AppContext) {
   const match = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');

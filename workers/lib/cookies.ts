@@ -1,7 +1,7 @@
 // The dashboard holds the same tokens as the CLI, in HttpOnly cookies the page's scripts cannot read.
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } from './tokens.ts';
+import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } from '../../core/identity/tokens.ts';
 
 export const ACCESS_COOKIE = 'orochi_access';
 export const REFRESH_COOKIE = 'orochi_refresh';

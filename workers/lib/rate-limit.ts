@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from '../../core/errors.ts';
 
 // 5 attempts per 15 minutes, per account and per client address (the roadmap's auth limit).
 export const LOGIN_LIMIT = { limit: 5, windowMs: 15 * 60 * 1000 } as const;

@@ -1,10 +1,13 @@
 // Catalog rows to API shapes: the one place snake_case field names are produced.
 import type { invitations, organizations, projects, regions, users } from '../../drizzle/schema.ts';
-import type { Role } from '../schemas/common.ts';
+import type { Role } from '../../protocol/enums.ts';
 import type { Invitation, Membership, Organization } from '../schemas/organizations.ts';
 import type { Project } from '../schemas/projects.ts';
 import type { Region } from '../schemas/regions.ts';
 import type { User } from '../schemas/users.ts';
+import type { TokenPair } from '../schemas/auth.ts';
+import type { SessionTokens } from '../../core/identity/sessions.ts';
+import { installInstructions, type RegionRow, type RegistrationToken } from '../../core/regions/regions.ts';
 
 export function serializeUser(u: typeof users.$inferSelect): User {
   return {
@@ -63,5 +66,19 @@ export function serializeRegion(r: typeof regions.$inferSelect): Region {
     agent_version: r.agentVersion,
     last_seen_at: r.lastSeenAt?.toISOString() ?? null,
     created_at: r.createdAt.toISOString(),
+  };
+}
+
+export function tokenPair(tokens: SessionTokens): TokenPair {
+  return { access_token: tokens.accessToken, refresh_token: tokens.refreshToken, token_type: 'Bearer', expires_in: tokens.expiresIn };
+}
+
+/** What creating a region or issuing it a new token answers: the token, shown this once, and how to use it. */
+export function registrationResponse(origin: string, region: RegionRow, registration: RegistrationToken) {
+  return {
+    region: serializeRegion(region),
+    registration_token: registration.token,
+    registration_expires_at: registration.expiresAt.toISOString(),
+    install: installInstructions(origin, region, registration.token),
   };
 }

@@ -5,11 +5,12 @@
 // changed, refresh token reused, membership ended) is refused like an expired one.
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
-import type { AppContext, AppEnv, Principal } from '../context.ts';
+import type { AppContext, AppEnv } from '../context.ts';
+import type { Principal } from '../../core/request.ts';
 import { ACCESS_COOKIE } from '../lib/cookies.ts';
-import { ApiError } from '../lib/errors.ts';
-import { RevocationsUnavailableError, isSessionRevoked } from '../lib/session-revocations.ts';
-import { verifyAccessToken, type AccessClaims } from '../lib/tokens.ts';
+import { ApiError } from '../../core/errors.ts';
+import { RevocationsUnavailableError, isSessionRevoked } from '../../core/identity/session-revocations.ts';
+import { verifyAccessToken, type AccessClaims } from '../../core/identity/tokens.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -4,9 +4,10 @@ import { and, eq, lt } from 'drizzle-orm';
 import { createMiddleware } from 'hono/factory';
 import { idempotencyKeys } from '../../drizzle/schema.ts';
 import type { AppEnv } from '../context.ts';
-import { seal, sha256Hex, unseal } from '../lib/crypto.ts';
-import { ApiError } from '../lib/errors.ts';
-import { clientIp } from '../lib/audit.ts';
+import { sha256Hex } from '../../core/crypto.ts';
+import { seal, unseal } from '../../protocol/sealing.ts';
+import { ApiError } from '../../core/errors.ts';
+import { clientIp } from '../context.ts';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const TTL_MS = 24 * 60 * 60 * 1000;

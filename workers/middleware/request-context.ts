@@ -2,10 +2,10 @@
 // structured log line when the response is done.
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../context.ts';
-import { parseSettings } from '../env.ts';
-import { openDatabase } from '../lib/db.ts';
-import { newId } from '../lib/ids.ts';
-import { log } from '../lib/logger.ts';
+import { parseSettings } from '../../core/settings.ts';
+import { openDatabase } from '../../core/db.ts';
+import { newId } from '../../core/ids.ts';
+import { log } from '../../core/logger.ts';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 

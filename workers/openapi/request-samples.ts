@@ -2,7 +2,7 @@
 // them. document.node.test.ts checks each against the document (and fails when an operation has none, so a new
 // route adds its sample here); request-samples.test.ts sends each to the Worker, which must not refuse it as
 // invalid. Optional fields are filled in where they exist, so their published rules are checked too.
-import { encodeCursor } from '../lib/pagination.ts';
+import { encodeCursor } from '../../core/pagination.ts';
 
 export interface RequestSample {
   /** Path parameters by name. */

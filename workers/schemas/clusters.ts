@@ -1,6 +1,8 @@
 // Clusters, operations and events: the API's shapes, shared by the routes, the CLI and the dashboard.
 import { z } from '@hono/zod-openapi';
-import { clusterActions, clusterSizes } from '../../queues/protocol.ts';
+import { engines, regionStatuses, tiers } from '../../protocol/enums.ts';
+import { clusterEventSchema, clusterSchema, clusterStatusSchema, healthSchema, operationSchema } from '../../protocol/resources.ts';
+import { clusterSizes } from '../../protocol/sizes.ts';
 import {
   CLUSTER_NAME_MAX,
   CLUSTER_NAME_MIN,
@@ -15,19 +17,10 @@ import {
   postgresVersions,
   STORAGE_MAX_GB,
   STORAGE_MIN_GB,
-} from './cluster-rules.ts';
+} from '../../protocol/cluster-rules.ts';
 import { idSchema, listQuerySchema, listResponse, timestamp } from './common.ts';
 
 export { postgresVersions };
-
-export const clusterStatuses = ['provisioning', 'running', 'updating', 'sleeping', 'waking', 'deleting', 'deleted', 'failed'] as const;
-export const clusterStatusSchema = z.enum(clusterStatuses).openapi('ClusterStatus');
-export type ClusterStatus = z.infer<typeof clusterStatusSchema>;
-
-export const healthSchema = z.enum(['healthy', 'degraded', 'unhealthy', 'unknown']).openapi('ClusterHealth');
-export type Health = z.infer<typeof healthSchema>;
-
-export const operationStatusSchema = z.enum(['pending', 'running', 'finished', 'failed', 'cancelled']).openapi('OperationStatus');
 
 export const clusterNameSchema = z
   .string()
@@ -60,9 +53,9 @@ export const createClusterSchema = z
     name: clusterNameSchema,
     project_id: idSchema.optional().openapi({ description: "Defaults to the session organization's oldest project" }),
     region_id: idSchema,
-    engine: z.enum(['postgres', 'nats']).default('postgres'),
+    engine: z.enum(engines).default('postgres'),
     version: z.enum(postgresVersions).default(DEFAULT_POSTGRES_VERSION),
-    tier: z.enum(['dedicated', 'serverless']).default('dedicated'),
+    tier: z.enum(tiers).default('dedicated'),
     size: z.enum(clusterSizes).default('dev'),
     instances: z.number().int().min(INSTANCES_MIN).max(INSTANCES_MAX).default(1),
     storage_gb: z.number().int().min(STORAGE_MIN_GB).max(STORAGE_MAX_GB).default(DEFAULT_STORAGE_GB),
@@ -88,65 +81,13 @@ export const rotatePasswordSchema = z
   .strict()
   .openapi('RotatePassword');
 
-export const clusterSchema = z
-  .object({
-    id: z.string().openapi({ example: 'cl_01jd3k5x8r2m9q7v4w6y0z1a2b' }),
-    org_id: z.string(),
-    project_id: z.string(),
-    name: z.string(),
-    engine: z.enum(['postgres', 'nats']),
-    version: z.string(),
-    region_id: z.string(),
-    tier: z.enum(['dedicated', 'serverless']),
-    size: z.enum(clusterSizes),
-    instances: z.number().int(),
-    ready_instances: z.number().int(),
-    storage_gb: z.number().int(),
-    status: clusterStatusSchema,
-    health: healthSchema,
-    status_message: z.string().nullable(),
-    endpoint: z.object({ host: z.string(), port: z.number().int() }).nullable(),
-    database: z.string(),
-    username: z.string(),
-    generation: z.number().int(),
-    observed_generation: z.number().int(),
-    settings: z.record(z.string(), z.unknown()),
-    created_at: timestamp,
-    updated_at: timestamp,
-  })
-  .openapi('Cluster');
-export type Cluster = z.infer<typeof clusterSchema>;
-
-export const operationSchema = z
-  .object({
-    id: z.string().openapi({ example: 'op_01jd3k5x8r2m9q7v4w6y0z1a2b' }),
-    cluster_id: z.string(),
-    action: z.enum(clusterActions),
-    status: operationStatusSchema,
-    generation: z.number().int(),
-    error: z.string().nullable(),
-    status_message: z.string().nullable().openapi({
-      description: "Why an operation in flight is not moving, e.g. waiting for the region's agent while it is offline; null while it progresses",
-    }),
-    created_at: timestamp,
-    updated_at: timestamp,
-    duration_ms: z.number().int().nullable(),
-  })
-  .openapi('Operation');
-export type Operation = z.infer<typeof operationSchema>;
-
-export const clusterEventSchema = z
-  .object({ id: z.string(), cluster_id: z.string(), type: z.string(), message: z.string(), created_at: timestamp })
-  .openapi('ClusterEvent');
-export type ClusterEvent = z.infer<typeof clusterEventSchema>;
-
 export const mutationResponseSchema = z.object({ cluster: clusterSchema, operation: operationSchema }).openapi('ClusterMutation');
 
 export const clusterListQuerySchema = listQuerySchema.extend({
   project_id: idSchema.optional().openapi({ param: { name: 'project_id', in: 'query' } }),
   region_id: idSchema.optional().openapi({ param: { name: 'region_id', in: 'query' } }),
   status: clusterStatusSchema.optional().openapi({ param: { name: 'status', in: 'query' } }),
-  engine: z.enum(['postgres', 'nats']).optional().openapi({ param: { name: 'engine', in: 'query' } }),
+  engine: z.enum(engines).optional().openapi({ param: { name: 'engine', in: 'query' } }),
   search: z.string().max(63).optional().openapi({ param: { name: 'search', in: 'query' }, description: 'Part of the name' }),
   org_id: idSchema.optional().openapi({ param: { name: 'org_id', in: 'query' } }),
 });
@@ -189,7 +130,7 @@ export const healthReportSchema = z
     in_sync: z.boolean(),
     message: z.string().nullable(),
     last_report_at: timestamp.nullable(),
-    region_status: z.enum(['online', 'offline', 'pending']),
+    region_status: z.enum(regionStatuses),
   })
   .openapi('ClusterHealthReport');
 

@@ -1,13 +1,12 @@
 // Shapes shared by every resource: list parameters and envelopes, timestamps, roles.
 import { z } from '@hono/zod-openapi';
+import { plans, roles } from '../../protocol/enums.ts';
+import { timestampSchema } from '../../protocol/resources.ts';
 
-export const timestamp = z.string().datetime().openapi({ example: '2026-11-21T12:00:00.000Z' });
+export const timestamp = timestampSchema;
 
-export const roleSchema = z.enum(['owner', 'admin', 'developer', 'viewer', 'billing']).openapi('Role');
-export type Role = z.infer<typeof roleSchema>;
-
-export const planSchema = z.enum(['free', 'pro', 'team', 'enterprise']).openapi('Plan');
-export type Plan = z.infer<typeof planSchema>;
+export const roleSchema = z.enum(roles).openapi('Role');
+export const planSchema = z.enum(plans).openapi('Plan');
 
 export const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' }, example: 20 }),

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { DNS_LABEL_PATTERN } from './cluster-rules.ts';
+import { regionDrivers, regionStatuses, regionVisibilities } from '../../protocol/enums.ts';
+import { DNS_LABEL_PATTERN } from '../../protocol/cluster-rules.ts';
 import { idParam, idSchema, listQuerySchema, listResponse, timestamp } from './common.ts';
 
 // A DNS label, since the name ends up in Kubernetes object names and hostnames: `us-east-1`, `local`.
@@ -16,7 +17,7 @@ export const regionProviderSchema = z
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lowercase letters, digits and hyphens, not at either end')
   .openapi({ example: 'aws', description: "Where the data plane runs: 'aws', 'gcp', 'azure', 'onprem', 'local' ..." });
 
-export const regionDriverSchema = z.enum(['kubernetes', 'local']).openapi('RegionDriver');
+export const regionDriverSchema = z.enum(regionDrivers).openapi('RegionDriver');
 
 export const regionSchema = z
   .object({
@@ -25,8 +26,8 @@ export const regionSchema = z
     name: z.string().openapi({ example: 'us-east-1' }),
     provider: z.string(),
     driver: regionDriverSchema,
-    visibility: z.enum(['shared', 'org']).openapi({ description: "'shared': offered to every organization by the platform operator" }),
-    status: z.enum(['online', 'offline', 'pending']).openapi({ description: "'pending' until its agent first connects" }),
+    visibility: z.enum(regionVisibilities).openapi({ description: "'shared': offered to every organization by the platform operator" }),
+    status: z.enum(regionStatuses).openapi({ description: "'pending' until its agent first connects" }),
     agent_version: z.string().nullable(),
     last_seen_at: timestamp.nullable(),
     created_at: timestamp,

@@ -2,10 +2,10 @@
 // connected over a real WebSocket in workerd, and the agent's side of the protocol.
 import { SELF, env } from 'cloudflare:test';
 import { clusters } from '../../drizzle/schema.ts';
-import { PROTOCOL_VERSION, type Command } from '../../queues/protocol.ts';
+import { PROTOCOL_VERSION, type Command } from '../../protocol/agent.ts';
 import type { Bindings } from '../env.ts';
-import { seal } from '../lib/crypto.ts';
-import { newId } from '../lib/ids.ts';
+import { seal } from '../../protocol/sealing.ts';
+import { newId } from '../../core/ids.ts';
 import { call, withCatalog, type Account } from './harness.ts';
 
 export const bindings = env as unknown as Bindings;

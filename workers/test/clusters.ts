@@ -2,8 +2,8 @@
 // conversation (status reports) delivered to the real ClusterDO.
 import { env } from 'cloudflare:test';
 import { regions } from '../../drizzle/schema.ts';
-import type { AgentStatus } from '../../queues/protocol.ts';
-import { newId } from '../lib/ids.ts';
+import type { AgentStatus } from '../../protocol/agent.ts';
+import { newId } from '../../core/ids.ts';
 import { call, withCatalog, type Account } from './harness.ts';
 
 /** A region the org can use: its own (default) or a shared one. */

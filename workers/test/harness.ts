@@ -5,11 +5,12 @@ import { SELF, createExecutionContext, env, waitOnExecutionContext } from 'cloud
 import { desc, eq } from 'drizzle-orm';
 import { clusters, mailOutbox, organizations, regions } from '../../drizzle/schema.ts';
 import { createApp, type App } from '../app.ts';
-import { parseSettings, type Bindings } from '../env.ts';
-import { unseal } from '../lib/crypto.ts';
-import { openDatabase, type Database } from '../lib/db.ts';
-import { newId } from '../lib/ids.ts';
-import type { Plan, Role } from '../schemas/common.ts';
+import { parseSettings } from '../../core/settings.ts';
+import { type Bindings } from '../env.ts';
+import { unseal } from '../../protocol/sealing.ts';
+import { openDatabase, type Database } from '../../core/db.ts';
+import { newId } from '../../core/ids.ts';
+import type { Plan, Role } from '../../protocol/enums.ts';
 
 export interface ApiResponse<T = any> {
   status: number;

@@ -3,7 +3,7 @@
 import { SELF, env } from 'cloudflare:test';
 import type { Bindings } from '../env.ts';
 import { ACCESS_COOKIE } from '../lib/cookies.ts';
-import { realtimeFor } from '../lib/realtime.ts';
+import { realtimeFor } from '../../durable-objects/realtime/stub.ts';
 import { uniqueIp } from './harness.ts';
 
 export type Frame = { type: string; [field: string]: any };

@@ -3,7 +3,8 @@
 // sleeping when the hibernation condition says so; the endpoint from the LoadBalancer Service's status.
 // Failed means one of the phases in which CNPG stops and waits for a person (the phase names are CNPG's own,
 // from api/v1/cluster_types.go); every other phase is the operator still at work.
-import type { Endpoint, ObservedPhase } from '../../../queues/protocol.ts';
+import type { Endpoint } from '../../../protocol/agent.ts';
+import type { ObservedPhase } from '../../../protocol/enums.ts';
 
 export const HEALTHY_PHASE = 'Cluster in healthy state';
 export const HIBERNATION_CONDITION = 'cnpg.io/hibernation';

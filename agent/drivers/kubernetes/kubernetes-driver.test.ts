@@ -3,7 +3,7 @@ import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject }
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ClusterSpec } from '../../../queues/protocol.ts';
+import type { ClusterSpec } from '../../../protocol/agent.ts';
 import { clusterSpec, collectingLogger, tempDir, waitFor, type CollectingLogger } from '../../testing/fixtures.ts';
 import { startKubeApiServerStandIn, type JsonObject, type KubeApiServerStandIn } from '../../testing/kube-apiserver/index.ts';
 import type { ClusterObservation, DriverEvent } from '../driver.ts';

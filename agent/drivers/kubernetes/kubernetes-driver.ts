@@ -7,7 +7,7 @@
 // whose `phase` says how far the operator got (provisioning, updating, waking, running, failed...). The reconciler
 // observes again until the phase settles; a watch on every managed Cluster tells it when something changed.
 import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
-import type { ClusterSpec } from '../../../queues/protocol.ts';
+import type { ClusterSpec } from '../../../protocol/agent.ts';
 import { Backoff, sleep, type BackoffOptions } from '../../backoff.ts';
 import { errorMessage, type Logger } from '../../log.ts';
 import type { ApplyRequest, ApplyResult, ClusterDriver, ClusterObservation, DriverRecord } from '../driver.ts';

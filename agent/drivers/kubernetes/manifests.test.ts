@@ -7,7 +7,8 @@ import { Namespace, Secret } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { clusterSizes, desiredStateSchema, SIZE_TABLE, type ClusterSpec } from '../../../queues/protocol.ts';
+import { desiredStateSchema, type ClusterSpec } from '../../../protocol/agent.ts';
+import { clusterSizes, SIZE_TABLE } from '../../../protocol/sizes.ts';
 import { clusterSpec } from '../../testing/fixtures.ts';
 import { K8S_SCHEMA_DIR } from '../../testing/k8s-schemas.ts';
 import {

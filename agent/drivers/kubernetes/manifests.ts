@@ -6,7 +6,8 @@
 // The password appears in the Secret only: the Cluster points at the Secret by name, so a rotation changes one
 // object and nothing else ever carries the password into logs, events or `kubectl get -o yaml` of the Cluster.
 import { createHash } from 'node:crypto';
-import { SIZE_TABLE, type ClusterSpec } from '../../../queues/protocol.ts';
+import { type ClusterSpec } from '../../../protocol/agent.ts';
+import { SIZE_TABLE } from '../../../protocol/sizes.ts';
 
 export interface RenderOptions {
   /** The StorageClass of the data volumes; the Kubernetes cluster's default when absent. */

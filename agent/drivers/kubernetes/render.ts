@@ -3,7 +3,7 @@
 // without a clear one the Secret shows a placeholder.
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { clusterSpecSchema } from '../../../queues/protocol.ts';
+import { clusterSpecSchema } from '../../../protocol/agent.ts';
 import { renderClusterManifests, type Manifest, type RenderOptions } from './manifests.ts';
 
 export const PASSWORD_PLACEHOLDER = '<generated at apply time>';

@@ -9,7 +9,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SIZE_TABLE, type ClusterSpec } from '../../../queues/protocol.ts';
+import { type ClusterSpec } from '../../../protocol/agent.ts';
+import { SIZE_TABLE } from '../../../protocol/sizes.ts';
 import type { Logger } from '../../log.ts';
 import type { ApplyRequest, ApplyResult, ClusterDriver, ClusterObservation, DriverEvent, DriverRecord } from '../driver.ts';
 import { clusterDir, type EngineKind, type LocalEngine } from './local-engine.ts';

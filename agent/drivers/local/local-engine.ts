@@ -1,7 +1,7 @@
 // The two ways the local driver runs a cluster's server (native PostgreSQL, or PGlite behind the wire
 // server), and the on-disk layout they share: `<data-dir>/clusters/<cluster_id>/`.
 import { join } from 'node:path';
-import type { ClusterSpec } from '../../../queues/protocol.ts';
+import type { ClusterSpec } from '../../../protocol/agent.ts';
 import type { RoleChanges } from './cluster-sql.ts';
 
 export type EngineKind = 'native' | 'pglite';

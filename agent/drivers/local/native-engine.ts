@@ -8,7 +8,8 @@ import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { SIZE_TABLE, type ClusterSpec } from '../../../queues/protocol.ts';
+import { type ClusterSpec } from '../../../protocol/agent.ts';
+import { SIZE_TABLE } from '../../../protocol/sizes.ts';
 import type { Logger } from '../../log.ts';
 import { ensureRoleAndDatabase } from './cluster-sql.ts';
 import { choosePort, isAccepting } from './free-port.ts';

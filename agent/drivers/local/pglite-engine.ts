@@ -11,7 +11,7 @@ import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import type { ClusterSpec } from '../../../queues/protocol.ts';
+import type { ClusterSpec } from '../../../protocol/agent.ts';
 import type { Logger } from '../../log.ts';
 import { ensureRoleAndDatabase, quoteIdentifier, type Query, type RoleChanges } from './cluster-sql.ts';
 import { clusterDir, type EngineStart, type LocalEngine } from './local-engine.ts';

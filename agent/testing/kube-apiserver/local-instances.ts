@@ -2,7 +2,8 @@
 // kubernetes driver provisions: each Cluster is one server run by the agent's own `local` driver (native PostgreSQL
 // when installed, else PGlite) in a directory of its own, so a password, a hibernation or a deletion that the driver
 // writes to the stand-in ends up as a real role's password, a stopped server or removed data.
-import { SIZE_TABLE, type ClusterSize, type ClusterSpec } from '../../../queues/protocol.ts';
+import { type ClusterSpec } from '../../../protocol/agent.ts';
+import { SIZE_TABLE, type ClusterSize } from '../../../protocol/sizes.ts';
 import type { DriverRecord } from '../../drivers/driver.ts';
 import { LocalDriver } from '../../drivers/local/local-driver.ts';
 import type { Logger } from '../../log.ts';

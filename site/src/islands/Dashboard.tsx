@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorText, unwrap } from '../lib/api.ts';
 import { actionLabel, dateTime, gb, statusLabel, timeAgo } from '../lib/format.ts';
+import { fresher, mergeFetched } from '../lib/merge.ts';
 import { useRealtime, type RealtimeMessage } from '../lib/realtime.ts';
 import { useSession, type Organization } from '../lib/session.ts';
 import { EmptyState, Notice, Spinner, StatusDot } from '../components/ui.tsx';
@@ -80,7 +81,7 @@ function OrgDashboard({ org }: { org: Organization }) {
     () =>
       loadRecent(orgId).then(
         ({ data }) => {
-          setRecent({ data, error: null });
+          setRecent((shown) => ({ data: mergeFetched(shown.data, data), error: null }));
           for (const c of data) lastStatus.current.set(c.id, c.status);
           setClusterNames((names) => ({ ...names, ...Object.fromEntries(data.map((c) => [c.id, c.name])) }));
         },
@@ -139,7 +140,7 @@ function OrgDashboard({ org }: { org: Organization }) {
       const rows = recentRef.current ?? [];
       const before = rows.find((c) => c.id === cluster.id);
       if (before && cluster.status !== 'deleted') {
-        setRecent((s) => (s.data ? { ...s, data: s.data.map((c) => (c.id === cluster.id ? cluster : c)) } : s));
+        setRecent((s) => (s.data ? { ...s, data: s.data.map((c) => (c.id === cluster.id ? fresher(c, cluster) : c)) } : s));
       }
       if (lastStatus.current.get(cluster.id) !== cluster.status) setAnnouncement(`${cluster.name}: ${statusLabel(cluster.status)}`);
       lastStatus.current.set(cluster.id, cluster.status);

@@ -2,14 +2,15 @@
 // list (remembered per browser), cursor pages, and statuses that change live over the org:<org_id> channel,
 // with the current page fetched again while the socket is down.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Cluster } from '../../../workers/schemas/clusters.ts';
-import { SIZE_TABLE } from '../../../queues/sizes.ts';
+import type { Cluster } from '../../../protocol/resources.ts';
+import { SIZE_TABLE } from '../../../protocol/sizes.ts';
 import { api, errorText, unwrap } from '../lib/api.ts';
 import { dateTime, gb, statusLabel, timeAgo } from '../lib/format.ts';
 import { useRealtime, type RealtimeMessage } from '../lib/realtime.ts';
 import { useSession } from '../lib/session.ts';
 import { EmptyState, Notice, Spinner, StatusDot } from '../components/ui.tsx';
 import { canWriteClusters } from '../lib/cluster-rules.ts';
+import { fresher, mergeFetched } from '../lib/merge.ts';
 import { loadRegions, type RegionRow } from '../lib/regions.ts';
 
 const PAGE_SIZE = 24;
@@ -153,7 +154,7 @@ export default function DatabaseList() {
       try {
         const body = await unwrap(api.v1.clusters.$get({ query }));
         if (seq !== requestSeq.current) return;
-        setPage({ rows: body.data, nextCursor: body.next_cursor, loading: false, error: null });
+        setPage((shown) => ({ rows: mergeFetched(shown.rows, body.data), nextCursor: body.next_cursor, loading: false, error: null }));
       } catch (error) {
         if (seq !== requestSeq.current) return;
         // A failed background refresh leaves the rows as they were; the header says the connection is down.
@@ -201,7 +202,7 @@ export default function DatabaseList() {
       const gone = cluster.status === 'deleted' && filters?.status !== 'deleted';
       setPage((p) => ({
         ...p,
-        rows: p.rows && (gone ? p.rows.filter((r) => r.id !== cluster.id) : p.rows.map((r) => (r.id === cluster.id ? cluster : r))),
+        rows: p.rows && (gone ? p.rows.filter((r) => r.id !== cluster.id) : p.rows.map((r) => (r.id === cluster.id ? fresher(r, cluster) : r))),
       }));
     },
     [page.rows, cursors.length, filters?.status, refreshSoon],

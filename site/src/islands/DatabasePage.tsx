@@ -8,7 +8,7 @@ import { useSession } from '../lib/session.ts';
 import { Notice, Spinner, StatusDot } from '../components/ui.tsx';
 import { Overview } from './database/Overview.tsx';
 import { Settings, type Mutation } from './database/Settings.tsx';
-import { fresher, mergeById } from '../lib/merge.ts';
+import { fresher, mergeById, mergeFetched } from '../lib/merge.ts';
 import { clusterIdFromPath, engineLabel, type Cluster, type ClusterEvent, type Operation, type Role } from './database/model.ts';
 
 const TABS = [
@@ -61,7 +61,7 @@ export default function DatabasePage() {
       unwrap(api.v1.operations.$get({ query: { cluster_id: clusterId, org_id: orgId, limit: '10' } })),
       unwrap(api.v1.clusters[':id'].events.$get({ param: { id: clusterId }, query: { limit: '15' } })),
     ]);
-    if (ops.status === 'fulfilled') setOperations(ops.value.data);
+    if (ops.status === 'fulfilled') setOperations((shown) => mergeFetched(shown, ops.value.data));
     if (evs.status === 'fulfilled') setEvents(evs.value.data);
     setListErrors({
       operations: ops.status === 'rejected' ? errorText(ops.reason) : undefined,
@@ -74,7 +74,7 @@ export default function DatabasePage() {
     async (clusterId: string, first: boolean) => {
       try {
         const { cluster } = await unwrap(api.v1.clusters[':id'].$get({ param: { id: clusterId } }));
-        setCluster(cluster);
+        setCluster((shown) => fresher(shown, cluster));
         setPage({ status: 'ready' });
         await loadLists(clusterId, cluster.org_id);
       } catch (error) {

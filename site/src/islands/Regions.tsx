@@ -6,7 +6,7 @@ import { api, ApiFailure, errorText, unwrap } from '../lib/api.ts';
 import { dateTime, statusLabel, timeAgo } from '../lib/format.ts';
 import { useSession, type Organization } from '../lib/session.ts';
 import { CopyButton, Notice, Spinner, StatusDot, TextField } from '../components/ui.tsx';
-import { DNS_LABEL_PATTERN } from '../../../workers/schemas/cluster-rules.ts';
+import { DNS_LABEL_PATTERN } from '../../../protocol/cluster-rules.ts';
 import { loadRegions, type RegionRow } from '../lib/regions.ts';
 
 const createRegion = (json: { name: string; provider: string; driver: 'kubernetes' | 'local'; org_id: string }) => unwrap(api.v1.regions.$post({ json }));

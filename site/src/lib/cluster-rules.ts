@@ -1,5 +1,5 @@
 // The API's rules for a new cluster, in words, so the create form can check as people type. The limits come from
-// workers/schemas/cluster-rules.ts, the same plain values the API's zod schemas are built from.
+// protocol/cluster-rules.ts, the same plain values the API's zod schemas are built from.
 
 import {
   CLUSTER_NAME_MAX,
@@ -14,11 +14,11 @@ import {
   STORAGE_MAX_GB,
   STORAGE_MIN_GB,
   type PostgresVersion,
-} from '../../../workers/schemas/cluster-rules.ts';
+} from '../../../protocol/cluster-rules.ts';
 
 export { CLUSTER_NAME_MAX, CLUSTER_NAME_MIN, CLUSTER_NAME_PATTERN, DEFAULT_STORAGE_GB, DEFAULT_VERSION, PASSWORD_MAX, PASSWORD_MIN, POSTGRES_VERSIONS, STORAGE_MAX_GB, STORAGE_MIN_GB, type PostgresVersion };
 
-/** Roles holding clusters:write (ROLE_PERMISSIONS in workers/lib/rbac.ts). */
+/** Roles holding clusters:write (ROLE_PERMISSIONS in core/identity/rbac.ts). */
 const WRITER_ROLES: ReadonlySet<string> = new Set(['owner', 'admin', 'developer']);
 export const canWriteClusters = (role: string | undefined): boolean => role !== undefined && WRITER_ROLES.has(role);
 

@@ -18,3 +18,14 @@ export function mergeById<T extends { id: string; updated_at?: string }>(list: T
   }
   return [item, ...list].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, max);
 }
+
+/**
+ * A list read again (a poll, the catch-up after subscribing) against the copies already shown: each record keeps
+ * the fresher copy. The Durable Object publishes a change before it writes the catalog, so a read can come back
+ * older than the live update that preceded it.
+ */
+export function mergeFetched<T extends { id: string; updated_at?: string }>(shown: readonly T[] | null | undefined, fetched: T[]): T[] {
+  if (!shown || shown.length === 0) return fetched;
+  const byId = new Map(shown.map((item) => [item.id, item]));
+  return fetched.map((item) => fresher(byId.get(item.id), item));
+}

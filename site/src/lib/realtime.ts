@@ -2,7 +2,7 @@
 // it), re-opened with jittered backoff when it drops, re-subscribing what the page follows. While it is not open,
 // subscribers' `poll` functions run every few seconds instead, so a page stays current without the socket.
 import { useEffect, useRef, useState } from 'react';
-import type { PublishedMessage } from '../../../workers/schemas/realtime.ts';
+import type { PublishedMessage } from '../../../protocol/realtime.ts';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'polling';
 export type RealtimeMessage = PublishedMessage & Record<string, unknown>;

@@ -1,7 +1,7 @@
 // The regions an organization can place databases in (shared ones and its own), by name: for the regions page,
 // the database list's filter, region names on the dashboard and the create form's choices. GET /v1/regions pages by
 // 100; an org has a handful, so read them all.
-import { api, unwrap } from '../lib/api.ts';
+import { api, unwrap } from './api.ts';
 
 const MAX_PAGES = 10;
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, errorCode, joinOrg, seedCluster, signUp, type ApiResponse } from '../../test/harness.ts';
 import { connect, connectReady, publish, upgrade, type RealtimeClient } from '../../test/realtime-client.ts';
-import { REALTIME_ORG_HEADER, REALTIME_USER_HEADER } from '../../lib/realtime.ts';
-import { CLOSE_CODES } from '../../schemas/realtime.ts';
+import { REALTIME_ORG_HEADER, REALTIME_USER_HEADER } from '../../../durable-objects/realtime/stub.ts';
+import { CLOSE_CODES } from '../../../protocol/realtime.ts';
 
 const opened: RealtimeClient[] = [];
 async function track(client: Promise<RealtimeClient>): Promise<RealtimeClient> {

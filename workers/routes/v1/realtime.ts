@@ -1,13 +1,13 @@
 // The clients' WebSocket: live cluster statuses, operations, events, metrics and logs of one organization.
 // Not an OpenAPI route (a 101 upgrade has no JSON body to describe), but registered in the document so the
-// endpoint is visible there. The messages are workers/schemas/realtime.ts; the sockets live in the org's
+// endpoint is visible there. The messages are protocol/realtime.ts; the sockets live in the org's
 // RealtimeDO.
 import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { query } from '../../context.ts';
-import { ApiError, errorResponses, issueDetails } from '../../lib/errors.ts';
-import { requireOrgAccess, targetOrgId } from '../../lib/rbac.ts';
-import { REALTIME_ORG_HEADER, REALTIME_SESSION_HEADER, REALTIME_USER_HEADER, realtimeFor } from '../../lib/realtime.ts';
+import { ApiError, errorResponses, issueDetails } from '../../../core/errors.ts';
+import { requireOrgAccess, targetOrgId } from '../../../core/identity/rbac.ts';
+import { REALTIME_ORG_HEADER, REALTIME_SESSION_HEADER, REALTIME_USER_HEADER, realtimeFor } from '../../../durable-objects/realtime/stub.ts';
 import { idSchema } from '../../schemas/common.ts';
 
 const PATH = '/v1/realtime';
@@ -30,7 +30,7 @@ export const registerRealtime = (app: App) => {
       'With the orochi_access cookie or a Bearer token the socket is ready at once; without, name the org with ' +
       '?org_id= and send {"type":"auth","token":...} within 10 s. Then {"type":"subscribe","channels":' +
       '["org:{org_id}","cluster:{cluster_id}"]}; both channel kinds need clusters:read. Messages: ' +
-      'workers/schemas/realtime.ts. Close codes: 4401 unauthenticated, 4403 membership ended, 4409 session ended.',
+      'protocol/realtime.ts. Close codes: 4401 unauthenticated, 4403 membership ended, 4409 session ended.',
     security: [{ bearer: [] }, {}],
     request: { query: realtimeQuerySchema },
     responses: {

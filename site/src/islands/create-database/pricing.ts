@@ -1,4 +1,4 @@
-// What a size costs: the list price per hour (queues/sizes.ts) and, for the summary, a month of running all the time.
+// What a size costs: the list price per hour (protocol/sizes.ts) and, for the summary, a month of running all the time.
 import { SIZE_TABLE, type ClusterSize } from '../../../../protocol/sizes.ts';
 
 /** The hours in an average month (8,760 a year / 12), the usual basis for monthly cloud prices. */

@@ -1,6 +1,6 @@
 // The Overview tab: what the database is (status, health, plan and price, storage, instances), how to connect to
 // it, and what happened to it lately.
-import { SIZE_TABLE } from '../../../../queues/sizes.ts';
+import { SIZE_TABLE } from '../../../../protocol/sizes.ts';
 import { dateTime, gb, timeAgo, usd } from '../../lib/format.ts';
 import { StatusDot } from '../../components/ui.tsx';
 import { EventList, OperationList } from './Activity.tsx';

@@ -2,7 +2,7 @@
 // its progress shows under the action and follows the live operations list. While any operation is in flight
 // the actions wait (the API would answer 409 operation_in_progress), except delete, which supersedes it.
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
-import { clusterSizes, SIZE_TABLE, type ClusterSize } from '../../../../queues/sizes.ts';
+import { clusterSizes, SIZE_TABLE, type ClusterSize } from '../../../../protocol/sizes.ts';
 import { api, ApiFailure, unwrap } from '../../lib/api.ts';
 import { gb, statusLabel, usd } from '../../lib/format.ts';
 import { CopyButton, Notice, TextField } from '../../components/ui.tsx';

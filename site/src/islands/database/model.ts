@@ -3,8 +3,8 @@
 // so no zod reaches the browser.
 import { ApiFailure, errorText } from '../../lib/api.ts';
 import { canWriteClusters } from '../../lib/cluster-rules.ts';
-import type { Cluster, ClusterEvent, Operation } from '../../../../workers/schemas/clusters.ts';
-import type { Role } from '../../../../workers/schemas/common.ts';
+import type { Cluster, ClusterEvent, Operation } from '../../../../protocol/resources.ts';
+import type { Role } from '../../../../protocol/enums.ts';
 
 export type { Cluster, ClusterEvent, Operation, Role };
 

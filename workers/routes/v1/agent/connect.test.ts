@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { regions } from '../../../../drizzle/schema.ts';
-import { REGION_ID_HEADER } from '../../../lib/agent-auth.ts';
+import { REGION_ID_HEADER } from '../../../../durable-objects/region/stub.ts';
 import { AgentSocket, greetedAgent, openConnect, regionStub, regionWithAgent, seedRegionCluster, testCommand } from '../../../test/agents.ts';
 import { call, errorCode, signUp, withCatalog, type ApiResponse } from '../../../test/harness.ts';
 

@@ -1,8 +1,9 @@
 // The agent's WebSocket. Not an OpenAPI route (a 101 upgrade has no JSON body to describe), but registered
 // in the document so the endpoint is visible there.
 import type { App } from '../../../app.ts';
-import { REGION_ID_HEADER, requireAgentRegion } from '../../../lib/agent-auth.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { requireAgentRegion } from '../../../lib/agent-auth.ts';
+import { REGION_ID_HEADER } from '../../../../durable-objects/region/stub.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
 
 const PATH = '/v1/agent/connect';
 
@@ -13,7 +14,7 @@ export const registerAgentConnect = (app: App) => {
     tags: ['agent'],
     summary: "The agent's WebSocket (Upgrade: websocket)",
     description:
-      'Authorization: Bearer <agent credential>. Messages are the agent protocol (queues/protocol.ts). A newer ' +
+      'Authorization: Bearer <agent credential>. Messages are the agent protocol (protocol/agent.ts). A newer ' +
       'connection of the same region replaces the older one (closed with 4000); a deleted region is closed with 4001.',
     security: [{ agent: [] }],
     responses: {

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { auditLog, regions } from '../../../../drizzle/schema.ts';
-import { regionKey } from '../../../lib/region-keys.ts';
+import { regionKey } from '../../../../core/regions/region-keys.ts';
 import { bindings, createRegion } from '../../../test/agents.ts';
 import { call, errorCode, signUp, uniqueIp, withCatalog } from '../../../test/harness.ts';
 

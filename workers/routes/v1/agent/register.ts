@@ -1,14 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { regions } from '../../../../drizzle/schema.ts';
-import { audit, clientIp } from '../../../lib/audit.ts';
-import { sha256Hex } from '../../../lib/crypto.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { audit } from '../../../../core/audit.ts';
+import { clientIp } from '../../../context.ts';
+import { sha256Hex } from '../../../../core/crypto.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
 import { AGENT_REGISTER_LIMIT, enforceLimit, recordHit } from '../../../lib/rate-limit.ts';
-import { regionKey } from '../../../lib/region-keys.ts';
-import { signAgentCredential } from '../../../lib/tokens.ts';
+import { regionKey } from '../../../../core/regions/region-keys.ts';
+import { signAgentCredential } from '../../../../core/identity/tokens.ts';
 import { agentRegisterSchema, agentRegistrationSchema } from '../../../schemas/agent.ts';
 
 const route = createRoute({
@@ -47,7 +48,7 @@ export const registerAgentRegister = (app: App) =>
         .where(and(eq(regions.registrationTokenHash, tokenHash), gt(regions.registrationExpiresAt, new Date()), isNull(regions.revokedAt)))
         .returning();
       if (!claimed) throw new ApiError('unauthorized', 'The registration token is not valid, was already used or has expired');
-      await audit(tx, c, {
+      await audit(tx, meta(c), {
         orgId: claimed.orgId,
         actorType: 'agent',
         actorId: claimed.id,

@@ -4,7 +4,7 @@ import { SignJWT, decodeJwt, exportJWK, generateKeyPair, importJWK, type JWK } f
 import { describe, expect, it } from 'vitest';
 import { regions } from '../../../../drizzle/schema.ts';
 import type { Bindings } from '../../../env.ts';
-import { signAgentCredential, verifyAccessToken, verifyAgentCredential } from '../../../lib/tokens.ts';
+import { signAgentCredential, verifyAccessToken, verifyAgentCredential } from '../../../../core/identity/tokens.ts';
 import { regionWithAgent } from '../../../test/agents.ts';
 import { call, errorCode, signUp, withCatalog } from '../../../test/harness.ts';
 

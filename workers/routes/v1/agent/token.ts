@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
 import { requireAgentRegion } from '../../../lib/agent-auth.ts';
-import { errorResponses } from '../../../lib/errors.ts';
-import { signAgentCredential } from '../../../lib/tokens.ts';
+import { errorResponses } from '../../../../core/errors.ts';
+import { signAgentCredential } from '../../../../core/identity/tokens.ts';
 import { agentCredentialSchema } from '../../../schemas/agent.ts';
 
 const route = createRoute({

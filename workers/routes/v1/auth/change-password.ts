@@ -1,15 +1,16 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db, query } from '../../../context.ts';
+import { db, meta, query } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
+import { audit } from '../../../../core/audit.ts';
 import { setSessionCookies } from '../../../lib/cookies.ts';
-import { ApiError, errorResponses, notFound } from '../../../lib/errors.ts';
-import { hashPassword, verifyPassword } from '../../../lib/passwords.ts';
+import { ApiError, errorResponses, notFound } from '../../../../core/errors.ts';
+import { hashPassword, verifyPassword } from '../../../../core/identity/passwords.ts';
 import { LOGIN_LIMIT, enforceLimit, loginAccountKey, recordHit } from '../../../lib/rate-limit.ts';
-import { serializeUser } from '../../../lib/serialize.ts';
-import { announceRevocation, issueSession, revokeAllSessions } from '../../../lib/sessions.ts';
+import { serializeUser, tokenPair } from '../../../lib/serialize.ts';
+import { issueSession, revokeAllSessions } from '../../../../core/identity/sessions.ts';
+import { announceRevocation } from '../../../lib/revocation.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { changePasswordSchema, sessionSchema } from '../../../schemas/auth.ts';
 
@@ -48,8 +49,8 @@ export const registerChangePassword = (app: App) =>
     const { tokens, revocation } = await db(c).transaction(async (tx) => {
       await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
       const revoked = await revokeAllSessions(tx, user.id, 'password_changed');
-      const pair = await issueSession(tx, c, { userId: user.id, orgId: principal.orgId });
-      await audit(tx, c, { orgId: null, actorId: user.id, action: 'user.password_changed', targetType: 'user', targetId: user.id });
+      const pair = tokenPair(await issueSession(tx, meta(c), { userId: user.id, orgId: principal.orgId }));
+      await audit(tx, meta(c), { orgId: null, actorId: user.id, action: 'user.password_changed', targetType: 'user', targetId: user.id });
       return { tokens: pair, revocation: revoked };
     });
     await announceRevocation(c, revocation, query(c));

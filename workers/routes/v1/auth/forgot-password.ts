@@ -1,11 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
-import { audit, clientIp } from '../../../lib/audit.ts';
-import { issuePasswordReset } from '../../../lib/auth-tokens.ts';
-import { errorResponses } from '../../../lib/errors.ts';
+import { audit } from '../../../../core/audit.ts';
+import { clientIp } from '../../../context.ts';
+import { issuePasswordReset } from '../../../../core/identity/auth-tokens.ts';
+import { errorResponses } from '../../../../core/errors.ts';
 import { dispatchMail } from '../../../lib/mail.ts';
 import { LOGIN_LIMIT, MAIL_PER_ADDRESS_LIMIT, enforceLimit, recordHit } from '../../../lib/rate-limit.ts';
 import { forgotPasswordSchema, okSchema } from '../../../schemas/auth.ts';
@@ -39,8 +40,8 @@ export const registerForgotPassword = (app: App) =>
     const [user] = await db(c).select({ id: users.id, email: users.email }).from(users).where(eq(users.email, email)).limit(1);
     if (user) {
       const mailId = await db(c).transaction(async (tx) => {
-        const id = await issuePasswordReset(tx, c, user);
-        await audit(tx, c, { orgId: null, action: 'user.password_reset_requested', targetType: 'user', targetId: user.id });
+        const id = await issuePasswordReset(tx, c.var.settings, user);
+        await audit(tx, meta(c), { orgId: null, action: 'user.password_reset_requested', targetType: 'user', targetId: user.id });
         return id;
       });
       dispatchMail(c, [mailId]);

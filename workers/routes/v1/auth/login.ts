@@ -1,15 +1,16 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
-import { audit, clientIp } from '../../../lib/audit.ts';
+import { audit } from '../../../../core/audit.ts';
+import { clientIp } from '../../../context.ts';
 import { setSessionCookies } from '../../../lib/cookies.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
-import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../../lib/passwords.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
+import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../../../core/identity/passwords.ts';
 import { LOGIN_LIMIT, enforceLimit, loginAccountKey, recordHit, resetLimit } from '../../../lib/rate-limit.ts';
-import { serializeUser } from '../../../lib/serialize.ts';
-import { defaultOrgId, issueSession } from '../../../lib/sessions.ts';
+import { serializeUser, tokenPair } from '../../../lib/serialize.ts';
+import { defaultOrgId, issueSession } from '../../../../core/identity/sessions.ts';
 import { loginSchema, sessionSchema } from '../../../schemas/auth.ts';
 
 const route = createRoute({
@@ -36,14 +37,14 @@ export const registerLogin = (app: App) =>
     const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !valid) {
       await recordHit(c, limitKeys);
-      await audit(db(c), c, { orgId: null, actorId: user?.id ?? null, action: 'user.login_failed', targetType: 'user', targetId: user?.id });
+      await audit(db(c), meta(c), { orgId: null, actorId: user?.id ?? null, action: 'user.login_failed', targetType: 'user', targetId: user?.id });
       throw new ApiError('unauthorized', 'Email or password is incorrect');
     }
     await resetLimit(c, accountKey);
     const tokens = await db(c).transaction(async (tx) => {
       const orgId = await defaultOrgId(tx, user.id);
-      const pair = await issueSession(tx, c, { userId: user.id, orgId });
-      await audit(tx, c, { orgId, actorId: user.id, action: 'user.logged_in', targetType: 'user', targetId: user.id });
+      const pair = tokenPair(await issueSession(tx, meta(c), { userId: user.id, orgId }));
+      await audit(tx, meta(c), { orgId, actorId: user.id, action: 'user.logged_in', targetType: 'user', targetId: user.id });
       return pair;
     });
     setSessionCookies(c, tokens);

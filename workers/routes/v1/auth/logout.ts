@@ -2,13 +2,14 @@ import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { getCookie } from 'hono/cookie';
 import type { App } from '../../../app.ts';
-import { db, query } from '../../../context.ts';
+import { db, meta, query } from '../../../context.ts';
 import { refreshTokens } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
+import { audit } from '../../../../core/audit.ts';
 import { REFRESH_COOKIE, clearSessionCookies } from '../../../lib/cookies.ts';
-import { sha256Hex } from '../../../lib/crypto.ts';
-import { errorResponses } from '../../../lib/errors.ts';
-import { announceRevocation, revokeSession, type Revocation } from '../../../lib/sessions.ts';
+import { sha256Hex } from '../../../../core/crypto.ts';
+import { errorResponses } from '../../../../core/errors.ts';
+import { revokeSession, type Revocation } from '../../../../core/identity/sessions.ts';
+import { announceRevocation } from '../../../lib/revocation.ts';
 import { logoutSchema } from '../../../schemas/auth.ts';
 
 const route = createRoute({
@@ -44,7 +45,7 @@ export const registerLogout = (app: App) =>
       if (!session && principal) session = { familyId: principal.sessionId, userId: principal.userId };
       if (!session) return null;
       const revoked = await revokeSession(tx, session.userId, session.familyId, 'logout');
-      await audit(tx, c, {
+      await audit(tx, meta(c), {
         orgId: null,
         actorId: session.userId,
         action: 'session.logged_out',

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { Bindings } from '../../../env.ts';
-import { fromBase64Url, toBase64Url } from '../../../lib/encoding.ts';
+import { fromBase64Url, toBase64Url } from '../../../../protocol/encoding.ts';
 import { call, errorCode, signUp, type Account, type ApiResponse } from '../../../test/harness.ts';
 
 // The test runtime's env carries the Worker's bindings; Cloudflare.Env is not declared for this project.

@@ -3,7 +3,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { memberships, organizations, users } from '../../../../drizzle/schema.ts';
-import { errorResponses, notFound } from '../../../lib/errors.ts';
+import { errorResponses, notFound } from '../../../../core/errors.ts';
 import { serializeOrganization, serializeUser } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { meSchema } from '../../../schemas/auth.ts';

@@ -2,13 +2,14 @@ import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { getCookie } from 'hono/cookie';
 import type { App } from '../../../app.ts';
-import { db, query } from '../../../context.ts';
+import { db, meta, query } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
+import { audit } from '../../../../core/audit.ts';
 import { REFRESH_COOKIE, setSessionCookies } from '../../../lib/cookies.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
-import { serializeUser } from '../../../lib/serialize.ts';
-import { announceRevocation, consumeRefreshToken, issueSession, revokeSession, sessionOrgId } from '../../../lib/sessions.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
+import { serializeUser, tokenPair } from '../../../lib/serialize.ts';
+import { consumeRefreshToken, issueSession, revokeSession, sessionOrgId } from '../../../../core/identity/sessions.ts';
+import { announceRevocation } from '../../../lib/revocation.ts';
 import { refreshSchema, sessionSchema } from '../../../schemas/auth.ts';
 
 const route = createRoute({
@@ -36,7 +37,7 @@ export const registerRefresh = (app: App) =>
       const outcome = await consumeRefreshToken(tx, token);
       if (outcome.kind === 'reused') {
         const revocation = await revokeSession(tx, outcome.userId, outcome.familyId, 'refresh_token_reused');
-        await audit(tx, c, {
+        await audit(tx, meta(c), {
           orgId: null,
           actorId: null,
           action: 'session.refresh_token_reused',
@@ -49,7 +50,7 @@ export const registerRefresh = (app: App) =>
       const [user] = await tx.select().from(users).where(eq(users.id, outcome.userId)).limit(1);
       if (!user) throw new ApiError('unauthorized', 'The refresh token is not valid');
       const orgId = await sessionOrgId(tx, outcome.familyId, user.id);
-      const tokens = await issueSession(tx, c, { userId: user.id, orgId }, outcome.familyId);
+      const tokens = tokenPair(await issueSession(tx, meta(c), { userId: user.id, orgId }, outcome.familyId));
       return { kind: 'rotated' as const, tokens, user };
     });
     if (session.kind === 'reused') {

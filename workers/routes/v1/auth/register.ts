@@ -1,17 +1,17 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { issueEmailVerification } from '../../../lib/auth-tokens.ts';
+import { audit } from '../../../../core/audit.ts';
+import { issueEmailVerification } from '../../../../core/identity/auth-tokens.ts';
 import { setSessionCookies } from '../../../lib/cookies.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
-import { newId } from '../../../lib/ids.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
+import { newId } from '../../../../core/ids.ts';
 import { dispatchMail } from '../../../lib/mail.ts';
-import { createOrganization, isUniqueViolation } from '../../../lib/organizations.ts';
-import { hashPassword } from '../../../lib/passwords.ts';
-import { serializeOrganization, serializeProject, serializeUser } from '../../../lib/serialize.ts';
-import { issueSession } from '../../../lib/sessions.ts';
+import { createOrganization, isUniqueViolation } from '../../../../core/identity/organizations.ts';
+import { hashPassword } from '../../../../core/identity/passwords.ts';
+import { serializeOrganization, serializeProject, serializeUser, tokenPair } from '../../../lib/serialize.ts';
+import { issueSession } from '../../../../core/identity/sessions.ts';
 import { registerSchema, registrationSchema } from '../../../schemas/auth.ts';
 
 const route = createRoute({
@@ -39,9 +39,9 @@ export const registerRegister = (app: App) =>
           ownerId: userId,
           plan: c.var.settings.DEFAULT_PLAN,
         });
-        const mailId = await issueEmailVerification(tx, c, { id: userId, email: body.email });
-        const tokens = await issueSession(tx, c, { userId, orgId: org.id });
-        await audit(tx, c, { orgId: org.id, actorId: userId, action: 'user.registered', targetType: 'user', targetId: userId });
+        const mailId = await issueEmailVerification(tx, c.var.settings, { id: userId, email: body.email });
+        const tokens = tokenPair(await issueSession(tx, meta(c), { userId, orgId: org.id }));
+        await audit(tx, meta(c), { orgId: org.id, actorId: userId, action: 'user.registered', targetType: 'user', targetId: userId });
         return { user: user!, org, project, tokens, mailId };
       });
       dispatchMail(c, [result.mailId]);

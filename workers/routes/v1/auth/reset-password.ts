@@ -1,15 +1,16 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db, query } from '../../../context.ts';
+import { db, meta, query } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { consumeAuthToken, spendOutstandingTokens } from '../../../lib/auth-tokens.ts';
+import { audit } from '../../../../core/audit.ts';
+import { consumeAuthToken, spendOutstandingTokens } from '../../../../core/identity/auth-tokens.ts';
 import { clearSessionCookies } from '../../../lib/cookies.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
-import { hashPassword } from '../../../lib/passwords.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
+import { hashPassword } from '../../../../core/identity/passwords.ts';
 import { loginAccountKey, resetLimit } from '../../../lib/rate-limit.ts';
-import { announceRevocation, revokeAllSessions } from '../../../lib/sessions.ts';
+import { revokeAllSessions } from '../../../../core/identity/sessions.ts';
+import { announceRevocation } from '../../../lib/revocation.ts';
 import { okSchema, resetPasswordSchema } from '../../../schemas/auth.ts';
 
 const route = createRoute({
@@ -40,7 +41,7 @@ export const registerResetPassword = (app: App) =>
         .returning({ email: users.email });
       await spendOutstandingTokens(tx, userId, 'reset_password');
       const revoked = await revokeAllSessions(tx, userId, 'password_reset');
-      await audit(tx, c, { orgId: null, actorId: userId, action: 'user.password_reset', targetType: 'user', targetId: userId });
+      await audit(tx, meta(c), { orgId: null, actorId: userId, action: 'user.password_reset', targetType: 'user', targetId: userId });
       return { email: user!.email, revocation: revoked };
     });
     await announceRevocation(c, revocation, query(c));

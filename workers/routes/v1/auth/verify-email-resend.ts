@@ -1,11 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { issueEmailVerification } from '../../../lib/auth-tokens.ts';
-import { ApiError, errorResponses, notFound } from '../../../lib/errors.ts';
+import { audit } from '../../../../core/audit.ts';
+import { issueEmailVerification } from '../../../../core/identity/auth-tokens.ts';
+import { ApiError, errorResponses, notFound } from '../../../../core/errors.ts';
 import { dispatchMail } from '../../../lib/mail.ts';
 import { LOGIN_LIMIT, enforceLimit, recordHit } from '../../../lib/rate-limit.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
@@ -36,8 +36,8 @@ export const registerVerifyEmailResend = (app: App) =>
     await recordHit(c, limitKeys);
 
     const mailId = await db(c).transaction(async (tx) => {
-      const id = await issueEmailVerification(tx, c, user);
-      await audit(tx, c, { orgId: null, action: 'user.verification_resent', targetType: 'user', targetId: user.id });
+      const id = await issueEmailVerification(tx, c.var.settings, user);
+      await audit(tx, meta(c), { orgId: null, action: 'user.verification_resent', targetType: 'user', targetId: user.id });
       return id;
     });
     dispatchMail(c, [mailId]);

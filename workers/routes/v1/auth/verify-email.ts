@@ -1,11 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq, sql } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { consumeAuthToken } from '../../../lib/auth-tokens.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { audit } from '../../../../core/audit.ts';
+import { consumeAuthToken } from '../../../../core/identity/auth-tokens.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
 import { serializeUser } from '../../../lib/serialize.ts';
 import { emailVerifiedSchema, verifyEmailSchema } from '../../../schemas/auth.ts';
 
@@ -34,7 +34,7 @@ export const registerVerifyEmail = (app: App) =>
         .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`, updatedAt: new Date() })
         .where(eq(users.id, userId))
         .returning();
-      await audit(tx, c, { orgId: null, actorId: userId, action: 'user.email_verified', targetType: 'user', targetId: userId });
+      await audit(tx, meta(c), { orgId: null, actorId: userId, action: 'user.email_verified', targetType: 'user', targetId: userId });
       return verified!;
     });
     return c.json({ user: serializeUser(user) }, 200);

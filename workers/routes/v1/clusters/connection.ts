@@ -1,11 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
-import { audit } from '../../../lib/audit.ts';
-import { requireClusterAccess } from '../../../lib/clusters.ts';
-import { unseal } from '../../../lib/crypto.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
-import { requirePermission } from '../../../lib/rbac.ts';
+import { db, meta } from '../../../context.ts';
+import { audit } from '../../../../core/audit.ts';
+import { requireClusterAccess } from '../../../../core/clusters/records.ts';
+import { unseal } from '../../../../protocol/sealing.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
+import { requirePermission } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterParamsSchema, connectionQuerySchema, connectionSchema } from '../../../schemas/clusters.ts';
 
@@ -72,7 +72,7 @@ export const registerClusterConnection = (app: App) =>
     if (reveal) {
       requirePermission(role, 'clusters:reveal_password');
       password = await unseal(c.var.settings.ENCRYPTION_KEY, cluster.passwordCiphertext!);
-      await audit(db(c), c, { orgId: cluster.orgId, action: 'cluster.password_revealed', targetType: 'cluster', targetId: cluster.id });
+      await audit(db(c), meta(c), { orgId: cluster.orgId, action: 'cluster.password_revealed', targetType: 'cluster', targetId: cluster.id });
       c.header('Cache-Control', 'no-store');
     }
     const parts = { host: cluster.endpointHost, port: cluster.endpointPort, database: cluster.databaseName, username: cluster.username, password };

@@ -1,17 +1,19 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, asc, eq, isNull, or } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { clusters, projects, regions } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { dispatchOperation, insertOperation } from '../../../lib/cluster-mutations.ts';
-import { serializeCluster, serializeOperation } from '../../../lib/clusters.ts';
-import { randomToken, seal } from '../../../lib/crypto.ts';
-import { ApiError, errorResponses, notFound } from '../../../lib/errors.ts';
-import { newId } from '../../../lib/ids.ts';
-import { isUniqueViolation, lockOrganization } from '../../../lib/organizations.ts';
-import { requireClusterQuota } from '../../../lib/quotas.ts';
-import { requireOrgAccess, requireProjectAccess, targetOrgId } from '../../../lib/rbac.ts';
+import { audit } from '../../../../core/audit.ts';
+import { insertOperation } from '../../../../core/clusters/mutations.ts';
+import { dispatchOperation } from '../../../lib/dispatch.ts';
+import { serializeCluster, serializeOperation } from '../../../../core/clusters/records.ts';
+import { randomToken } from '../../../../core/crypto.ts';
+import { seal } from '../../../../protocol/sealing.ts';
+import { ApiError, errorResponses, notFound } from '../../../../core/errors.ts';
+import { newId } from '../../../../core/ids.ts';
+import { isUniqueViolation, lockOrganization } from '../../../../core/identity/organizations.ts';
+import { requireClusterQuota } from '../../../../core/identity/quotas.ts';
+import { requireOrgAccess, requireProjectAccess, targetOrgId } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { createClusterSchema, mutationResponseSchema } from '../../../schemas/clusters.ts';
 
@@ -92,7 +94,7 @@ export const registerCreateCluster = (app: App) =>
           })
           .returning();
         const op = await insertOperation(tx, row!, 'create');
-        await audit(tx, c, { orgId, action: 'cluster.create', targetType: 'cluster', targetId: row!.id, metadata: { name: body.name, region_id: region.id, size: body.size } });
+        await audit(tx, meta(c), { orgId, action: 'cluster.create', targetType: 'cluster', targetId: row!.id, metadata: { name: body.name, region_id: region.id, size: body.size } });
         return { cluster: row!, operation: op };
       });
       await dispatchOperation(c, cluster, operation);

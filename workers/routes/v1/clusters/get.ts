@@ -1,10 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
-import { requireClusterAccess, serializeCluster } from '../../../lib/clusters.ts';
-import { errorResponses } from '../../../lib/errors.ts';
+import { requireClusterAccess, serializeCluster } from '../../../../core/clusters/records.ts';
+import { errorResponses } from '../../../../core/errors.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
-import { clusterParamsSchema, clusterSchema } from '../../../schemas/clusters.ts';
+import { clusterParamsSchema } from '../../../schemas/clusters.ts';
+import { clusterSchema } from '../../../../protocol/resources.ts';
 import { z } from '@hono/zod-openapi';
 
 const route = createRoute({

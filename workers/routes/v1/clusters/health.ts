@@ -3,10 +3,11 @@ import { eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { regions } from '../../../../drizzle/schema.ts';
-import { requireClusterAccess } from '../../../lib/clusters.ts';
-import { errorResponses } from '../../../lib/errors.ts';
+import { requireClusterAccess } from '../../../../core/clusters/records.ts';
+import { errorResponses } from '../../../../core/errors.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
-import { clusterParamsSchema, healthReportSchema, type ClusterStatus, type Health } from '../../../schemas/clusters.ts';
+import { clusterParamsSchema, healthReportSchema } from '../../../schemas/clusters.ts';
+import { type ClusterStatus, type Health } from '../../../../protocol/enums.ts';
 
 const route = createRoute({
   method: 'get',
@@ -30,9 +31,9 @@ export const registerClusterHealth = (app: App) =>
     return c.json(
       {
         cluster_id: cluster.id,
-        status: cluster.status as ClusterStatus,
+        status: cluster.status,
         // A region that stopped reporting cannot vouch for its clusters.
-        health: region?.status === 'online' ? (cluster.health as Health) : 'unknown',
+        health: region?.status === 'online' ? cluster.health : 'unknown',
         ready_instances: cluster.readyInstances,
         instances: cluster.instances,
         generation: cluster.generation,

@@ -1,11 +1,12 @@
 // Sleep, wake and delete: mutations that change only the desired state, so they share one route shape.
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
-import type { ClusterAction } from '../../../../queues/protocol.ts';
-import { beginOperation, dispatchOperation } from '../../../lib/cluster-mutations.ts';
-import { requireClusterAccess, serializeCluster, serializeOperation } from '../../../lib/clusters.ts';
-import { errorResponses } from '../../../lib/errors.ts';
+import { db, meta } from '../../../context.ts';
+import type { ClusterAction } from '../../../../protocol/enums.ts';
+import { beginOperation } from '../../../../core/clusters/mutations.ts';
+import { dispatchOperation } from '../../../lib/dispatch.ts';
+import { requireClusterAccess, serializeCluster, serializeOperation } from '../../../../core/clusters/records.ts';
+import { errorResponses } from '../../../../core/errors.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterParamsSchema, mutationResponseSchema } from '../../../schemas/clusters.ts';
 
@@ -30,7 +31,7 @@ function lifecycleRoute<M extends 'post' | 'delete', P extends string>(method: M
       const { id } = c.req.valid('param');
       const { cluster, operation } = await db(c).transaction(async (tx) => {
         const { cluster } = await requireClusterAccess(tx, principal, id, 'clusters:write', { lock: true });
-        return beginOperation(tx, c, cluster, action);
+        return beginOperation(tx, meta(c), cluster, action);
       });
       await dispatchOperation(c, cluster, operation);
       return c.json({ cluster: serializeCluster(cluster), operation: serializeOperation(operation) }, 202);

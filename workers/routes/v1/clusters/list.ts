@@ -3,10 +3,10 @@ import { and, desc, eq, ilike, isNotNull, isNull } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { clusters, memberships } from '../../../../drizzle/schema.ts';
-import { serializeCluster } from '../../../lib/clusters.ts';
-import { errorResponses, notFound } from '../../../lib/errors.ts';
-import { afterCursor, page } from '../../../lib/pagination.ts';
-import { requirePermission, targetOrgId } from '../../../lib/rbac.ts';
+import { serializeCluster } from '../../../../core/clusters/records.ts';
+import { errorResponses, notFound } from '../../../../core/errors.ts';
+import { afterCursor, page } from '../../../../core/pagination.ts';
+import { requirePermission, targetOrgId } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterListQuerySchema, clusterListSchema } from '../../../schemas/clusters.ts';
 

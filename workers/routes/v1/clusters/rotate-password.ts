@@ -1,11 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
-import { beginOperation, dispatchOperation } from '../../../lib/cluster-mutations.ts';
-import { requireClusterAccess, serializeCluster, serializeOperation } from '../../../lib/clusters.ts';
-import { randomToken, seal } from '../../../lib/crypto.ts';
-import { errorResponses } from '../../../lib/errors.ts';
-import { requirePermission } from '../../../lib/rbac.ts';
+import { db, meta } from '../../../context.ts';
+import { beginOperation } from '../../../../core/clusters/mutations.ts';
+import { dispatchOperation } from '../../../lib/dispatch.ts';
+import { requireClusterAccess, serializeCluster, serializeOperation } from '../../../../core/clusters/records.ts';
+import { randomToken } from '../../../../core/crypto.ts';
+import { seal } from '../../../../protocol/sealing.ts';
+import { errorResponses } from '../../../../core/errors.ts';
+import { requirePermission } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterParamsSchema, rotatePasswordSchema, rotatedPasswordSchema } from '../../../schemas/clusters.ts';
 
@@ -33,7 +35,7 @@ export const registerRotatePassword = (app: App) =>
       const { cluster, role } = await requireClusterAccess(tx, principal, id, 'clusters:write', { lock: true });
       // The response carries the password, so rotating needs the right to see it.
       requirePermission(role, 'clusters:reveal_password');
-      return beginOperation(tx, c, cluster, 'rotate_password', { passwordCiphertext });
+      return beginOperation(tx, meta(c), cluster, 'rotate_password', { passwordCiphertext });
     });
     await dispatchOperation(c, cluster, operation);
     c.header('Cache-Control', 'no-store');

@@ -1,9 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
-import { beginOperation, dispatchOperation, type ClusterChanges } from '../../../lib/cluster-mutations.ts';
-import { requireClusterAccess, serializeCluster, serializeOperation } from '../../../lib/clusters.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { db, meta } from '../../../context.ts';
+import { beginOperation, type ClusterChanges } from '../../../../core/clusters/mutations.ts';
+import { dispatchOperation } from '../../../lib/dispatch.ts';
+import { requireClusterAccess, serializeCluster, serializeOperation } from '../../../../core/clusters/records.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterParamsSchema, mutationResponseSchema, updateClusterSchema } from '../../../schemas/clusters.ts';
 
@@ -39,7 +40,7 @@ export const registerUpdateCluster = (app: App) =>
       if (body.storage_gb !== undefined) changes.storageGb = body.storage_gb;
       if (body.settings !== undefined) changes.settings = { ...(cluster.settings as Record<string, unknown>), ...body.settings };
       const resizing = body.size !== undefined || body.instances !== undefined || body.storage_gb !== undefined;
-      return beginOperation(tx, c, cluster, resizing ? 'resize' : 'update', changes, { ...body });
+      return beginOperation(tx, meta(c), cluster, resizing ? 'resize' : 'update', changes, { ...body });
     });
     await dispatchOperation(c, cluster, operation);
     return c.json({ cluster: serializeCluster(cluster), operation: serializeOperation(operation) }, 202);

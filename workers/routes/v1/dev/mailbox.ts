@@ -5,8 +5,8 @@ import { desc, eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
 import { db } from '../../../context.ts';
 import { mailOutbox } from '../../../../drizzle/schema.ts';
-import { unseal } from '../../../lib/crypto.ts';
-import { errorResponses } from '../../../lib/errors.ts';
+import { unseal } from '../../../../protocol/sealing.ts';
+import { errorResponses } from '../../../../core/errors.ts';
 import { localOnly } from '../../../middleware/local-only.ts';
 import { mailboxQuerySchema, mailboxSchema } from '../../../schemas/dev.ts';
 

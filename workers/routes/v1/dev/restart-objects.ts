@@ -2,8 +2,8 @@
 // the chaos run (`npm run chaos`) uses it to prove nothing is lost when they are. It does not exist in production.
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
-import { errorResponses } from '../../../lib/errors.ts';
-import { log } from '../../../lib/logger.ts';
+import { errorResponses } from '../../../../core/errors.ts';
+import { log } from '../../../../core/logger.ts';
 import { localOnly } from '../../../middleware/local-only.ts';
 import { restartedObjectsSchema, restartObjectsSchema } from '../../../schemas/dev.ts';
 

@@ -1,11 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { invitations, memberships, users } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { sha256Hex } from '../../../lib/crypto.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { audit } from '../../../../core/audit.ts';
+import { sha256Hex } from '../../../../core/crypto.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
 import { serializeMembership } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { acceptInvitationSchema, membershipResponseSchema } from '../../../schemas/organizations.ts';
@@ -52,7 +52,7 @@ export const registerAcceptInvitation = (app: App) =>
         .onConflictDoNothing()
         .returning();
       if (!membership) throw new ApiError('conflict', 'You are already a member of this organization');
-      await audit(tx, c, {
+      await audit(tx, meta(c), {
         orgId: claimed.orgId,
         action: 'invitation.accepted',
         targetType: 'invitation',

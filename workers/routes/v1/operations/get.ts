@@ -3,11 +3,12 @@ import { and, eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { memberships, operations } from '../../../../drizzle/schema.ts';
-import { serializeOperation } from '../../../lib/clusters.ts';
-import { errorResponses, notFound } from '../../../lib/errors.ts';
-import { requirePermission } from '../../../lib/rbac.ts';
+import { serializeOperation } from '../../../../core/clusters/records.ts';
+import { errorResponses, notFound } from '../../../../core/errors.ts';
+import { requirePermission } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
-import { operationParamsSchema, operationSchema } from '../../../schemas/clusters.ts';
+import { operationParamsSchema } from '../../../schemas/clusters.ts';
+import { operationSchema } from '../../../../protocol/resources.ts';
 
 const route = createRoute({
   method: 'get',

@@ -3,10 +3,10 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { memberships, operations } from '../../../../drizzle/schema.ts';
-import { serializeOperation } from '../../../lib/clusters.ts';
-import { errorResponses, notFound } from '../../../lib/errors.ts';
-import { afterCursor, page } from '../../../lib/pagination.ts';
-import { requirePermission, targetOrgId } from '../../../lib/rbac.ts';
+import { serializeOperation } from '../../../../core/clusters/records.ts';
+import { errorResponses, notFound } from '../../../../core/errors.ts';
+import { afterCursor, page } from '../../../../core/pagination.ts';
+import { requirePermission, targetOrgId } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { operationListQuerySchema, operationListSchema } from '../../../schemas/clusters.ts';
 

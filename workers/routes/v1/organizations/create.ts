@@ -1,9 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
-import { audit } from '../../../lib/audit.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
-import { createOrganization, isUniqueViolation } from '../../../lib/organizations.ts';
+import { db, meta } from '../../../context.ts';
+import { audit } from '../../../../core/audit.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
+import { createOrganization, isUniqueViolation } from '../../../../core/identity/organizations.ts';
 import { serializeOrganization } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { createOrganizationSchema, organizationResponseSchema } from '../../../schemas/organizations.ts';
@@ -33,7 +33,7 @@ export const registerCreateOrganization = (app: App) =>
           ownerId: principal.userId,
           plan: c.var.settings.DEFAULT_PLAN,
         });
-        await audit(tx, c, {
+        await audit(tx, meta(c), {
           orgId: org.id,
           action: 'organization.created',
           targetType: 'organization',

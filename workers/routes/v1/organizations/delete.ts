@@ -1,13 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { organizations } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { clearClustersForDeletion } from '../../../lib/cluster-records.ts';
-import { errorResponses } from '../../../lib/errors.ts';
-import { lockOrganization } from '../../../lib/organizations.ts';
-import { requireOrgAccess } from '../../../lib/rbac.ts';
+import { audit } from '../../../../core/audit.ts';
+import { clearClustersForDeletion } from '../../../../core/clusters/deletion.ts';
+import { errorResponses } from '../../../../core/errors.ts';
+import { lockOrganization } from '../../../../core/identity/organizations.ts';
+import { requireOrgAccess } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { orgParamsSchema } from '../../../schemas/organizations.ts';
 
@@ -35,7 +35,7 @@ export const registerDeleteOrganization = (app: App) =>
       const org = await lockOrganization(tx, org_id, 'update');
       await clearClustersForDeletion(tx, { orgId: org_id }, 'organization');
       await tx.delete(organizations).where(eq(organizations.id, org_id));
-      await audit(tx, c, {
+      await audit(tx, meta(c), {
         orgId: org_id,
         action: 'organization.deleted',
         targetType: 'organization',

@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
-import { errorResponses } from '../../../lib/errors.ts';
-import { requireOrgAccess } from '../../../lib/rbac.ts';
+import { errorResponses } from '../../../../core/errors.ts';
+import { requireOrgAccess } from '../../../../core/identity/rbac.ts';
 import { serializeOrganization } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { orgParamsSchema, organizationResponseSchema } from '../../../schemas/organizations.ts';

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { invitations } from '../../../../drizzle/schema.ts';
-import { sha256Hex } from '../../../lib/crypto.ts';
+import { sha256Hex } from '../../../../core/crypto.ts';
 import { call, errorCode, invitationToken, joinOrg, readMail, signUp, uniqueEmail, withCatalog } from '../../../test/harness.ts';
 
 const invite = (orgId: string, token: string, body: unknown) => call('POST', `/v1/organizations/${orgId}/invitations`, { token, body });

@@ -1,14 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { invitations, memberships, users } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { randomToken, sha256Hex } from '../../../lib/crypto.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
-import { newId } from '../../../lib/ids.ts';
-import { appLink, dispatchMail, writeMail } from '../../../lib/mail.ts';
-import { requireOrgAccess } from '../../../lib/rbac.ts';
+import { audit } from '../../../../core/audit.ts';
+import { randomToken, sha256Hex } from '../../../../core/crypto.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
+import { newId } from '../../../../core/ids.ts';
+import { appLink, writeMail } from '../../../../core/mail.ts';
+import { dispatchMail } from '../../../lib/mail.ts';
+import { requireOrgAccess } from '../../../../core/identity/rbac.ts';
 import { serializeInvitation } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { createInvitationSchema, invitationResponseSchema, orgParamsSchema } from '../../../schemas/organizations.ts';
@@ -61,16 +62,16 @@ export const registerCreateInvitation = (app: App) =>
           expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
         })
         .returning();
-      const mailId = await writeMail(tx, c, {
+      const mailId = await writeMail(tx, c.var.settings, {
         to: email,
         subject: `You are invited to join ${org.name} on Orochi Cloud`,
         text: [
           `You have been invited to join ${org.name} on Orochi Cloud as ${role}.`,
-          `Accept the invitation: ${appLink(c, '/invitations/accept', { token })}`,
+          `Accept the invitation: ${appLink(c.var.settings, '/invitations/accept', { token })}`,
           'Sign in (or sign up) with this email address first. The link works once and expires in 7 days.',
         ].join('\n\n'),
       });
-      await audit(tx, c, { orgId: org_id, action: 'invitation.created', targetType: 'invitation', targetId: invitation!.id, metadata: { email, role } });
+      await audit(tx, meta(c), { orgId: org_id, action: 'invitation.created', targetType: 'invitation', targetId: invitation!.id, metadata: { email, role } });
       return { invitation: invitation!, mailId };
     });
     dispatchMail(c, [mailId]);

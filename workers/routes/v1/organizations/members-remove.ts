@@ -1,14 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db, query } from '../../../context.ts';
+import { db, meta, query } from '../../../context.ts';
 import { memberships } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
-import { findMember, requireAnotherOwner } from '../../../lib/memberships.ts';
-import { lockOrganization } from '../../../lib/organizations.ts';
-import { requireOrgAccess } from '../../../lib/rbac.ts';
-import { announceRevocation, revokeOrgSessions } from '../../../lib/sessions.ts';
+import { audit } from '../../../../core/audit.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
+import { findMember, requireAnotherOwner } from '../../../../core/identity/memberships.ts';
+import { lockOrganization } from '../../../../core/identity/organizations.ts';
+import { requireOrgAccess } from '../../../../core/identity/rbac.ts';
+import { revokeOrgSessions } from '../../../../core/identity/sessions.ts';
+import { announceRevocation } from '../../../lib/revocation.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { memberParamsSchema } from '../../../schemas/organizations.ts';
 
@@ -43,7 +44,7 @@ export const registerRemoveMember = (app: App) =>
         await requireAnotherOwner(tx, org_id, user_id);
       }
       await tx.delete(memberships).where(and(eq(memberships.orgId, org_id), eq(memberships.userId, user_id)));
-      await audit(tx, c, {
+      await audit(tx, meta(c), {
         orgId: org_id,
         action: leaving ? 'member.left' : 'member.removed',
         targetType: 'user',

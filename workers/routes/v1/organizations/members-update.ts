@@ -1,15 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { memberships } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
-import { findMember, requireAnotherOwner } from '../../../lib/memberships.ts';
-import { lockOrganization } from '../../../lib/organizations.ts';
-import { can, requireOrgAccess } from '../../../lib/rbac.ts';
+import { audit } from '../../../../core/audit.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
+import { findMember, requireAnotherOwner } from '../../../../core/identity/memberships.ts';
+import { lockOrganization } from '../../../../core/identity/organizations.ts';
+import { can, requireOrgAccess } from '../../../../core/identity/rbac.ts';
 import { serializeMembership } from '../../../lib/serialize.ts';
-import { realtimeFor } from '../../../lib/realtime.ts';
+import { realtimeFor } from '../../../../durable-objects/realtime/stub.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { memberParamsSchema, membershipResponseSchema, updateMemberSchema } from '../../../schemas/organizations.ts';
 
@@ -49,7 +49,7 @@ export const registerUpdateMember = (app: App) =>
         .set({ role })
         .where(and(eq(memberships.orgId, org_id), eq(memberships.userId, user_id)))
         .returning();
-      await audit(tx, c, { orgId: org_id, action: 'member.role_changed', targetType: 'user', targetId: user_id, metadata: { from: previous, to: role } });
+      await audit(tx, meta(c), { orgId: org_id, action: 'member.role_changed', targetType: 'user', targetId: user_id, metadata: { from: previous, to: role } });
       return serializeMembership(updated!, target.user);
     });
     // Subscriptions were authorized under the old role: a role that may no longer read clusters loses them now.

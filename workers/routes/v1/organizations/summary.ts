@@ -3,11 +3,12 @@ import { and, count, eq, isNull, sql, sum } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { clusters } from '../../../../drizzle/schema.ts';
-import { SIZE_TABLE, type ClusterSize } from '../../../../queues/protocol.ts';
-import { errorResponses } from '../../../lib/errors.ts';
-import { requireOrgAccess } from '../../../lib/rbac.ts';
+import { SIZE_TABLE, type ClusterSize } from '../../../../protocol/sizes.ts';
+import { errorResponses } from '../../../../core/errors.ts';
+import { requireOrgAccess } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
-import { clusterStatuses, clusterSummarySchema, type ClusterStatus } from '../../../schemas/clusters.ts';
+import { clusterSummarySchema } from '../../../schemas/clusters.ts';
+import { clusterStatuses, type ClusterStatus } from '../../../../protocol/enums.ts';
 import { orgParamsSchema } from '../../../schemas/organizations.ts';
 
 const route = createRoute({
@@ -50,7 +51,7 @@ export const registerOrganizationSummary = (app: App) =>
     let recent = 0;
     for (const row of rows) {
       if (row.status === 'deleted') continue;
-      byStatus[row.status as ClusterStatus] = (byStatus[row.status as ClusterStatus] ?? 0) + row.clusters;
+      byStatus[row.status] = (byStatus[row.status] ?? 0) + row.clusters;
       total += row.clusters;
       storage += row.storage;
       recent += row.recent;

@@ -1,12 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { organizations } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
-import { isUniqueViolation } from '../../../lib/organizations.ts';
-import { requireOrgAccess } from '../../../lib/rbac.ts';
+import { audit } from '../../../../core/audit.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
+import { isUniqueViolation } from '../../../../core/identity/organizations.ts';
+import { requireOrgAccess } from '../../../../core/identity/rbac.ts';
 import { serializeOrganization } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { orgParamsSchema, organizationResponseSchema, updateOrganizationSchema } from '../../../schemas/organizations.ts';
@@ -40,7 +40,7 @@ export const registerUpdateOrganization = (app: App) =>
           .set({ ...(body.name !== undefined && { name: body.name }), ...(body.slug !== undefined && { slug: body.slug }), updatedAt: new Date() })
           .where(eq(organizations.id, org_id))
           .returning();
-        await audit(tx, c, { orgId: org_id, action: 'organization.updated', targetType: 'organization', targetId: org_id, metadata: { changes: body } });
+        await audit(tx, meta(c), { orgId: org_id, action: 'organization.updated', targetType: 'organization', targetId: org_id, metadata: { changes: body } });
         return { org: org!, role };
       });
       return c.json({ organization: serializeOrganization(org, role) }, 200);

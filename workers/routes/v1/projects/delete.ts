@@ -1,12 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { projects } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { clearClustersForDeletion } from '../../../lib/cluster-records.ts';
-import { errorResponses, notFound } from '../../../lib/errors.ts';
-import { requireProjectAccess } from '../../../lib/rbac.ts';
+import { audit } from '../../../../core/audit.ts';
+import { clearClustersForDeletion } from '../../../../core/clusters/deletion.ts';
+import { errorResponses, notFound } from '../../../../core/errors.ts';
+import { requireProjectAccess } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { projectParamsSchema } from '../../../schemas/projects.ts';
 
@@ -35,7 +35,7 @@ export const registerDeleteProject = (app: App) =>
       if (!locked) throw notFound('Project');
       await clearClustersForDeletion(tx, { projectId: id }, 'project');
       await tx.delete(projects).where(eq(projects.id, id));
-      await audit(tx, c, { orgId: project.orgId, action: 'project.deleted', targetType: 'project', targetId: id, metadata: { name: project.name } });
+      await audit(tx, meta(c), { orgId: project.orgId, action: 'project.deleted', targetType: 'project', targetId: id, metadata: { name: project.name } });
     });
     return c.body(null, 204);
   });

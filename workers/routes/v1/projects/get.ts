@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
-import { errorResponses } from '../../../lib/errors.ts';
-import { requireProjectAccess } from '../../../lib/rbac.ts';
+import { errorResponses } from '../../../../core/errors.ts';
+import { requireProjectAccess } from '../../../../core/identity/rbac.ts';
 import { serializeProject } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { projectParamsSchema, projectResponseSchema } from '../../../schemas/projects.ts';

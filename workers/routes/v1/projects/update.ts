@@ -1,12 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { projects } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
-import { isUniqueViolation } from '../../../lib/organizations.ts';
-import { requireProjectAccess } from '../../../lib/rbac.ts';
+import { audit } from '../../../../core/audit.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
+import { isUniqueViolation } from '../../../../core/identity/organizations.ts';
+import { requireProjectAccess } from '../../../../core/identity/rbac.ts';
 import { serializeProject } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { projectParamsSchema, projectResponseSchema, updateProjectSchema } from '../../../schemas/projects.ts';
@@ -36,7 +36,7 @@ export const registerUpdateProject = (app: App) =>
       const project = await db(c).transaction(async (tx) => {
         const { project: before } = await requireProjectAccess(tx, principal, id, 'projects:write');
         const [project] = await tx.update(projects).set({ name, updatedAt: new Date() }).where(eq(projects.id, id)).returning();
-        await audit(tx, c, { orgId: before.orgId, action: 'project.updated', targetType: 'project', targetId: id, metadata: { from: before.name, to: name } });
+        await audit(tx, meta(c), { orgId: before.orgId, action: 'project.updated', targetType: 'project', targetId: id, metadata: { from: before.name, to: name } });
         return project!;
       });
       return c.json({ project: serializeProject(project) }, 200);

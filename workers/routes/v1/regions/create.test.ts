@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditLog, regions } from '../../../../drizzle/schema.ts';
-import { sha256Hex } from '../../../lib/crypto.ts';
+import { sha256Hex } from '../../../../core/crypto.ts';
 import { call, errorCode, joinOrg, signUp, withCatalog } from '../../../test/harness.ts';
 
 const create = (token: string, body: unknown) => call('POST', '/v1/regions', { token, body });

@@ -1,14 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { regions } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
-import { newId } from '../../../lib/ids.ts';
-import { lockOrganization } from '../../../lib/organizations.ts';
-import { requireOrgAccess, targetOrgId } from '../../../lib/rbac.ts';
-import { newRegistrationToken, registrationResponse } from '../../../lib/regions.ts';
+import { audit } from '../../../../core/audit.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
+import { newId } from '../../../../core/ids.ts';
+import { lockOrganization } from '../../../../core/identity/organizations.ts';
+import { requireOrgAccess, targetOrgId } from '../../../../core/identity/rbac.ts';
+import { newRegistrationToken } from '../../../../core/regions/regions.ts';
+import { registrationResponse } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { createRegionSchema, regionRegistrationSchema } from '../../../schemas/regions.ts';
 
@@ -57,7 +58,7 @@ export const registerCreateRegion = (app: App) =>
           registrationExpiresAt: registration.expiresAt,
         })
         .returning();
-      await audit(tx, c, {
+      await audit(tx, meta(c), {
         orgId,
         action: 'region.created',
         targetType: 'region',

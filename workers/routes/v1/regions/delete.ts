@@ -1,11 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { clusters, regions } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
-import { requireRegionManagement } from '../../../lib/regions.ts';
+import { audit } from '../../../../core/audit.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
+import { requireRegionManagement } from '../../../../core/regions/regions.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { regionParamsSchema } from '../../../schemas/regions.ts';
 
@@ -41,7 +41,7 @@ export const registerDeleteRegion = (app: App) =>
         .update(regions)
         .set({ revokedAt: new Date(), status: 'offline', registrationTokenHash: null, registrationExpiresAt: null })
         .where(eq(regions.id, id));
-      await audit(tx, c, { orgId: region.orgId, action: 'region.deleted', targetType: 'region', targetId: id, metadata: { name: region.name } });
+      await audit(tx, meta(c), { orgId: region.orgId, action: 'region.deleted', targetType: 'region', targetId: id, metadata: { name: region.name } });
       // Inside the transaction: if the agent cannot be cut off, the region is not deleted and the call can be retried.
       await c.env.REGION.get(c.env.REGION.idFromName(id)).revoke();
     });

@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
-import { errorResponses } from '../../../lib/errors.ts';
-import { findVisibleRegion } from '../../../lib/regions.ts';
+import { errorResponses } from '../../../../core/errors.ts';
+import { findVisibleRegion } from '../../../../core/regions/regions.ts';
 import { serializeRegion } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { regionParamsSchema, regionResponseSchema } from '../../../schemas/regions.ts';

@@ -1,19 +1,19 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { regions } from '../../../../drizzle/schema.ts';
 import packageJson from '../../../../package.json' with { type: 'json' };
-import { audit } from '../../../lib/audit.ts';
-import { sha256Hex } from '../../../lib/crypto.ts';
-import { ApiError, errorResponses } from '../../../lib/errors.ts';
+import { audit } from '../../../../core/audit.ts';
+import { sha256Hex } from '../../../../core/crypto.ts';
+import { ApiError, errorResponses } from '../../../../core/errors.ts';
 import {
   IMAGE_REFERENCE,
   IMAGE_REFERENCE_MAX_LENGTH,
   agentInstallManifests,
   defaultAgentImage,
   toYamlStream,
-} from '../../../lib/install-manifests.ts';
+} from '../../../../core/regions/install-manifests.ts';
 import { regionParamsSchema } from '../../../schemas/regions.ts';
 
 const querySchema = z.object({
@@ -73,7 +73,7 @@ export const registerRegionInstallYaml = (app: App) =>
       if (row.driver !== 'kubernetes') {
         throw new ApiError('conflict', 'This region uses the local driver; start its agent with the install command, not Kubernetes manifests');
       }
-      await audit(tx, c, {
+      await audit(tx, meta(c), {
         orgId: row.orgId,
         actorType: 'agent',
         actorId: row.id,

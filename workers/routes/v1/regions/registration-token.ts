@@ -1,11 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { App } from '../../../app.ts';
-import { db } from '../../../context.ts';
+import { db, meta } from '../../../context.ts';
 import { regions } from '../../../../drizzle/schema.ts';
-import { audit } from '../../../lib/audit.ts';
-import { errorResponses } from '../../../lib/errors.ts';
-import { newRegistrationToken, registrationResponse, requireRegionManagement } from '../../../lib/regions.ts';
+import { audit } from '../../../../core/audit.ts';
+import { errorResponses } from '../../../../core/errors.ts';
+import { newRegistrationToken, requireRegionManagement } from '../../../../core/regions/regions.ts';
+import { registrationResponse } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { regionParamsSchema, regionRegistrationSchema } from '../../../schemas/regions.ts';
 
@@ -37,7 +38,7 @@ export const registerRegionRegistrationToken = (app: App) =>
         .set({ registrationTokenHash: registration.tokenHash, registrationExpiresAt: registration.expiresAt })
         .where(eq(regions.id, id))
         .returning();
-      await audit(tx, c, { orgId: region!.orgId, action: 'region.registration_token_created', targetType: 'region', targetId: id });
+      await audit(tx, meta(c), { orgId: region!.orgId, action: 'region.registration_token_created', targetType: 'region', targetId: id });
       return region!;
     });
     return c.json(registrationResponse(new URL(c.req.url).origin, region, registration), 201);

@@ -1,0 +1,32 @@
+// Every mutation leaves a row in audit_log, written in the same transaction as the change itself.
+import { auditLog } from '../drizzle/schema.ts';
+import type { Queryable } from './db.ts';
+import { newId } from './ids.ts';
+import type { RequestMeta } from './request.ts';
+
+export interface AuditEntry {
+  orgId: string | null;
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  metadata?: Record<string, unknown>;
+  /** Defaults to the signed-in user. */
+  actorId?: string | null;
+  /** Defaults to 'user'; a region agent acting with its own credentials is an 'agent' (actorId: the region). */
+  actorType?: 'user' | 'agent';
+}
+
+export async function audit(db: Queryable, meta: RequestMeta, entry: AuditEntry): Promise<void> {
+  await db.insert(auditLog).values({
+    id: newId('aud'),
+    orgId: entry.orgId,
+    actorType: entry.actorType ?? 'user',
+    actorId: entry.actorId === undefined ? meta.userId : entry.actorId,
+    action: entry.action,
+    targetType: entry.targetType ?? null,
+    targetId: entry.targetId ?? null,
+    ip: meta.ip,
+    requestId: meta.requestId,
+    metadata: entry.metadata ?? {},
+  });
+}

@@ -1,0 +1,46 @@
+// Commands for the region agent are built in one place from a cluster's catalog row, whether they are fresh
+// (an API mutation) or a resync (an agent reconnecting behind the desired generation).
+import type { clusters } from '../../drizzle/schema.ts';
+import type { Command } from '../../protocol/agent.ts';
+import type { ClusterAction } from '../../protocol/enums.ts';
+import { seal, unseal } from '../../protocol/sealing.ts';
+import { newId } from '../ids.ts';
+import { regionKey } from '../regions/region-keys.ts';
+
+export type ClusterRow = typeof clusters.$inferSelect;
+
+export async function buildCommand(
+  encryptionKey: string,
+  cluster: ClusterRow,
+  action: ClusterAction,
+  operationId: string | null,
+): Promise<Command> {
+  if (!cluster.passwordCiphertext) throw new Error(`cluster ${cluster.id} has no password`);
+  const password = await unseal(encryptionKey, cluster.passwordCiphertext);
+  return {
+    type: 'command',
+    command_id: newId('cmd'),
+    cluster_id: cluster.id,
+    region_id: cluster.regionId,
+    operation_id: operationId,
+    generation: cluster.generation,
+    action,
+    spec: {
+      name: cluster.name,
+      org_id: cluster.orgId,
+      project_id: cluster.projectId,
+      engine: cluster.engine,
+      version: cluster.version,
+      tier: cluster.tier,
+      size: cluster.size as Command['spec']['size'],
+      instances: cluster.instances,
+      storage_gb: cluster.storageGb,
+      settings: cluster.settings as Record<string, unknown>,
+      state: cluster.desiredState,
+      database: cluster.databaseName,
+      username: cluster.username,
+      password_sealed: await seal(await regionKey(encryptionKey, cluster.regionId), password),
+    },
+    issued_at: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,85 @@
+// Catalog rows of clusters, operations and events to API shapes, and loading a cluster the caller may see.
+import { and, eq, isNull } from 'drizzle-orm';
+import { clusterEvents, clusters, memberships, operations } from '../../drizzle/schema.ts';
+import type { Principal } from '../request.ts';
+import type { Cluster, ClusterEvent, Operation } from '../../protocol/resources.ts';
+import type { ClusterStatus, Health } from '../../protocol/enums.ts';
+import type { Role } from '../../protocol/enums.ts';
+import type { Queryable } from '../db.ts';
+import { notFound } from '../errors.ts';
+import { requirePermission, type Permission } from '../identity/rbac.ts';
+
+export type ClusterRow = typeof clusters.$inferSelect;
+export type OperationRow = typeof operations.$inferSelect;
+
+export function serializeCluster(c: ClusterRow): Cluster {
+  return {
+    id: c.id,
+    org_id: c.orgId,
+    project_id: c.projectId,
+    name: c.name,
+    engine: c.engine,
+    version: c.version,
+    region_id: c.regionId,
+    tier: c.tier,
+    size: c.size,
+    instances: c.instances,
+    ready_instances: c.readyInstances,
+    storage_gb: c.storageGb,
+    status: c.status,
+    health: c.health,
+    status_message: c.statusMessage,
+    endpoint: c.endpointHost && c.endpointPort ? { host: c.endpointHost, port: c.endpointPort } : null,
+    database: c.databaseName,
+    username: c.username,
+    generation: c.generation,
+    observed_generation: c.observedGeneration,
+    settings: c.settings as Record<string, unknown>,
+    created_at: c.createdAt.toISOString(),
+    updated_at: c.updatedAt.toISOString(),
+  };
+}
+
+export function serializeOperation(o: OperationRow): Operation {
+  return {
+    id: o.id,
+    cluster_id: o.clusterId,
+    action: o.action,
+    status: o.status,
+    generation: o.generation,
+    error: o.error,
+    status_message: o.statusMessage,
+    created_at: o.createdAt.toISOString(),
+    updated_at: o.updatedAt.toISOString(),
+    duration_ms: o.finishedAt ? o.finishedAt.getTime() - o.createdAt.getTime() : null,
+  };
+}
+
+export function serializeEvent(e: typeof clusterEvents.$inferSelect): ClusterEvent {
+  return { id: e.id, cluster_id: e.clusterId, type: e.type, message: e.message, created_at: e.createdAt.toISOString() };
+}
+
+/**
+ * A cluster (not deleted) with the caller's role in its org, in one round trip; another org's cluster is 404
+ * like a missing one. `lock` takes the row for update inside a transaction.
+ */
+export async function requireClusterAccess(
+  db: Queryable,
+  principal: Principal,
+  clusterId: string,
+  permission: Permission,
+  options: { lock?: boolean; includeDeleted?: boolean } = {},
+): Promise<{ cluster: ClusterRow; role: Role }> {
+  let q = db
+    .select({ cluster: clusters, role: memberships.role })
+    .from(clusters)
+    .innerJoin(memberships, and(eq(memberships.orgId, clusters.orgId), eq(memberships.userId, principal.userId)))
+    .where(and(eq(clusters.id, clusterId), options.includeDeleted ? undefined : isNull(clusters.deletedAt)))
+    .limit(1)
+    .$dynamic();
+  if (options.lock) q = q.for('update', { of: clusters });
+  const [row] = await q;
+  if (!row) throw notFound('Cluster');
+  requirePermission(row.role, permission);
+  return row;
+}

@@ -1,0 +1,3 @@
+// Deliberate violation: the kernel imports a route.
+import { route } from '../workers/routes/route.ts';
+export const kernel = route;

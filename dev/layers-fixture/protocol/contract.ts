@@ -1,0 +1,3 @@
+// Deliberate violation: the protocol imports the kernel.
+import { kernel } from '../core/kernel.ts';
+export const contract = kernel;

@@ -1,0 +1,259 @@
+// ClusterDO: one per cluster, and the holder of its live state. It serializes everything that changes the
+// cluster's observed state — dispatching commands, the region's reports and events, delivery failures — and
+// applies the state machine (cluster-state.ts) to its own copy of the cluster first, so subscribers hear about a
+// change as soon as the region reports it; the catalog is written right after.
+//
+// The catalog stays the source of truth for the desired side: mutations write it, then dispatch here. The copy
+// is refreshed on every dispatch, and every catalog write is guarded by the generation the copy was made at, so
+// a mutation this object has not heard of (a dispatch that failed) is noticed and the report applied again.
+import { DurableObject } from 'cloudflare:workers';
+import { and, eq, inArray } from 'drizzle-orm';
+import { clusterEvents, clusters, operations } from '../../drizzle/schema.ts';
+import { commandSchema, eventSchema, statusSchema, type AgentEvent, type AgentStatus, type Command } from '../../protocol/agent.ts';
+import { type DesiredState } from '../../protocol/enums.ts';
+import { parseSettings } from '../../core/settings.ts';
+import type { ObjectBindings } from '../bindings.ts';
+import type { ClusterRow, OperationRow } from '../../core/clusters/records.ts';
+import { openDatabase, type HttpDatabase } from '../../core/db.ts';
+import { newId } from '../../core/ids.ts';
+import { log } from '../../core/logger.ts';
+import type { ClusterStatus } from '../../protocol/enums.ts';
+import { eventMessage, operationMessage, publish, statusMessage, type EventRow, type Published } from './messages.ts';
+import { applyReport } from '../../core/clusters/state-machine.ts';
+import type { DispatchReceipt } from '../region/region-do.ts';
+
+/** The cluster as this object knows it: its catalog row (without the password) and the operation in flight. */
+interface Snapshot {
+  cluster: Omit<ClusterRow, 'passwordCiphertext'> & { passwordCiphertext: null };
+  operation: OperationRow | null;
+}
+
+const SNAPSHOT_KEY = 'snapshot';
+
+export class ClusterDO extends DurableObject<ObjectBindings> {
+  // One change at a time: reports, events and dispatches of one cluster never interleave.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Drops this instance as a crash or a deploy would (storage is kept, sockets are cut); reached only through the
+   * local stack's POST /v1/dev/restart-objects, for the chaos run.
+   */
+  restart(): void {
+    this.ctx.abort('restarted on request');
+  }
+
+  /** Sends a committed operation's command on both paths: the queue (durable) and the RegionDO (fast). */
+  dispatch(command: Command): Promise<void> {
+    const cmd = commandSchema.parse(command);
+    return this.serialized(async () => {
+      const [direct, queued] = await Promise.allSettled([
+        this.env.REGION.get(this.env.REGION.idFromName(cmd.region_id)).enqueue(cmd),
+        this.env.COMMAND_QUEUE.send(cmd),
+      ]);
+      const failures = [direct, queued].filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+      for (const f of failures) log('warn', 'command path failed', { command_id: cmd.command_id, error: String(f.reason) });
+      // One path is enough: the queue retries into the RegionDO, and the RegionDO dedupes by command_id.
+      if (failures.length === 2) throw new Error(`command ${cmd.command_id} could not be sent on any path`);
+      // An operation whose region has no agent to run it says so, rather than just "running".
+      const receipt: DispatchReceipt | null = direct.status === 'fulfilled' ? direct.value : null;
+
+      const published: Published[] = [];
+      await this.withCatalog(async (db) => {
+        if (cmd.operation_id) {
+          const [op] = await db
+            .update(operations)
+            .set({ status: 'running', statusMessage: receipt?.waiting ?? null, updatedAt: new Date() })
+            .where(and(eq(operations.id, cmd.operation_id), eq(operations.status, 'pending')))
+            .returning();
+          if (op) published.push(operationMessage(op));
+        }
+        await this.reload(db, cmd.cluster_id);
+      });
+      await this.publish(published);
+    });
+  }
+
+  /** A region's observation of this cluster. Reports from any other region than the cluster's are dropped. */
+  report(regionId: string, status: AgentStatus): Promise<void> {
+    const report = statusSchema.parse(status);
+    return this.serialized(() => this.withCatalog((db) => this.applyStatus(db, regionId, report, true)));
+  }
+
+  recordEvent(regionId: string, event: AgentEvent): Promise<void> {
+    const parsed = eventSchema.parse(event);
+    return this.serialized(() =>
+      this.withCatalog(async (db) => {
+        const snapshot = await this.snapshot(db, parsed.cluster_id);
+        if (!snapshot || snapshot.cluster.regionId !== regionId) {
+          log('warn', 'event for a cluster of another region dropped', { cluster_id: parsed.cluster_id, region_id: regionId });
+          return;
+        }
+        const row = eventRow(snapshot.cluster, parsed.event_type, parsed.message);
+        await this.publish([eventMessage(row)]);
+        await db.insert(clusterEvents).values(row);
+      }),
+    );
+  }
+
+  /** The command of this operation could not be delivered (the commands queue's dead letters). */
+  failOperation(operationId: string, error: string): Promise<void> {
+    return this.serialized(() =>
+      this.withCatalog(async (db) => {
+        const now = new Date();
+        const [op] = await db
+          .update(operations)
+          .set({ status: 'failed', error, statusMessage: null, updatedAt: now, finishedAt: now })
+          .where(and(eq(operations.id, operationId), inArray(operations.status, ['pending', 'running'])))
+          .returning();
+        if (!op) return;
+        const [cluster] = await db
+          .update(clusters)
+          .set({ status: 'failed', health: 'unknown', statusMessage: error, updatedAt: now })
+          .where(eq(clusters.id, op.clusterId))
+          .returning();
+        const published: Published[] = [operationMessage(op)];
+        if (cluster) {
+          published.push(statusMessage(cluster));
+          const row = eventRow(cluster, 'operation_failed', error);
+          await db.insert(clusterEvents).values(row);
+          published.push(eventMessage(row));
+          await this.reload(db, cluster.id);
+        }
+        await this.publish(published);
+      }),
+    );
+  }
+
+  private async applyStatus(db: HttpDatabase, regionId: string, report: AgentStatus, retry: boolean): Promise<void> {
+    let snapshot = await this.snapshot(db, report.cluster_id);
+    // A generation this object has not seen means a mutation it was not told about: catch up first.
+    if (snapshot && report.observed_generation > snapshot.cluster.generation) snapshot = await this.reload(db, report.cluster_id);
+    if (!snapshot || snapshot.cluster.regionId !== regionId) {
+      log('warn', 'report for a cluster of another region dropped', { cluster_id: report.cluster_id, region_id: regionId });
+      return;
+    }
+    const { cluster, operation } = snapshot;
+    if (cluster.deletedAt) return;
+    const outcome = applyReport(
+      {
+        status: cluster.status,
+        generation: cluster.generation,
+        observedGeneration: cluster.observedGeneration,
+        desiredState: cluster.desiredState,
+        operation: operation ? { id: operation.id, generation: operation.generation } : null,
+      },
+      report,
+    );
+    if (!outcome.cluster) return;
+
+    const now = new Date();
+    const next = outcome.cluster;
+    const changes = {
+      status: next.status,
+      health: next.health,
+      observedGeneration: next.observedGeneration,
+      readyInstances: next.readyInstances,
+      endpointHost: next.endpoint?.host ?? null,
+      endpointPort: next.endpoint?.port ?? null,
+      statusMessage: next.message || null,
+      lastReportAt: now,
+      updatedAt: now,
+      // Gone for good once the region confirms it: the name is free again and lists skip it.
+      ...(next.status === 'deleted' && cluster.desiredState === 'deleted' ? { deletedAt: now } : {}),
+    };
+    const updatedCluster = { ...cluster, ...changes };
+    let updatedOperation: OperationRow | null = operation;
+    if (operation && outcome.operation && (outcome.operation.status !== operation.status || outcome.operation.error !== operation.error)) {
+      const terminal = outcome.operation.status !== 'running';
+      updatedOperation = {
+        ...operation,
+        status: outcome.operation.status,
+        error: outcome.operation.error,
+        // The region is answering again, whatever waited for it before.
+        statusMessage: null,
+        updatedAt: now,
+        ...(terminal ? { finishedAt: now } : {}),
+      };
+    }
+    const event = next.status !== cluster.status ? eventRow(cluster, 'status', `Status changed from ${cluster.status} to ${next.status}`) : null;
+
+    // Subscribers first: the report is the news, and the state is already decided.
+    const published: Published[] = [statusMessage(updatedCluster)];
+    if (event) published.push(eventMessage(event));
+    if (updatedOperation !== operation && updatedOperation) published.push(operationMessage(updatedOperation));
+    await this.publish(published);
+    const stillInFlight = updatedOperation && (updatedOperation.status === 'pending' || updatedOperation.status === 'running') ? updatedOperation : null;
+    await this.ctx.storage.put<Snapshot>(SNAPSHOT_KEY, { cluster: updatedCluster, operation: stillInFlight });
+
+    // One round trip, one transaction: the cluster (only at the generation decided on), its operation, its event.
+    const [clusterWrite] = await db.batch([
+      db
+        .update(clusters)
+        .set(changes)
+        .where(and(eq(clusters.id, cluster.id), eq(clusters.generation, cluster.generation)))
+        .returning({ id: clusters.id }),
+      ...(updatedOperation !== operation && updatedOperation
+        ? [
+            db
+              .update(operations)
+              .set({
+                status: updatedOperation.status,
+                error: updatedOperation.error,
+                statusMessage: null,
+                updatedAt: now,
+                finishedAt: updatedOperation.finishedAt,
+              })
+              .where(and(eq(operations.id, updatedOperation.id), inArray(operations.status, ['pending', 'running']))),
+          ]
+        : []),
+      ...(event ? [db.insert(clusterEvents).values(event)] : []),
+    ] as const);
+    if (clusterWrite.length === 0 && retry) {
+      // The catalog moved on (a mutation this object missed): apply the report to the real state instead.
+      await this.reload(db, cluster.id);
+      await this.applyStatus(db, regionId, report, false);
+    }
+  }
+
+  private async snapshot(db: HttpDatabase, clusterId: string): Promise<Snapshot | null> {
+    const saved = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
+    if (saved && saved.cluster.id === clusterId) return saved;
+    return this.reload(db, clusterId);
+  }
+
+  private async reload(db: HttpDatabase, clusterId: string): Promise<Snapshot | null> {
+    const [row] = await db.select().from(clusters).where(eq(clusters.id, clusterId));
+    if (!row) return null;
+    const [operation] = await db
+      .select()
+      .from(operations)
+      .where(and(eq(operations.clusterId, clusterId), inArray(operations.status, ['pending', 'running'])))
+      .limit(1);
+    const snapshot: Snapshot = { cluster: { ...row, passwordCiphertext: null }, operation: operation ?? null };
+    await this.ctx.storage.put<Snapshot>(SNAPSHOT_KEY, snapshot);
+    return snapshot;
+  }
+
+  private async withCatalog<T>(work: (db: HttpDatabase) => Promise<T>): Promise<T> {
+    const database = openDatabase(parseSettings(this.env));
+    try {
+      return await work(database.http());
+    } finally {
+      await database.close();
+    }
+  }
+
+  private publish(items: Published[]): Promise<void> {
+    return publish(this.env, items);
+  }
+}
+
+function eventRow(cluster: { id: string; orgId: string }, type: string, message: string): EventRow {
+  return { id: newId('ev'), orgId: cluster.orgId, clusterId: cluster.id, type, message, createdAt: new Date() };
+}

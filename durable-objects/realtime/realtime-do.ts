@@ -1,0 +1,386 @@
+// One RealtimeDO per organization: the dashboard's and the CLI's WebSockets of that org and their channel
+// subscriptions, fed by the org's ClusterDOs through publish(). Sockets are accepted through the hibernation
+// API, so an org whose clients are idle costs nothing; everything a socket needs after waking lives in its
+// attachment. The protocol is protocol/realtime.ts.
+import { DurableObject } from 'cloudflare:workers';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { clusters, memberships } from '../../drizzle/schema.ts';
+import { parseSettings } from '../../core/settings.ts';
+import type { ObjectBindings } from '../bindings.ts';
+import { openDatabase } from '../../core/db.ts';
+import { log } from '../../core/logger.ts';
+import { can } from '../../core/identity/rbac.ts';
+import { REALTIME_ORG_HEADER, REALTIME_SESSION_HEADER, REALTIME_USER_HEADER } from './stub.ts';
+import { isSessionRevoked } from '../../core/identity/session-revocations.ts';
+import { verifyAccessToken } from '../../core/identity/tokens.ts';
+import type { Role } from '../../protocol/enums.ts';
+import {
+  CLOSE_CODES,
+  PING_FRAME,
+  PONG_FRAME,
+  REALTIME_LIMITS,
+  channelSchema,
+  clientMessageSchema,
+  realtimeEventSchema,
+  type RealtimeErrorCode,
+  type RealtimeEvent,
+  type ServerMessage,
+} from '../../protocol/realtime.ts';
+
+/** Fixed when the socket is accepted. */
+interface ConnectionInfo {
+  id: string;
+  opened_at: number;
+}
+
+/** What the protocol changes over the socket's life. */
+interface Session {
+  /** null until the socket authenticates. */
+  user_id: string | null;
+  /** The session of the credentials it authenticated with; its revocation closes the socket. */
+  session_id: string | null;
+  org_id: string;
+  subscriptions: string[];
+}
+
+/** Kept in two parts, as partyserver does, so protocol code rewriting the session never touches the connection's. */
+interface Attachment {
+  connection: ConnectionInfo;
+  session: Session;
+}
+
+const readAttachment = (ws: WebSocket): Attachment => ws.deserializeAttachment() as Attachment;
+
+function writeSession(ws: WebSocket, session: Session): void {
+  ws.serializeAttachment({ connection: readAttachment(ws).connection, session } satisfies Attachment);
+}
+
+function send(ws: WebSocket, message: ServerMessage): void {
+  try {
+    ws.send(JSON.stringify(message));
+  } catch {
+    // The socket closed under us; there is no one left to tell.
+  }
+}
+
+function close(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason);
+  } catch {
+    // Already closed.
+  }
+}
+
+/** The client message an error answers, echoed so the client can tell which one failed; never its token. */
+function echo(request: unknown): unknown {
+  if (request === null || typeof request !== 'object' || Array.isArray(request) || !('token' in request)) return request;
+  const { token: _token, ...rest } = request as Record<string, unknown>;
+  return rest;
+}
+
+function sendError(ws: WebSocket, code: RealtimeErrorCode, message: string, request: unknown, channels?: string[]): void {
+  send(ws, { type: 'error', code, message, request: echo(request), ...(channels ? { channels } : {}) });
+}
+
+type Authorization = { kind: 'not_member' } | { kind: 'session_ended' } | { kind: 'checked'; refused: string[]; reason: string };
+
+export class RealtimeDO extends DurableObject<ObjectBindings> {
+  /** The tail of each socket's message chain: one socket's messages are handled in the order it sent them. */
+  readonly #inFlight = new Map<string, Promise<void>>();
+
+  constructor(ctx: DurableObjectState, env: ObjectBindings) {
+    super(ctx, env);
+    // Keep-alive pings are answered by the runtime without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+  }
+
+  /** A client's upgrade, forwarded by GET /v1/realtime once the Worker has checked whatever credentials came with it. */
+  override async fetch(request: Request): Promise<Response> {
+    const orgId = request.headers.get(REALTIME_ORG_HEADER);
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket' || !orgId) {
+      return new Response('Expected a WebSocket upgrade forwarded by GET /v1/realtime', { status: 400 });
+    }
+    const userId = request.headers.get(REALTIME_USER_HEADER);
+    const sessionId = request.headers.get(REALTIME_SESSION_HEADER);
+    const { 0: client, 1: server } = new WebSocketPair();
+    const connection: ConnectionInfo = { id: crypto.randomUUID(), opened_at: Date.now() };
+    this.ctx.acceptWebSocket(server, [connection.id]);
+    server.serializeAttachment({ connection, session: { user_id: userId, session_id: sessionId, org_id: orgId, subscriptions: [] } } satisfies Attachment);
+    if (userId) {
+      send(server, { type: 'ready', connection_id: connection.id, user_id: userId, org_id: orgId });
+    } else {
+      const deadline = connection.opened_at + REALTIME_LIMITS.authTimeoutMs;
+      const scheduled = await this.ctx.storage.getAlarm();
+      if (scheduled === null || scheduled > deadline) await this.ctx.storage.setAlarm(deadline);
+    }
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /**
+   * Sends the event, with its channel, to every open authenticated socket subscribed to the channel, and
+   * returns how many it reached. A message without a known event `type` throws here, at the publisher,
+   * instead of reaching clients as a frame they cannot read.
+   */
+  publish(channel: string, message: Record<string, unknown>): number {
+    channelSchema.parse(channel);
+    const event: RealtimeEvent = realtimeEventSchema.parse(message);
+    // One serialisation for every recipient.
+    const frame = JSON.stringify({ ...event, channel });
+    let reached = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws.readyState !== WebSocket.OPEN) continue;
+      const { session } = readAttachment(ws);
+      if (session.user_id === null || !session.subscriptions.includes(channel)) continue;
+      try {
+        ws.send(frame);
+        reached += 1;
+      } catch {
+        // Closing as we sent: not reached.
+      }
+    }
+    return reached;
+  }
+
+  /** Closes every socket of a user who has left the organization (or been removed), and returns how many. */
+  dropUser(userId: string): number {
+    return this.#drop((session) => session.user_id === userId, CLOSE_CODES.membershipEnded, 'membership ended');
+  }
+
+  /** Closes every socket opened with one of these (revoked) sessions, and returns how many. */
+  dropSessions(sessionIds: string[]): number {
+    const ended = new Set(sessionIds);
+    return this.#drop((session) => session.session_id !== null && ended.has(session.session_id), CLOSE_CODES.sessionEnded, 'session ended');
+  }
+
+  #drop(matches: (session: Session) => boolean, code: number, reason: string): number {
+    let dropped = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws.readyState !== WebSocket.OPEN || !matches(readAttachment(ws).session)) continue;
+      close(ws, code, reason);
+      dropped += 1;
+    }
+    return dropped;
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const { id } = readAttachment(ws).connection;
+    // Each message waits for the one before it from the same socket: a subscribe still checking the catalog
+    // must not be overtaken by the unsubscribe sent after it.
+    const previous = this.#inFlight.get(id) ?? Promise.resolve();
+    // A failed message must not stop the ones after it.
+    const current = previous.catch(() => undefined).then(() => this.#handle(ws, data));
+    this.#inFlight.set(id, current);
+    try {
+      await current;
+    } finally {
+      if (this.#inFlight.get(id) === current) this.#inFlight.delete(id);
+    }
+  }
+
+  override webSocketClose(ws: WebSocket, code: number): void {
+    this.#inFlight.delete(readAttachment(ws).connection.id);
+    // Complete the closing handshake; 1005 and 1006 are reserved and may not be sent back.
+    close(ws, code === 1005 || code === 1006 ? 1000 : code, 'closed');
+  }
+
+  override webSocketError(ws: WebSocket): void {
+    this.#inFlight.delete(readAttachment(ws).connection.id);
+    close(ws, 1011, 'error');
+  }
+
+  /** Closes sockets that did not authenticate in time, and wakes again for the next one due. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    let next: number | null = null;
+    for (const ws of this.ctx.getWebSockets()) {
+      const { connection, session } = readAttachment(ws);
+      if (session.user_id !== null || ws.readyState !== WebSocket.OPEN) continue;
+      const deadline = connection.opened_at + REALTIME_LIMITS.authTimeoutMs;
+      if (deadline <= now) this.#authTimedOut(ws);
+      else next = next === null ? deadline : Math.min(next, deadline);
+    }
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  async #handle(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    const { connection, session } = readAttachment(ws);
+    if (session.user_id === null && Date.now() >= connection.opened_at + REALTIME_LIMITS.authTimeoutMs) {
+      // The alarm has not run yet; the deadline holds all the same.
+      this.#authTimedOut(ws);
+      return;
+    }
+    if (typeof data !== 'string') return sendError(ws, 'bad_request', 'Messages are JSON text frames', null);
+    const limit = REALTIME_LIMITS.messageBytes;
+    // Counting characters first spares encoding a huge frame just to refuse it.
+    if (data.length > limit || new TextEncoder().encode(data).byteLength > limit) {
+      return sendError(ws, 'message_too_large', `Messages are limited to ${limit} bytes`, null);
+    }
+    let request: unknown;
+    try {
+      request = JSON.parse(data);
+    } catch {
+      return sendError(ws, 'bad_request', 'Messages must be JSON', null);
+    }
+    const parsed = clientMessageSchema.safeParse(request);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+      return sendError(ws, 'bad_request', `Not a valid message: ${where}${issue?.message ?? 'invalid'}`, request);
+    }
+    const message = parsed.data;
+    try {
+      if (message.type === 'ping') return send(ws, { type: 'pong' });
+      if (session.user_id === null) {
+        if (message.type === 'auth') return await this.#authenticate(ws, request, message.token);
+        return sendError(ws, 'unauthorized', 'Send {"type":"auth","token":...} first', request);
+      }
+      switch (message.type) {
+        case 'auth':
+          return sendError(ws, 'bad_request', 'This socket is already authenticated', request);
+        case 'subscribe':
+          return await this.#subscribe(ws, request, message.channels);
+        case 'unsubscribe':
+          return this.#unsubscribe(ws, message.channels);
+      }
+    } catch (error) {
+      log('error', 'realtime message failed', {
+        connection_id: connection.id,
+        type: message.type,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      sendError(ws, 'internal_error', 'Something went wrong on our side; try again', request);
+    }
+  }
+
+  #authTimedOut(ws: WebSocket): void {
+    sendError(ws, 'unauthorized', `No valid auth message within ${REALTIME_LIMITS.authTimeoutMs / 1000} s`, null);
+    close(ws, CLOSE_CODES.unauthenticated, 'authentication timed out');
+  }
+
+  async #authenticate(ws: WebSocket, request: unknown, token: string): Promise<void> {
+    const { connection, session } = readAttachment(ws);
+    const claims = await verifyAccessToken(parseSettings(this.env).JWT_PRIVATE_KEY, token);
+    if (!claims) {
+      sendError(ws, 'unauthorized', 'The access token is invalid or expired', request);
+      return close(ws, CLOSE_CODES.unauthenticated, 'invalid token');
+    }
+    const { role, revoked } = await this.#checkCaller(session.org_id, claims.userId, claims.sessionId);
+    if (revoked) {
+      sendError(ws, 'unauthorized', 'The session has ended; sign in again', request);
+      return close(ws, CLOSE_CODES.sessionEnded, 'session ended');
+    }
+    if (!role) {
+      // The same answer as GET /v1/organizations/{id} gives a non-member: the org's existence does not leak.
+      sendError(ws, 'not_found', 'Organization not found', request);
+      return close(ws, CLOSE_CODES.unauthenticated, 'not a member');
+    }
+    // The deadline may have closed the socket while the catalog answered.
+    if (ws.readyState !== WebSocket.OPEN) return;
+    writeSession(ws, { ...session, user_id: claims.userId, session_id: claims.sessionId });
+    send(ws, { type: 'ready', connection_id: connection.id, user_id: claims.userId, org_id: session.org_id });
+  }
+
+  async #subscribe(ws: WebSocket, request: unknown, channels: string[]): Promise<void> {
+    const { session } = readAttachment(ws);
+    const wanted = [...new Set(channels)];
+    const merged = [...new Set([...session.subscriptions, ...wanted])];
+    if (merged.length > REALTIME_LIMITS.channelsPerSocket) {
+      return sendError(
+        ws,
+        'too_many_channels',
+        `A socket may subscribe to at most ${REALTIME_LIMITS.channelsPerSocket} channels; it has ${session.subscriptions.length}`,
+        request,
+      );
+    }
+    // Asked on every subscribe, not once per socket: roles change and clusters are deleted while sockets stay open.
+    const verdict = await this.#authorize(session.org_id, session.user_id!, session.session_id, wanted);
+    if (verdict.kind === 'session_ended') {
+      sendError(ws, 'unauthorized', 'The session has ended; sign in again', request);
+      return close(ws, CLOSE_CODES.sessionEnded, 'session ended');
+    }
+    if (verdict.kind === 'not_member') {
+      sendError(ws, 'not_found', 'You are no longer a member of this organization', request);
+      return close(ws, CLOSE_CODES.membershipEnded, 'membership ended');
+    }
+    if (verdict.refused.length > 0) {
+      const message = `Subscription refused (${verdict.reason}): ${verdict.refused.join(', ')}`;
+      return sendError(ws, 'forbidden', message, request, verdict.refused);
+    }
+    // `session` is still current: this socket's messages run one at a time, and dropUser closes a socket
+    // rather than editing it, which this catches.
+    if (ws.readyState !== WebSocket.OPEN) return;
+    writeSession(ws, { ...session, subscriptions: merged });
+    send(ws, { type: 'subscribed', channels: wanted });
+  }
+
+  #unsubscribe(ws: WebSocket, channels: string[]): void {
+    const { session } = readAttachment(ws);
+    const dropping = new Set(channels);
+    writeSession(ws, { ...session, subscriptions: session.subscriptions.filter((c) => !dropping.has(c)) });
+    send(ws, { type: 'unsubscribed', channels: [...dropping] });
+  }
+
+  /**
+   * Which of the channels the user may not read. `org:{id}` carries the statuses of every cluster in the org,
+   * so it needs clusters:read like a cluster channel does; billing has neither.
+   */
+  async #authorize(orgId: string, userId: string, sessionId: string | null, channels: string[]): Promise<Authorization> {
+    const clusterIds: string[] = [];
+    const refused: string[] = [];
+    for (const channel of channels) {
+      const separator = channel.indexOf(':');
+      const kind = channel.slice(0, separator);
+      const id = channel.slice(separator + 1);
+      if (kind === 'cluster') clusterIds.push(id);
+      else if (id !== orgId) refused.push(channel);
+    }
+    const database = openDatabase(parseSettings(this.env));
+    try {
+      const db = database.query();
+      const [[member], found, revoked] = await Promise.all([
+        db
+          .select({ role: memberships.role })
+          .from(memberships)
+          .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
+          .limit(1),
+        clusterIds.length === 0
+          ? Promise.resolve([])
+          : db
+              .select({ id: clusters.id })
+              .from(clusters)
+              .where(and(eq(clusters.orgId, orgId), inArray(clusters.id, clusterIds), isNull(clusters.deletedAt))),
+        sessionId === null ? Promise.resolve(false) : isSessionRevoked(db, sessionId),
+      ]);
+      if (revoked) return { kind: 'session_ended' };
+      if (!member) return { kind: 'not_member' };
+      if (!can(member.role, 'clusters:read')) {
+        return { kind: 'checked', refused: channels, reason: `your role (${member.role}) may not read clusters` };
+      }
+      // Another org's cluster and one that does not exist are refused alike, so ids of other orgs do not leak.
+      const visible = new Set(found.map((row) => row.id));
+      for (const id of clusterIds) if (!visible.has(id)) refused.push(`cluster:${id}`);
+      return { kind: 'checked', refused, reason: 'not a channel of this organization you can read' };
+    } finally {
+      await database.close();
+    }
+  }
+
+  async #checkCaller(orgId: string, userId: string, sessionId: string): Promise<{ role: Role | null; revoked: boolean }> {
+    const database = openDatabase(parseSettings(this.env));
+    try {
+      const db = database.query();
+      const [[member], revoked] = await Promise.all([
+        db
+          .select({ role: memberships.role })
+          .from(memberships)
+          .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
+          .limit(1),
+        isSessionRevoked(db, sessionId),
+      ]);
+      return { role: member?.role ?? null, revoked };
+    } finally {
+      await database.close();
+    }
+  }
+}

@@ -1,0 +1,139 @@
+// The agent protocol: every message between the control plane and a region agent, as zod schemas that both
+// ends validate with. Messages are JSON over one WebSocket per agent (RegionDO <-> agent). Commands also travel
+// on the `orochi-commands` queue (the durable path) on their way into the RegionDO's outbox.
+//
+// Level-triggered: a command carries the cluster's whole desired spec and state at its generation, not a
+// delta, so applying the newest command a cluster has seen converges it whatever came before; an older
+// generation than the one applied is ignored, and applying the same command twice is harmless.
+import { z } from 'zod';
+import { clusterActions, desiredStates, engines, observedPhases, regionDrivers, tiers } from './enums.ts';
+import { clusterSizes } from './sizes.ts';
+
+export const PROTOCOL_VERSION = 1;
+
+export const clusterSizeSchema = z.enum(clusterSizes);
+export const clusterActionSchema = z.enum(clusterActions);
+/** What the cluster should be: the state the agent converges it to. */
+export const desiredStateSchema = z.enum(desiredStates);
+
+export const clusterSpecSchema = z.object({
+  name: z.string(),
+  org_id: z.string(),
+  project_id: z.string(),
+  engine: z.enum(engines),
+  version: z.string(),
+  tier: z.enum(tiers),
+  size: clusterSizeSchema,
+  instances: z.number().int().min(1).max(5),
+  storage_gb: z.number().int().min(1).max(16384),
+  settings: z.record(z.string(), z.unknown()),
+  state: desiredStateSchema,
+  /** The application role and database created in the cluster. */
+  database: z.string(),
+  username: z.string(),
+  /**
+   * The role's password, sealed with the region's key (AES-256-GCM, see regionKey in core/regions/region-keys.ts):
+   * only that region's agent can open it, and queues and outboxes never hold it in the clear.
+   */
+  password_sealed: z.string(),
+});
+export type ClusterSpec = z.infer<typeof clusterSpecSchema>;
+
+export const commandSchema = z.object({
+  type: z.literal('command'),
+  command_id: z.string(),
+  cluster_id: z.string(),
+  region_id: z.string(),
+  operation_id: z.string().nullable(),
+  generation: z.number().int().min(1),
+  action: clusterActionSchema,
+  spec: clusterSpecSchema,
+  issued_at: z.string(),
+});
+export type Command = z.infer<typeof commandSchema>;
+
+export const endpointSchema = z.object({ host: z.string(), port: z.number().int().min(1).max(65535) });
+export type Endpoint = z.infer<typeof endpointSchema>;
+
+/** What the agent observes of a cluster. */
+export const observedPhaseSchema = z.enum(observedPhases);
+
+// ---- control plane -> agent ----
+
+export const resyncSchema = z.object({
+  type: z.literal('resync'),
+  /** The newest command of every cluster whose desired generation is ahead of what the agent applied. */
+  commands: z.array(commandSchema),
+  /** Every cluster the region should have; anything else the agent holds is an orphan to report. */
+  known_cluster_ids: z.array(z.string()),
+});
+
+export const requestSchema = z.object({
+  type: z.literal('request'),
+  id: z.string(),
+  cluster_id: z.string(),
+  kind: z.enum(['sql', 'schema', 'logs']),
+  payload: z.record(z.string(), z.unknown()),
+});
+
+export const pingSchema = z.object({ type: z.literal('ping'), id: z.string(), at: z.string() });
+
+export const controlMessageSchema = z.discriminatedUnion('type', [commandSchema, resyncSchema, requestSchema, pingSchema]);
+export type ControlMessage = z.infer<typeof controlMessageSchema>;
+
+// ---- agent -> control plane ----
+
+export const helloSchema = z.object({
+  type: z.literal('hello'),
+  protocol: z.number().int(),
+  agent_version: z.string(),
+  driver: z.enum(regionDrivers),
+  /** The generation the agent has applied, per cluster it holds. */
+  clusters: z.array(z.object({ cluster_id: z.string(), generation: z.number().int().min(0) })),
+});
+export type Hello = z.infer<typeof helloSchema>;
+
+export const ackSchema = z.object({ type: z.literal('ack'), command_id: z.string() });
+
+export const statusSchema = z.object({
+  type: z.literal('status'),
+  cluster_id: z.string(),
+  /** The generation this observation reflects (the newest one the agent applied). */
+  observed_generation: z.number().int().min(0),
+  phase: observedPhaseSchema,
+  ready_instances: z.number().int().min(0),
+  instances: z.number().int().min(0),
+  endpoint: endpointSchema.nullable(),
+  message: z.string().max(2000),
+  at: z.string(),
+});
+export type AgentStatus = z.infer<typeof statusSchema>;
+
+export const eventSchema = z.object({
+  type: z.literal('event'),
+  cluster_id: z.string(),
+  event_type: z.string().max(64),
+  message: z.string().max(2000),
+  at: z.string(),
+});
+export type AgentEvent = z.infer<typeof eventSchema>;
+
+export const metricsSchema = z.object({
+  type: z.literal('metrics'),
+  cluster_id: z.string(),
+  at: z.string(),
+  values: z.record(z.string(), z.number()),
+});
+
+export const responseSchema = z.object({
+  type: z.literal('response'),
+  id: z.string(),
+  ok: z.boolean(),
+  result: z.unknown().optional(),
+  error: z.string().optional(),
+});
+
+export const pongSchema = z.object({ type: z.literal('pong'), id: z.string() });
+
+export const agentMessageSchema = z.discriminatedUnion('type', [helloSchema, ackSchema, statusSchema, eventSchema, metricsSchema, responseSchema, pongSchema]);
+export type AgentMessage = z.infer<typeof agentMessageSchema>;

@@ -1,0 +1,48 @@
+// Every enumeration the product's processes share, once: the catalog's columns (drizzle), the zod schemas of the
+// API and the agent protocol, the CLI and the dashboard all take their values from these arrays. Free of zod, so
+// the dashboard ships them to browsers as they are.
+
+/** What a cluster is doing, as the API reports it. */
+export const clusterStatuses = ['provisioning', 'running', 'updating', 'sleeping', 'waking', 'deleting', 'deleted', 'failed'] as const;
+export type ClusterStatus = (typeof clusterStatuses)[number];
+
+export const clusterHealths = ['healthy', 'degraded', 'unhealthy', 'unknown'] as const;
+export type Health = (typeof clusterHealths)[number];
+
+/** What the user asked a cluster to be; the agent converges it there. */
+export const desiredStates = ['running', 'sleeping', 'deleted'] as const;
+export type DesiredState = (typeof desiredStates)[number];
+
+/** What an agent observes of a cluster. */
+export const observedPhases = ['provisioning', 'running', 'updating', 'sleeping', 'waking', 'deleting', 'deleted', 'failed'] as const;
+export type ObservedPhase = (typeof observedPhases)[number];
+
+export const clusterActions = ['create', 'update', 'resize', 'sleep', 'wake', 'delete', 'rotate_password', 'backup', 'restore', 'branch'] as const;
+export type ClusterAction = (typeof clusterActions)[number];
+
+export const operationStatuses = ['pending', 'running', 'finished', 'failed', 'cancelled'] as const;
+export type OperationStatus = (typeof operationStatuses)[number];
+/** Operations still to end: at most one per cluster. */
+export const inFlightOperationStatuses = ['pending', 'running'] as const satisfies readonly OperationStatus[];
+
+export const engines = ['postgres', 'nats'] as const;
+export type Engine = (typeof engines)[number];
+
+export const tiers = ['dedicated', 'serverless'] as const;
+export type Tier = (typeof tiers)[number];
+
+export const roles = ['owner', 'admin', 'developer', 'viewer', 'billing'] as const;
+export type Role = (typeof roles)[number];
+
+export const plans = ['free', 'pro', 'team', 'enterprise'] as const;
+export type Plan = (typeof plans)[number];
+
+export const regionDrivers = ['kubernetes', 'local'] as const;
+export type RegionDriver = (typeof regionDrivers)[number];
+
+/** 'shared': offered to every organization by the platform operator; 'org': an organization's own data plane. */
+export const regionVisibilities = ['shared', 'org'] as const;
+export type RegionVisibility = (typeof regionVisibilities)[number];
+
+export const regionStatuses = ['online', 'offline', 'pending'] as const;
+export type RegionStatus = (typeof regionStatuses)[number];

@@ -1,0 +1,64 @@
+// The API's shapes of a cluster, its operations and its events: what the REST API answers, what realtime
+// subscribers receive in `cluster.status`, `operation.updated` and `cluster.event`, and what the CLI and the
+// dashboard read. Plain zod; `.meta({ id })` names each as a component of the OpenAPI document.
+import { z } from 'zod';
+import { clusterActions, clusterHealths, clusterStatuses, engines, operationStatuses, tiers } from './enums.ts';
+import { clusterSizes } from './sizes.ts';
+
+export const timestampSchema = z.string().datetime().meta({ example: '2026-11-21T12:00:00.000Z' });
+
+export const clusterStatusSchema = z.enum(clusterStatuses).meta({ id: 'ClusterStatus' });
+export const healthSchema = z.enum(clusterHealths).meta({ id: 'ClusterHealth' });
+export const operationStatusSchema = z.enum(operationStatuses).meta({ id: 'OperationStatus' });
+
+export const clusterSchema = z
+  .object({
+    id: z.string().meta({ example: 'cl_01jd3k5x8r2m9q7v4w6y0z1a2b' }),
+    org_id: z.string(),
+    project_id: z.string(),
+    name: z.string(),
+    engine: z.enum(engines),
+    version: z.string(),
+    region_id: z.string(),
+    tier: z.enum(tiers),
+    size: z.enum(clusterSizes),
+    instances: z.number().int(),
+    ready_instances: z.number().int(),
+    storage_gb: z.number().int(),
+    status: clusterStatusSchema,
+    health: healthSchema,
+    status_message: z.string().nullable(),
+    endpoint: z.object({ host: z.string(), port: z.number().int() }).nullable(),
+    database: z.string(),
+    username: z.string(),
+    generation: z.number().int(),
+    observed_generation: z.number().int(),
+    settings: z.record(z.string(), z.unknown()),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+  })
+  .meta({ id: 'Cluster' });
+export type Cluster = z.infer<typeof clusterSchema>;
+
+export const operationSchema = z
+  .object({
+    id: z.string().meta({ example: 'op_01jd3k5x8r2m9q7v4w6y0z1a2b' }),
+    cluster_id: z.string(),
+    action: z.enum(clusterActions),
+    status: operationStatusSchema,
+    generation: z.number().int(),
+    error: z.string().nullable(),
+    status_message: z.string().nullable().meta({
+      description: "Why an operation in flight is not moving, e.g. waiting for the region's agent while it is offline; null while it progresses",
+    }),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+    duration_ms: z.number().int().nullable(),
+  })
+  .meta({ id: 'Operation' });
+export type Operation = z.infer<typeof operationSchema>;
+
+export const clusterEventSchema = z
+  .object({ id: z.string(), cluster_id: z.string(), type: z.string(), message: z.string(), created_at: timestampSchema })
+  .meta({ id: 'ClusterEvent' });
+export type ClusterEvent = z.infer<typeof clusterEventSchema>;
