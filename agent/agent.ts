@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PROTOCOL_VERSION, type ControlMessage } from '../protocol/agent.ts';
-import type { BackoffOptions } from './backoff.ts';
+import type { BackoffOptions } from '../protocol/backoff.ts';
 import { AgentConnection } from './connection.ts';
 import { AgentCredentials } from './credentials.ts';
 import { claimDataDir } from './data-dir-lock.ts';

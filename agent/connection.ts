@@ -11,7 +11,7 @@ import {
   type ControlMessage,
   type Hello,
 } from '../protocol/agent.ts';
-import { Backoff, sleep, type BackoffOptions } from './backoff.ts';
+import { Backoff, sleep, type BackoffOptions } from '../protocol/backoff.ts';
 import type { AgentCredentials } from './credentials.ts';
 import { errorMessage, type Logger } from './log.ts';
 import { MessageQueue } from './message-queue.ts';

@@ -4,7 +4,7 @@
 // come back on its own after an outage, however long.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { Backoff, sleep, type BackoffOptions } from './backoff.ts';
+import { Backoff, sleep, type BackoffOptions } from '../protocol/backoff.ts';
 import { errorMessage, type Logger } from './log.ts';
 import type { StateStore } from './state-store.ts';
 import { AGENT_VERSION } from './version.ts';

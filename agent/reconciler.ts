@@ -8,7 +8,7 @@
 import { statusSchema, type AgentMessage, type AgentStatus, type Command } from '../protocol/agent.ts';
 import { type DesiredState, type ObservedPhase } from '../protocol/enums.ts';
 import { unseal } from '../protocol/sealing.ts';
-import { Backoff, type BackoffOptions } from './backoff.ts';
+import { Backoff, type BackoffOptions } from '../protocol/backoff.ts';
 import type { ClusterDriver, ClusterObservation, DriverEvent } from './drivers/driver.ts';
 import { Limiter } from './limiter.ts';
 import { errorMessage, type Logger } from './log.ts';

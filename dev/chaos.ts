@@ -13,7 +13,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { sleep as sleepUnless } from '../agent/backoff.ts';
+import { sleep as sleepUnless } from '../protocol/backoff.ts';
 import { AgentLink } from './chaos/agent-link.ts';
 import { removeDataDir, startStack, type Stack } from './stack.ts';
 

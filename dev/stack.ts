@@ -15,7 +15,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import pg from 'pg';
-import { Backoff } from '../agent/backoff.ts';
+import { Backoff } from '../protocol/backoff.ts';
 import { startCatalog, type Catalog } from './catalog.ts';
 import { loadOrCreateSecrets } from './secrets.ts';
 

@@ -26,6 +26,7 @@ import {
   type RealtimeEvent,
   type ServerMessage,
 } from '../../protocol/realtime.ts';
+import { isWebSocketUpgrade } from '../../core/websocket.ts';
 
 /** Fixed when the socket is accepted. */
 interface ConnectionInfo {
@@ -97,7 +98,7 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
   /** A client's upgrade, forwarded by GET /v1/realtime once the Worker has checked whatever credentials came with it. */
   override async fetch(request: Request): Promise<Response> {
     const orgId = request.headers.get(REALTIME_ORG_HEADER);
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket' || !orgId) {
+    if (!isWebSocketUpgrade(request.headers) || !orgId) {
       return new Response('Expected a WebSocket upgrade forwarded by GET /v1/realtime', { status: 400 });
     }
     const userId = request.headers.get(REALTIME_USER_HEADER);

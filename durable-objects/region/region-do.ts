@@ -22,6 +22,7 @@ import { ID_PATTERN } from '../../core/ids.ts';
 import { log } from '../../core/logger.ts';
 import { operationMessage, publish, statusMessage } from '../cluster/messages.ts';
 import type { ClusterDO } from '../cluster/cluster-do.ts';
+import { isWebSocketUpgrade } from '../../core/websocket.ts';
 
 const AGENT_TAG = 'agent';
 export const HEARTBEAT_INTERVAL_MS = 15_000;
@@ -120,7 +121,7 @@ export class RegionDO extends DurableObject<ObjectBindings> {
   /** The agent's WebSocket upgrade, forwarded by GET /v1/agent/connect once it has checked the credential. */
   override async fetch(request: Request): Promise<Response> {
     const requestId = request.headers.get('x-request-id') ?? 'unknown';
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+    if (!isWebSocketUpgrade(request.headers)) {
       return refuse(426, 'upgrade_required', 'This endpoint only accepts a WebSocket upgrade', requestId);
     }
     const regionId = request.headers.get(REGION_ID_HEADER);

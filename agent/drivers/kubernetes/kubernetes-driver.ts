@@ -8,7 +8,7 @@
 // observes again until the phase settles; a watch on every managed Cluster tells it when something changed.
 import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterSpec } from '../../../protocol/agent.ts';
-import { Backoff, sleep, type BackoffOptions } from '../../backoff.ts';
+import { Backoff, sleep, type BackoffOptions } from '../../../protocol/backoff.ts';
 import { errorMessage, type Logger } from '../../log.ts';
 import type { ApplyRequest, ApplyResult, ClusterDriver, ClusterObservation, DriverRecord } from '../driver.ts';
 import { observeCnpgCluster, type CnpgClusterView, type LoadBalancerView } from './cnpg-status.ts';

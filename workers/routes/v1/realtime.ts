@@ -9,6 +9,7 @@ import { ApiError, errorResponses, issueDetails } from '../../../core/errors.ts'
 import { requireOrgAccess, targetOrgId } from '../../../core/identity/rbac.ts';
 import { REALTIME_ORG_HEADER, REALTIME_SESSION_HEADER, REALTIME_USER_HEADER, realtimeFor } from '../../../durable-objects/realtime/stub.ts';
 import { idSchema } from '../../schemas/common.ts';
+import { isWebSocketUpgrade } from '../../../core/websocket.ts';
 
 const PATH = '/v1/realtime';
 
@@ -40,7 +41,7 @@ export const registerRealtime = (app: App) => {
   });
 
   app.get(PATH, async (c) => {
-    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+    if (!isWebSocketUpgrade(c.req.raw.headers)) {
       throw new ApiError('upgrade_required', 'This endpoint only accepts a WebSocket upgrade', { headers: { Upgrade: 'websocket' } });
     }
     const parsed = realtimeQuerySchema.safeParse(c.req.query());

@@ -4,6 +4,7 @@ import type { App } from '../../../app.ts';
 import { requireAgentRegion } from '../../../lib/agent-auth.ts';
 import { REGION_ID_HEADER } from '../../../../durable-objects/region/stub.ts';
 import { ApiError, errorResponses } from '../../../../core/errors.ts';
+import { isWebSocketUpgrade } from '../../../../core/websocket.ts';
 
 const PATH = '/v1/agent/connect';
 
@@ -24,7 +25,7 @@ export const registerAgentConnect = (app: App) => {
     },
   });
   app.get(PATH, async (c) => {
-    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+    if (!isWebSocketUpgrade(c.req.raw.headers)) {
       throw new ApiError('upgrade_required', 'This endpoint only accepts a WebSocket upgrade', { headers: { Upgrade: 'websocket' } });
     }
     const region = await requireAgentRegion(c);

@@ -1,5 +1,6 @@
-// Exponential backoff with full jitter (a random delay between 0 and min(cap, base * 2^attempt)): many agents
-// that lost the control plane at the same moment come back spread out instead of in one wave.
+// Exponential backoff with full jitter (a random delay between 0 and min(cap, base * 2^attempt)): many clients
+// that lost the same peer at the same moment come back spread out instead of in one wave. The one backoff of the
+// project: the agent's reconnects and retries, the dashboard's realtime socket, the local stack's agent restarts.
 export interface BackoffOptions {
   baseMs: number;
   capMs: number;
