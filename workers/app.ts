@@ -1,15 +1,16 @@
 // The Hono application: middleware in order, the error contract, every route, the OpenAPI document and /docs.
-import { OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './context.ts';
-import { ApiError, ERROR_STATUS, errorBody, issueDetails, type ErrorCode } from '../core/errors.ts';
+import { ApiError, ERROR_STATUS, errorBody, type ErrorCode } from '../core/errors.ts';
 import { log } from '../core/logger.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { idempotency } from './middleware/idempotency.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
-import { registerRoutes } from './routes/index.ts';
+import { openApiApp } from './routes/define-route.ts';
+import { routes } from './routes/index.ts';
 import { docsContentSecurityPolicy, renderDocsPage } from './routes/docs.ts';
 import { registerDashboardShells } from './routes/dashboard-shells.ts';
 
@@ -25,13 +26,7 @@ export const OPENAPI_INFO = {
 };
 
 export function createApp(): App {
-  const app: App = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) {
-        throw new ApiError('validation_failed', 'The request is not valid', { details: issueDetails(result.error.issues) });
-      }
-    },
-  });
+  const app: App = openApiApp();
 
   app.use('*', requestContext);
   app.use('*', securityHeaders);
@@ -71,7 +66,7 @@ export function createApp(): App {
     return c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`, c.var.requestId ?? 'unknown'), 404);
   });
 
-  registerRoutes(app);
+  app.route('/', routes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

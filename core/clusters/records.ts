@@ -3,7 +3,6 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { clusterEvents, clusters, memberships, operations } from '../../drizzle/schema.ts';
 import type { Principal } from '../request.ts';
 import type { Cluster, ClusterEvent, Operation } from '../../protocol/resources.ts';
-import type { ClusterStatus, Health } from '../../protocol/enums.ts';
 import type { Role } from '../../protocol/enums.ts';
 import type { Queryable } from '../db.ts';
 import { notFound } from '../errors.ts';

@@ -1,6 +1,6 @@
 // A bare route: no database, no auth. Liveness probes use it, and the benchmark measures the API against it.
 import { createRoute, z } from '@hono/zod-openapi';
-import type { App } from '../../app.ts';
+import { defineRoute } from '../define-route.ts';
 
 const route = createRoute({
   method: 'get',
@@ -10,4 +10,4 @@ const route = createRoute({
   responses: { 200: { description: 'The Worker is up', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } } },
 });
 
-export const registerHealth = (app: App) => app.openapi(route, (c) => c.json({ ok: true as const }, 200));
+export const health = defineRoute(route, (c) => c.json({ ok: true as const }, 200));

@@ -3,7 +3,7 @@
 // endpoint is visible there. The messages are protocol/realtime.ts; the sockets live in the org's
 // RealtimeDO.
 import { z } from '@hono/zod-openapi';
-import type { App } from '../../app.ts';
+import { openApiApp, type ApiSubApp } from '../define-route.ts';
 import { query } from '../../context.ts';
 import { ApiError, errorResponses, issueDetails } from '../../../core/errors.ts';
 import { requireOrgAccess, targetOrgId } from '../../../core/identity/rbac.ts';
@@ -21,7 +21,7 @@ const realtimeQuerySchema = z.object({
   }),
 });
 
-export const registerRealtime = (app: App) => {
+function registerRealtime<A extends ApiSubApp>(app: A): A {
   app.openAPIRegistry.registerPath({
     method: 'get',
     path: PATH,
@@ -81,4 +81,7 @@ export const registerRealtime = (app: App) => {
     }
     return realtimeFor(c.env, orgId).fetch(new Request(c.req.url, { method: 'GET', headers }));
   });
-};
+  return app;
+}
+
+export const realtimeRoutes = registerRealtime(openApiApp());

@@ -1,14 +1,15 @@
 // The agent's WebSocket. Not an OpenAPI route (a 101 upgrade has no JSON body to describe), but registered
 // in the document so the endpoint is visible there.
-import type { App } from '../../../app.ts';
+import type { ApiSubApp } from '../../define-route.ts';
 import { requireAgentRegion } from '../../../lib/agent-auth.ts';
-import { REGION_ID_HEADER } from '../../../../durable-objects/region/stub.ts';
+import { REGION_ID_HEADER, regionObject } from '../../../../durable-objects/region/stub.ts';
 import { ApiError, errorResponses } from '../../../../core/errors.ts';
 import { isWebSocketUpgrade } from '../../../../core/websocket.ts';
 
 const PATH = '/v1/agent/connect';
 
-export const registerAgentConnect = (app: App) => {
+/** Adds the socket route to a sub-app and returns it, so the sub-app's typed routes stay intact. */
+export function registerAgentConnect<A extends ApiSubApp>(app: A): A {
   app.openAPIRegistry.registerPath({
     method: 'get',
     path: PATH,
@@ -34,7 +35,7 @@ export const registerAgentConnect = (app: App) => {
     headers.delete('authorization');
     headers.set(REGION_ID_HEADER, region.id);
     headers.set('x-request-id', c.var.requestId);
-    const stub = c.env.REGION.get(c.env.REGION.idFromName(region.id));
-    return stub.fetch(new Request(c.req.url, { method: 'GET', headers }));
+    return regionObject(c.env, region.id).fetch(new Request(c.req.url, { method: 'GET', headers }));
   });
-};
+  return app;
+}

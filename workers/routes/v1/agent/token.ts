@@ -1,9 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { App } from '../../../app.ts';
 import { requireAgentRegion } from '../../../lib/agent-auth.ts';
 import { errorResponses } from '../../../../core/errors.ts';
 import { signAgentCredential } from '../../../../core/identity/tokens.ts';
 import { agentCredentialSchema } from '../../../schemas/agent.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'post',
@@ -18,9 +18,8 @@ const route = createRoute({
   },
 });
 
-export const registerAgentToken = (app: App) =>
-  app.openapi(route, async (c) => {
-    const region = await requireAgentRegion(c);
-    const { credential, expiresAt } = await signAgentCredential(c.var.settings.JWT_PRIVATE_KEY, region.id);
-    return c.json({ region_id: region.id, credential, expires_at: expiresAt.toISOString() }, 200);
-  });
+export const agentToken = defineRoute(route, async (c) => {
+  const region = await requireAgentRegion(c);
+  const { credential, expiresAt } = await signAgentCredential(c.var.settings.JWT_PRIVATE_KEY, region.id);
+  return c.json({ region_id: region.id, credential, expires_at: expiresAt.toISOString() }, 200);
+});

@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { db, meta, query } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -13,6 +12,7 @@ import { issueSession, revokeAllSessions } from '../../../../core/identity/sessi
 import { announceRevocation } from '../../../lib/revocation.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { changePasswordSchema, sessionSchema } from '../../../schemas/auth.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'post',
@@ -31,29 +31,28 @@ const route = createRoute({
   },
 });
 
-export const registerChangePassword = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { current_password, new_password } = c.req.valid('json');
-    const [user] = await query(c).select().from(users).where(eq(users.id, principal.userId)).limit(1);
-    if (!user) throw notFound('User');
-    // A stolen access token must not make guessing the password (and then owning the account) free.
-    const limitKeys = [loginAccountKey(user.email)];
-    await enforceLimit(c, limitKeys, LOGIN_LIMIT);
-    if (!(await verifyPassword(current_password, user.passwordHash))) {
-      await recordHit(c, limitKeys);
-      throw new ApiError('forbidden', 'The current password is incorrect');
-    }
-    // Hashed before the transaction so the slow key derivation does not hold a connection in it.
-    const passwordHash = await hashPassword(new_password);
-    const { tokens, revocation } = await db(c).transaction(async (tx) => {
-      await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
-      const revoked = await revokeAllSessions(tx, user.id, 'password_changed');
-      const pair = tokenPair(await issueSession(tx, meta(c), { userId: user.id, orgId: principal.orgId }));
-      await audit(tx, meta(c), { orgId: null, actorId: user.id, action: 'user.password_changed', targetType: 'user', targetId: user.id });
-      return { tokens: pair, revocation: revoked };
-    });
-    await announceRevocation(c, revocation, query(c));
-    setSessionCookies(c, tokens);
-    return c.json({ ...tokens, user: serializeUser(user) }, 200);
+export const changePassword = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { current_password, new_password } = c.req.valid('json');
+  const [user] = await query(c).select().from(users).where(eq(users.id, principal.userId)).limit(1);
+  if (!user) throw notFound('User');
+  // A stolen access token must not make guessing the password (and then owning the account) free.
+  const limitKeys = [loginAccountKey(user.email)];
+  await enforceLimit(c, limitKeys, LOGIN_LIMIT);
+  if (!(await verifyPassword(current_password, user.passwordHash))) {
+    await recordHit(c, limitKeys);
+    throw new ApiError('forbidden', 'The current password is incorrect');
+  }
+  // Hashed before the transaction so the slow key derivation does not hold a connection in it.
+  const passwordHash = await hashPassword(new_password);
+  const { tokens, revocation } = await db(c).transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
+    const revoked = await revokeAllSessions(tx, user.id, 'password_changed');
+    const pair = tokenPair(await issueSession(tx, meta(c), { userId: user.id, orgId: principal.orgId }));
+    await audit(tx, meta(c), { orgId: null, actorId: user.id, action: 'user.password_changed', targetType: 'user', targetId: user.id });
+    return { tokens: pair, revocation: revoked };
   });
+  await announceRevocation(c, revocation, query(c));
+  setSessionCookies(c, tokens);
+  return c.json({ ...tokens, user: serializeUser(user) }, 200);
+});

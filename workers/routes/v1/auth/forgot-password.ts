@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -10,6 +9,7 @@ import { errorResponses } from '../../../../core/errors.ts';
 import { dispatchMail } from '../../../lib/mail.ts';
 import { LOGIN_LIMIT, MAIL_PER_ADDRESS_LIMIT, enforceLimit, recordHit } from '../../../lib/rate-limit.ts';
 import { forgotPasswordSchema, okSchema } from '../../../schemas/auth.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'post',
@@ -26,25 +26,24 @@ const route = createRoute({
   },
 });
 
-export const registerForgotPassword = (app: App) =>
-  app.openapi(route, async (c) => {
-    const { email } = c.req.valid('json');
-    // Counted whether or not the account exists, so the limit cannot reveal it either.
-    // Per account, so one inbox cannot be flooded; per address, so one client cannot flood many inboxes.
-    const accountKeys = [`forgot:account:${email}`];
-    const addressKeys = [`forgot:ip:${clientIp(c)}`];
-    await enforceLimit(c, accountKeys, LOGIN_LIMIT);
-    await enforceLimit(c, addressKeys, MAIL_PER_ADDRESS_LIMIT);
-    await recordHit(c, [...accountKeys, ...addressKeys]);
+export const forgotPassword = defineRoute(route, async (c) => {
+  const { email } = c.req.valid('json');
+  // Counted whether or not the account exists, so the limit cannot reveal it either.
+  // Per account, so one inbox cannot be flooded; per address, so one client cannot flood many inboxes.
+  const accountKeys = [`forgot:account:${email}`];
+  const addressKeys = [`forgot:ip:${clientIp(c)}`];
+  await enforceLimit(c, accountKeys, LOGIN_LIMIT);
+  await enforceLimit(c, addressKeys, MAIL_PER_ADDRESS_LIMIT);
+  await recordHit(c, [...accountKeys, ...addressKeys]);
 
-    const [user] = await db(c).select({ id: users.id, email: users.email }).from(users).where(eq(users.email, email)).limit(1);
-    if (user) {
-      const mailId = await db(c).transaction(async (tx) => {
-        const id = await issuePasswordReset(tx, c.var.settings, user);
-        await audit(tx, meta(c), { orgId: null, action: 'user.password_reset_requested', targetType: 'user', targetId: user.id });
-        return id;
-      });
-      dispatchMail(c, [mailId]);
-    }
-    return c.json({ ok: true as const }, 202);
-  });
+  const [user] = await db(c).select({ id: users.id, email: users.email }).from(users).where(eq(users.email, email)).limit(1);
+  if (user) {
+    const mailId = await db(c).transaction(async (tx) => {
+      const id = await issuePasswordReset(tx, c.var.settings, user);
+      await audit(tx, meta(c), { orgId: null, action: 'user.password_reset_requested', targetType: 'user', targetId: user.id });
+      return id;
+    });
+    dispatchMail(c, [mailId]);
+  }
+  return c.json({ ok: true as const }, 202);
+});

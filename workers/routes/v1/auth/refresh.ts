@@ -1,7 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { getCookie } from 'hono/cookie';
-import type { App } from '../../../app.ts';
 import { db, meta, query } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -11,6 +10,7 @@ import { serializeUser, tokenPair } from '../../../lib/serialize.ts';
 import { consumeRefreshToken, issueSession, revokeSession, sessionOrgId } from '../../../../core/identity/sessions.ts';
 import { announceRevocation } from '../../../lib/revocation.ts';
 import { refreshSchema, sessionSchema } from '../../../schemas/auth.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'post',
@@ -27,38 +27,37 @@ const route = createRoute({
   },
 });
 
-export const registerRefresh = (app: App) =>
-  app.openapi(route, async (c) => {
-    const token = c.req.valid('json').refresh_token ?? getCookie(c, REFRESH_COOKIE);
-    if (!token) throw new ApiError('unauthorized', 'Send refresh_token in the body or the orochi_refresh cookie');
+export const refresh = defineRoute(route, async (c) => {
+  const token = c.req.valid('json').refresh_token ?? getCookie(c, REFRESH_COOKIE);
+  if (!token) throw new ApiError('unauthorized', 'Send refresh_token in the body or the orochi_refresh cookie');
 
-    // The reuse branch returns instead of throwing so the family's revocation commits before the 401 goes out.
-    const session = await db(c).transaction(async (tx) => {
-      const outcome = await consumeRefreshToken(tx, token);
-      if (outcome.kind === 'reused') {
-        const revocation = await revokeSession(tx, outcome.userId, outcome.familyId, 'refresh_token_reused');
-        await audit(tx, meta(c), {
-          orgId: null,
-          actorId: null,
-          action: 'session.refresh_token_reused',
-          targetType: 'user',
-          targetId: outcome.userId,
-          metadata: { family_id: outcome.familyId },
-        });
-        return { kind: 'reused' as const, revocation };
-      }
-      const [user] = await tx.select().from(users).where(eq(users.id, outcome.userId)).limit(1);
-      if (!user) throw new ApiError('unauthorized', 'The refresh token is not valid');
-      const orgId = await sessionOrgId(tx, outcome.familyId, user.id);
-      const tokens = tokenPair(await issueSession(tx, meta(c), { userId: user.id, orgId }, outcome.familyId));
-      return { kind: 'rotated' as const, tokens, user };
-    });
-    if (session.kind === 'reused') {
-      // The thief's access tokens and sockets end with the rest of the session.
-      await announceRevocation(c, session.revocation, query(c));
-      throw new ApiError('unauthorized', 'This refresh token was already used, so its session has been revoked; sign in again');
+  // The reuse branch returns instead of throwing so the family's revocation commits before the 401 goes out.
+  const session = await db(c).transaction(async (tx) => {
+    const outcome = await consumeRefreshToken(tx, token);
+    if (outcome.kind === 'reused') {
+      const revocation = await revokeSession(tx, outcome.userId, outcome.familyId, 'refresh_token_reused');
+      await audit(tx, meta(c), {
+        orgId: null,
+        actorId: null,
+        action: 'session.refresh_token_reused',
+        targetType: 'user',
+        targetId: outcome.userId,
+        metadata: { family_id: outcome.familyId },
+      });
+      return { kind: 'reused' as const, revocation };
     }
-
-    setSessionCookies(c, session.tokens);
-    return c.json({ ...session.tokens, user: serializeUser(session.user) }, 200);
+    const [user] = await tx.select().from(users).where(eq(users.id, outcome.userId)).limit(1);
+    if (!user) throw new ApiError('unauthorized', 'The refresh token is not valid');
+    const orgId = await sessionOrgId(tx, outcome.familyId, user.id);
+    const tokens = tokenPair(await issueSession(tx, meta(c), { userId: user.id, orgId }, outcome.familyId));
+    return { kind: 'rotated' as const, tokens, user };
   });
+  if (session.kind === 'reused') {
+    // The thief's access tokens and sockets end with the rest of the session.
+    await announceRevocation(c, session.revocation, query(c));
+    throw new ApiError('unauthorized', 'This refresh token was already used, so its session has been revoked; sign in again');
+  }
+
+  setSessionCookies(c, session.tokens);
+  return c.json({ ...session.tokens, user: serializeUser(session.user) }, 200);
+});

@@ -1,5 +1,4 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -13,6 +12,7 @@ import { hashPassword } from '../../../../core/identity/passwords.ts';
 import { serializeOrganization, serializeProject, serializeUser, tokenPair } from '../../../lib/serialize.ts';
 import { issueSession } from '../../../../core/identity/sessions.ts';
 import { registerSchema, registrationSchema } from '../../../schemas/auth.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'post',
@@ -26,37 +26,36 @@ const route = createRoute({
   },
 });
 
-export const registerRegister = (app: App) =>
-  app.openapi(route, async (c) => {
-    const body = c.req.valid('json');
-    const passwordHash = await hashPassword(body.password);
-    const userId = newId('usr');
-    try {
-      const result = await db(c).transaction(async (tx) => {
-        const [user] = await tx.insert(users).values({ id: userId, email: body.email, name: body.name ?? null, passwordHash }).returning();
-        const { org, project } = await createOrganization(tx, {
-          name: body.org_name ?? `${body.name ?? body.email.split('@')[0]}'s organization`,
-          ownerId: userId,
-          plan: c.var.settings.DEFAULT_PLAN,
-        });
-        const mailId = await issueEmailVerification(tx, c.var.settings, { id: userId, email: body.email });
-        const tokens = tokenPair(await issueSession(tx, meta(c), { userId, orgId: org.id }));
-        await audit(tx, meta(c), { orgId: org.id, actorId: userId, action: 'user.registered', targetType: 'user', targetId: userId });
-        return { user: user!, org, project, tokens, mailId };
+export const register = defineRoute(route, async (c) => {
+  const body = c.req.valid('json');
+  const passwordHash = await hashPassword(body.password);
+  const userId = newId('usr');
+  try {
+    const result = await db(c).transaction(async (tx) => {
+      const [user] = await tx.insert(users).values({ id: userId, email: body.email, name: body.name ?? null, passwordHash }).returning();
+      const { org, project } = await createOrganization(tx, {
+        name: body.org_name ?? `${body.name ?? body.email.split('@')[0]}'s organization`,
+        ownerId: userId,
+        plan: c.var.settings.DEFAULT_PLAN,
       });
-      dispatchMail(c, [result.mailId]);
-      setSessionCookies(c, result.tokens);
-      return c.json(
-        {
-          ...result.tokens,
-          user: serializeUser(result.user),
-          organization: serializeOrganization(result.org, 'owner'),
-          project: serializeProject(result.project),
-        },
-        201,
-      );
-    } catch (error) {
-      if (isUniqueViolation(error, 'users_email_key')) throw new ApiError('conflict', 'An account with this email already exists');
-      throw error;
-    }
-  });
+      const mailId = await issueEmailVerification(tx, c.var.settings, { id: userId, email: body.email });
+      const tokens = tokenPair(await issueSession(tx, meta(c), { userId, orgId: org.id }));
+      await audit(tx, meta(c), { orgId: org.id, actorId: userId, action: 'user.registered', targetType: 'user', targetId: userId });
+      return { user: user!, org, project, tokens, mailId };
+    });
+    dispatchMail(c, [result.mailId]);
+    setSessionCookies(c, result.tokens);
+    return c.json(
+      {
+        ...result.tokens,
+        user: serializeUser(result.user),
+        organization: serializeOrganization(result.org, 'owner'),
+        project: serializeProject(result.project),
+      },
+      201,
+    );
+  } catch (error) {
+    if (isUniqueViolation(error, 'users_email_key')) throw new ApiError('conflict', 'An account with this email already exists');
+    throw error;
+  }
+});

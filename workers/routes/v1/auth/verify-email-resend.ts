@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -10,6 +9,7 @@ import { dispatchMail } from '../../../lib/mail.ts';
 import { LOGIN_LIMIT, enforceLimit, recordHit } from '../../../lib/rate-limit.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { okSchema } from '../../../schemas/auth.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'post',
@@ -24,22 +24,21 @@ const route = createRoute({
   },
 });
 
-export const registerVerifyEmailResend = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const limitKeys = [`verify-resend:user:${principal.userId}`];
-    await enforceLimit(c, limitKeys, LOGIN_LIMIT);
+export const verifyEmailResend = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const limitKeys = [`verify-resend:user:${principal.userId}`];
+  await enforceLimit(c, limitKeys, LOGIN_LIMIT);
 
-    const [user] = await db(c).select().from(users).where(eq(users.id, principal.userId)).limit(1);
-    if (!user) throw notFound('User');
-    if (user.emailVerifiedAt) throw new ApiError('conflict', 'Your email address is already verified');
-    await recordHit(c, limitKeys);
+  const [user] = await db(c).select().from(users).where(eq(users.id, principal.userId)).limit(1);
+  if (!user) throw notFound('User');
+  if (user.emailVerifiedAt) throw new ApiError('conflict', 'Your email address is already verified');
+  await recordHit(c, limitKeys);
 
-    const mailId = await db(c).transaction(async (tx) => {
-      const id = await issueEmailVerification(tx, c.var.settings, user);
-      await audit(tx, meta(c), { orgId: null, action: 'user.verification_resent', targetType: 'user', targetId: user.id });
-      return id;
-    });
-    dispatchMail(c, [mailId]);
-    return c.json({ ok: true as const }, 202);
+  const mailId = await db(c).transaction(async (tx) => {
+    const id = await issueEmailVerification(tx, c.var.settings, user);
+    await audit(tx, meta(c), { orgId: null, action: 'user.verification_resent', targetType: 'user', targetId: user.id });
+    return id;
   });
+  dispatchMail(c, [mailId]);
+  return c.json({ ok: true as const }, 202);
+});

@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq, sql } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { users } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -8,6 +7,7 @@ import { consumeAuthToken } from '../../../../core/identity/auth-tokens.ts';
 import { ApiError, errorResponses } from '../../../../core/errors.ts';
 import { serializeUser } from '../../../lib/serialize.ts';
 import { emailVerifiedSchema, verifyEmailSchema } from '../../../schemas/auth.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'post',
@@ -22,20 +22,19 @@ const route = createRoute({
   },
 });
 
-export const registerVerifyEmail = (app: App) =>
-  app.openapi(route, async (c) => {
-    const { token } = c.req.valid('json');
-    const user = await db(c).transaction(async (tx) => {
-      const userId = await consumeAuthToken(tx, token, 'verify_email');
-      if (!userId) throw new ApiError('bad_request', 'This verification link is invalid, expired or already used');
-      // A second, older link keeps the first verification time.
-      const [verified] = await tx
-        .update(users)
-        .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`, updatedAt: new Date() })
-        .where(eq(users.id, userId))
-        .returning();
-      await audit(tx, meta(c), { orgId: null, actorId: userId, action: 'user.email_verified', targetType: 'user', targetId: userId });
-      return verified!;
-    });
-    return c.json({ user: serializeUser(user) }, 200);
+export const verifyEmail = defineRoute(route, async (c) => {
+  const { token } = c.req.valid('json');
+  const user = await db(c).transaction(async (tx) => {
+    const userId = await consumeAuthToken(tx, token, 'verify_email');
+    if (!userId) throw new ApiError('bad_request', 'This verification link is invalid, expired or already used');
+    // A second, older link keeps the first verification time.
+    const [verified] = await tx
+      .update(users)
+      .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`, updatedAt: new Date() })
+      .where(eq(users.id, userId))
+      .returning();
+    await audit(tx, meta(c), { orgId: null, actorId: userId, action: 'user.email_verified', targetType: 'user', targetId: userId });
+    return verified!;
   });
+  return c.json({ user: serializeUser(user) }, 200);
+});

@@ -1,5 +1,4 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { audit } from '../../../../core/audit.ts';
 import { requireClusterAccess } from '../../../../core/clusters/records.ts';
@@ -8,6 +7,7 @@ import { ApiError, errorResponses } from '../../../../core/errors.ts';
 import { requirePermission } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterParamsSchema, connectionQuerySchema, connectionSchema } from '../../../schemas/clusters.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'get',
@@ -59,22 +59,21 @@ export function renderConnection(format: 'uri' | 'psql' | 'env' | 'node' | 'pyth
   }
 }
 
-export const registerClusterConnection = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { id } = c.req.valid('param');
-    const { format, reveal } = c.req.valid('query');
-    const { cluster, role } = await requireClusterAccess(db(c), principal, id, 'clusters:read');
-    if (!cluster.endpointHost || !cluster.endpointPort) {
-      throw new ApiError('conflict', `The cluster has no endpoint while it is ${cluster.status}`);
-    }
-    let password: string | null = null;
-    if (reveal) {
-      requirePermission(role, 'clusters:reveal_password');
-      password = await unseal(c.var.settings.ENCRYPTION_KEY, cluster.passwordCiphertext!);
-      await audit(db(c), meta(c), { orgId: cluster.orgId, action: 'cluster.password_revealed', targetType: 'cluster', targetId: cluster.id });
-      c.header('Cache-Control', 'no-store');
-    }
-    const parts = { host: cluster.endpointHost, port: cluster.endpointPort, database: cluster.databaseName, username: cluster.username, password };
-    return c.json({ format, ...parts, value: renderConnection(format, parts) }, 200);
-  });
+export const clusterConnection = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { id } = c.req.valid('param');
+  const { format, reveal } = c.req.valid('query');
+  const { cluster, role } = await requireClusterAccess(db(c), principal, id, 'clusters:read');
+  if (!cluster.endpointHost || !cluster.endpointPort) {
+    throw new ApiError('conflict', `The cluster has no endpoint while it is ${cluster.status}`);
+  }
+  let password: string | null = null;
+  if (reveal) {
+    requirePermission(role, 'clusters:reveal_password');
+    password = await unseal(c.var.settings.ENCRYPTION_KEY, cluster.passwordCiphertext!);
+    await audit(db(c), meta(c), { orgId: cluster.orgId, action: 'cluster.password_revealed', targetType: 'cluster', targetId: cluster.id });
+    c.header('Cache-Control', 'no-store');
+  }
+  const parts = { host: cluster.endpointHost, port: cluster.endpointPort, database: cluster.databaseName, username: cluster.username, password };
+  return c.json({ format, ...parts, value: renderConnection(format, parts) }, 200);
+});

@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, asc, eq, isNull, or } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { clusters, projects, regions } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -16,6 +15,7 @@ import { requireClusterQuota } from '../../../../core/identity/quotas.ts';
 import { requireOrgAccess, requireProjectAccess, targetOrgId } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { createClusterSchema, mutationResponseSchema } from '../../../schemas/clusters.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'post',
@@ -31,78 +31,77 @@ const route = createRoute({
   },
 });
 
-export const registerCreateCluster = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const body = c.req.valid('json');
-    if (body.engine !== 'postgres') {
-      throw new ApiError('validation_failed', 'Only the postgres engine is available so far', {
-        details: [{ path: 'engine', message: 'nats clusters are not available yet' }],
-      });
-    }
-    // Generated passwords: 32 URL-safe characters (192 bits), so they drop into connection strings as they are.
-    const password = body.password ?? randomToken().slice(0, 32);
-    const passwordCiphertext = await seal(c.var.settings.ENCRYPTION_KEY, password);
-    try {
-      const { cluster, operation } = await db(c).transaction(async (tx) => {
-        let orgId: string;
-        let projectId: string;
-        if (body.project_id) {
-          const { project } = await requireProjectAccess(tx, principal, body.project_id, 'clusters:write');
-          orgId = project.orgId;
-          projectId = project.id;
-        } else {
-          orgId = targetOrgId(principal, undefined);
-          await requireOrgAccess(tx, principal, orgId, 'clusters:write');
-          const [first] = await tx.select().from(projects).where(eq(projects.orgId, orgId)).orderBy(asc(projects.id)).limit(1);
-          if (!first) throw new ApiError('bad_request', 'The organization has no project; create one first');
-          projectId = first.id;
-        }
-        // With the org locked, two creates cannot both squeeze under the plan's cluster limit.
-        const org = await lockOrganization(tx, orgId);
-        await requireClusterQuota(tx, org);
-        const [region] = await tx
-          .select()
-          .from(regions)
-          .where(
-            and(
-              eq(regions.id, body.region_id),
-              isNull(regions.revokedAt),
-              or(eq(regions.visibility, 'shared'), eq(regions.orgId, orgId)),
-            ),
-          );
-        if (!region) throw notFound('Region');
-        const [row] = await tx
-          .insert(clusters)
-          .values({
-            id: newId('cl'),
-            orgId,
-            projectId,
-            regionId: region.id,
-            name: body.name,
-            engine: body.engine,
-            version: body.version,
-            tier: body.tier,
-            size: body.size,
-            instances: body.instances,
-            storageGb: body.storage_gb,
-            settings: body.settings ?? {},
-            status: 'provisioning',
-            desiredState: 'running',
-            generation: 1,
-            passwordCiphertext,
-          })
-          .returning();
-        const op = await insertOperation(tx, row!, 'create');
-        await audit(tx, meta(c), { orgId, action: 'cluster.create', targetType: 'cluster', targetId: row!.id, metadata: { name: body.name, region_id: region.id, size: body.size } });
-        return { cluster: row!, operation: op };
-      });
-      await dispatchOperation(c, cluster, operation);
-      return c.json({ cluster: serializeCluster(cluster), operation: serializeOperation(operation) }, 202);
-    } catch (error) {
-      if (isUniqueViolation(error, 'clusters_project_name_key')) {
-        throw new ApiError('conflict', `A cluster named ${body.name} already exists in this project`);
+export const createCluster = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const body = c.req.valid('json');
+  if (body.engine !== 'postgres') {
+    throw new ApiError('validation_failed', 'Only the postgres engine is available so far', {
+      details: [{ path: 'engine', message: 'nats clusters are not available yet' }],
+    });
+  }
+  // Generated passwords: 32 URL-safe characters (192 bits), so they drop into connection strings as they are.
+  const password = body.password ?? randomToken().slice(0, 32);
+  const passwordCiphertext = await seal(c.var.settings.ENCRYPTION_KEY, password);
+  try {
+    const { cluster, operation } = await db(c).transaction(async (tx) => {
+      let orgId: string;
+      let projectId: string;
+      if (body.project_id) {
+        const { project } = await requireProjectAccess(tx, principal, body.project_id, 'clusters:write');
+        orgId = project.orgId;
+        projectId = project.id;
+      } else {
+        orgId = targetOrgId(principal, undefined);
+        await requireOrgAccess(tx, principal, orgId, 'clusters:write');
+        const [first] = await tx.select().from(projects).where(eq(projects.orgId, orgId)).orderBy(asc(projects.id)).limit(1);
+        if (!first) throw new ApiError('bad_request', 'The organization has no project; create one first');
+        projectId = first.id;
       }
-      throw error;
+      // With the org locked, two creates cannot both squeeze under the plan's cluster limit.
+      const org = await lockOrganization(tx, orgId);
+      await requireClusterQuota(tx, org);
+      const [region] = await tx
+        .select()
+        .from(regions)
+        .where(
+          and(
+            eq(regions.id, body.region_id),
+            isNull(regions.revokedAt),
+            or(eq(regions.visibility, 'shared'), eq(regions.orgId, orgId)),
+          ),
+        );
+      if (!region) throw notFound('Region');
+      const [row] = await tx
+        .insert(clusters)
+        .values({
+          id: newId('cl'),
+          orgId,
+          projectId,
+          regionId: region.id,
+          name: body.name,
+          engine: body.engine,
+          version: body.version,
+          tier: body.tier,
+          size: body.size,
+          instances: body.instances,
+          storageGb: body.storage_gb,
+          settings: body.settings ?? {},
+          status: 'provisioning',
+          desiredState: 'running',
+          generation: 1,
+          passwordCiphertext,
+        })
+        .returning();
+      const op = await insertOperation(tx, row!, 'create');
+      await audit(tx, meta(c), { orgId, action: 'cluster.create', targetType: 'cluster', targetId: row!.id, metadata: { name: body.name, region_id: region.id, size: body.size } });
+      return { cluster: row!, operation: op };
+    });
+    await dispatchOperation(c, cluster, operation);
+    return c.json({ cluster: serializeCluster(cluster), operation: serializeOperation(operation) }, 202);
+  } catch (error) {
+    if (isUniqueViolation(error, 'clusters_project_name_key')) {
+      throw new ApiError('conflict', `A cluster named ${body.name} already exists in this project`);
     }
-  });
+    throw error;
+  }
+});

@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, desc, eq } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { clusterEvents } from '../../../../drizzle/schema.ts';
 import { requireClusterAccess, serializeEvent } from '../../../../core/clusters/records.ts';
@@ -9,6 +8,7 @@ import { afterCursor, page } from '../../../../core/pagination.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { listQuerySchema } from '../../../schemas/common.ts';
 import { clusterParamsSchema, eventListSchema } from '../../../schemas/clusters.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'get',
@@ -23,17 +23,16 @@ const route = createRoute({
   },
 });
 
-export const registerClusterEvents = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { id } = c.req.valid('param');
-    const { limit, cursor } = c.req.valid('query');
-    await requireClusterAccess(query(c), principal, id, 'clusters:read', { includeDeleted: true });
-    const rows = await query(c)
-      .select()
-      .from(clusterEvents)
-      .where(and(eq(clusterEvents.clusterId, id), afterCursor(clusterEvents.id, cursor)))
-      .orderBy(desc(clusterEvents.id))
-      .limit(limit + 1);
-    return c.json(page(rows, limit, serializeEvent), 200);
-  });
+export const listClusterEvents = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { id } = c.req.valid('param');
+  const { limit, cursor } = c.req.valid('query');
+  await requireClusterAccess(query(c), principal, id, 'clusters:read', { includeDeleted: true });
+  const rows = await query(c)
+    .select()
+    .from(clusterEvents)
+    .where(and(eq(clusterEvents.clusterId, id), afterCursor(clusterEvents.id, cursor)))
+    .orderBy(desc(clusterEvents.id))
+    .limit(limit + 1);
+  return c.json(page(rows, limit, serializeEvent), 200);
+});

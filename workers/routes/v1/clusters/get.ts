@@ -1,5 +1,4 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { requireClusterAccess, serializeCluster } from '../../../../core/clusters/records.ts';
 import { errorResponses } from '../../../../core/errors.ts';
@@ -7,6 +6,7 @@ import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterParamsSchema } from '../../../schemas/clusters.ts';
 import { clusterSchema } from '../../../../protocol/resources.ts';
 import { z } from '@hono/zod-openapi';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'get',
@@ -22,10 +22,9 @@ const route = createRoute({
   },
 });
 
-export const registerGetCluster = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { id } = c.req.valid('param');
-    const { cluster } = await requireClusterAccess(query(c), principal, id, 'clusters:read', { includeDeleted: true });
-    return c.json({ cluster: serializeCluster(cluster) }, 200);
-  });
+export const getCluster = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { id } = c.req.valid('param');
+  const { cluster } = await requireClusterAccess(query(c), principal, id, 'clusters:read', { includeDeleted: true });
+  return c.json({ cluster: serializeCluster(cluster) }, 200);
+});

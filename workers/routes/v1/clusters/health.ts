@@ -1,13 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { regions } from '../../../../drizzle/schema.ts';
 import { requireClusterAccess } from '../../../../core/clusters/records.ts';
 import { errorResponses } from '../../../../core/errors.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterParamsSchema, healthReportSchema } from '../../../schemas/clusters.ts';
-import { type ClusterStatus, type Health } from '../../../../protocol/enums.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'get',
@@ -22,27 +21,26 @@ const route = createRoute({
   },
 });
 
-export const registerClusterHealth = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { id } = c.req.valid('param');
-    const { cluster } = await requireClusterAccess(query(c), principal, id, 'clusters:read');
-    const [region] = await query(c).select({ status: regions.status }).from(regions).where(eq(regions.id, cluster.regionId));
-    return c.json(
-      {
-        cluster_id: cluster.id,
-        status: cluster.status,
-        // A region that stopped reporting cannot vouch for its clusters.
-        health: region?.status === 'online' ? cluster.health : 'unknown',
-        ready_instances: cluster.readyInstances,
-        instances: cluster.instances,
-        generation: cluster.generation,
-        observed_generation: cluster.observedGeneration,
-        in_sync: cluster.observedGeneration >= cluster.generation,
-        message: cluster.statusMessage,
-        last_report_at: cluster.lastReportAt?.toISOString() ?? null,
-        region_status: region?.status ?? 'offline',
-      },
-      200,
-    );
-  });
+export const clusterHealth = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { id } = c.req.valid('param');
+  const { cluster } = await requireClusterAccess(query(c), principal, id, 'clusters:read');
+  const [region] = await query(c).select({ status: regions.status }).from(regions).where(eq(regions.id, cluster.regionId));
+  return c.json(
+    {
+      cluster_id: cluster.id,
+      status: cluster.status,
+      // A region that stopped reporting cannot vouch for its clusters.
+      health: region?.status === 'online' ? cluster.health : 'unknown',
+      ready_instances: cluster.readyInstances,
+      instances: cluster.instances,
+      generation: cluster.generation,
+      observed_generation: cluster.observedGeneration,
+      in_sync: cluster.observedGeneration >= cluster.generation,
+      message: cluster.statusMessage,
+      last_report_at: cluster.lastReportAt?.toISOString() ?? null,
+      region_status: region?.status ?? 'offline',
+    },
+    200,
+  );
+});

@@ -1,6 +1,5 @@
 // Sleep, wake and delete: mutations that change only the desired state, so they share one route shape.
 import { createRoute } from '@hono/zod-openapi';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import type { ClusterAction } from '../../../../protocol/enums.ts';
 import { beginOperation } from '../../../../core/clusters/mutations.ts';
@@ -9,6 +8,7 @@ import { requireClusterAccess, serializeCluster, serializeOperation } from '../.
 import { errorResponses } from '../../../../core/errors.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterParamsSchema, mutationResponseSchema } from '../../../schemas/clusters.ts';
+import { defineRoute } from '../../define-route.ts';
 
 // Generic in method and path so that each route keeps its own literal types for the typed client (hc).
 function lifecycleRoute<M extends 'post' | 'delete', P extends string>(method: M, path: P, action: ClusterAction, summary: string, description: string) {
@@ -25,28 +25,27 @@ function lifecycleRoute<M extends 'post' | 'delete', P extends string>(method: M
       ...errorResponses(400, 401, 403, 404, 409),
     },
   });
-  return (app: App) =>
-    app.openapi(route, async (c) => {
-      const principal = requireAuth(c);
-      const { id } = c.req.valid('param');
-      const { cluster, operation } = await db(c).transaction(async (tx) => {
-        const { cluster } = await requireClusterAccess(tx, principal, id, 'clusters:write', { lock: true });
-        return beginOperation(tx, meta(c), cluster, action);
-      });
-      await dispatchOperation(c, cluster, operation);
-      return c.json({ cluster: serializeCluster(cluster), operation: serializeOperation(operation) }, 202);
+  return defineRoute(route, async (c) => {
+    const principal = requireAuth(c);
+    const { id } = c.req.valid('param');
+    const { cluster, operation } = await db(c).transaction(async (tx) => {
+      const { cluster } = await requireClusterAccess(tx, principal, id, 'clusters:write', { lock: true });
+      return beginOperation(tx, meta(c), cluster, action);
     });
+    await dispatchOperation(c, cluster, operation);
+    return c.json({ cluster: serializeCluster(cluster), operation: serializeOperation(operation) }, 202);
+  });
 }
 
-export const registerSleepCluster = lifecycleRoute(
+export const sleepCluster = lifecycleRoute(
   'post',
   '/v1/clusters/{id}/sleep',
   'sleep',
   'Put a cluster to sleep',
   'Stops its servers and keeps its data; connections are refused until it wakes.',
 );
-export const registerWakeCluster = lifecycleRoute('post', '/v1/clusters/{id}/wake', 'wake', 'Wake a sleeping cluster', 'Starts its servers again on the same data.');
-export const registerDeleteCluster = lifecycleRoute(
+export const wakeCluster = lifecycleRoute('post', '/v1/clusters/{id}/wake', 'wake', 'Wake a sleeping cluster', 'Starts its servers again on the same data.');
+export const deleteCluster = lifecycleRoute(
   'delete',
   '/v1/clusters/{id}',
   'delete',

@@ -1,5 +1,4 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { beginOperation } from '../../../../core/clusters/mutations.ts';
 import { dispatchOperation } from '../../../lib/dispatch.ts';
@@ -10,6 +9,7 @@ import { errorResponses } from '../../../../core/errors.ts';
 import { requirePermission } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterParamsSchema, rotatePasswordSchema, rotatedPasswordSchema } from '../../../schemas/clusters.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'post',
@@ -25,19 +25,18 @@ const route = createRoute({
   },
 });
 
-export const registerRotatePassword = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { id } = c.req.valid('param');
-    const password = c.req.valid('json')?.password ?? randomToken().slice(0, 32);
-    const passwordCiphertext = await seal(c.var.settings.ENCRYPTION_KEY, password);
-    const { cluster, operation } = await db(c).transaction(async (tx) => {
-      const { cluster, role } = await requireClusterAccess(tx, principal, id, 'clusters:write', { lock: true });
-      // The response carries the password, so rotating needs the right to see it.
-      requirePermission(role, 'clusters:reveal_password');
-      return beginOperation(tx, meta(c), cluster, 'rotate_password', { passwordCiphertext });
-    });
-    await dispatchOperation(c, cluster, operation);
-    c.header('Cache-Control', 'no-store');
-    return c.json({ cluster: serializeCluster(cluster), operation: serializeOperation(operation), password }, 202);
+export const rotatePassword = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { id } = c.req.valid('param');
+  const password = c.req.valid('json')?.password ?? randomToken().slice(0, 32);
+  const passwordCiphertext = await seal(c.var.settings.ENCRYPTION_KEY, password);
+  const { cluster, operation } = await db(c).transaction(async (tx) => {
+    const { cluster, role } = await requireClusterAccess(tx, principal, id, 'clusters:write', { lock: true });
+    // The response carries the password, so rotating needs the right to see it.
+    requirePermission(role, 'clusters:reveal_password');
+    return beginOperation(tx, meta(c), cluster, 'rotate_password', { passwordCiphertext });
   });
+  await dispatchOperation(c, cluster, operation);
+  c.header('Cache-Control', 'no-store');
+  return c.json({ cluster: serializeCluster(cluster), operation: serializeOperation(operation), password }, 202);
+});

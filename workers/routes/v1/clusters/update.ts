@@ -1,5 +1,4 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { beginOperation, type ClusterChanges } from '../../../../core/clusters/mutations.ts';
 import { dispatchOperation } from '../../../lib/dispatch.ts';
@@ -7,6 +6,7 @@ import { requireClusterAccess, serializeCluster, serializeOperation } from '../.
 import { ApiError, errorResponses } from '../../../../core/errors.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterParamsSchema, mutationResponseSchema, updateClusterSchema } from '../../../schemas/clusters.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'patch',
@@ -22,26 +22,25 @@ const route = createRoute({
   },
 });
 
-export const registerUpdateCluster = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { id } = c.req.valid('param');
-    const body = c.req.valid('json');
-    const { cluster, operation } = await db(c).transaction(async (tx) => {
-      const { cluster } = await requireClusterAccess(tx, principal, id, 'clusters:write', { lock: true });
-      if (body.storage_gb !== undefined && body.storage_gb < cluster.storageGb) {
-        throw new ApiError('validation_failed', `Storage can grow but not shrink (now ${cluster.storageGb} GB)`, {
-          details: [{ path: 'storage_gb', message: `must be at least ${cluster.storageGb}` }],
-        });
-      }
-      const changes: ClusterChanges = {};
-      if (body.size !== undefined) changes.size = body.size;
-      if (body.instances !== undefined) changes.instances = body.instances;
-      if (body.storage_gb !== undefined) changes.storageGb = body.storage_gb;
-      if (body.settings !== undefined) changes.settings = { ...(cluster.settings as Record<string, unknown>), ...body.settings };
-      const resizing = body.size !== undefined || body.instances !== undefined || body.storage_gb !== undefined;
-      return beginOperation(tx, meta(c), cluster, resizing ? 'resize' : 'update', changes, { ...body });
-    });
-    await dispatchOperation(c, cluster, operation);
-    return c.json({ cluster: serializeCluster(cluster), operation: serializeOperation(operation) }, 202);
+export const updateCluster = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { id } = c.req.valid('param');
+  const body = c.req.valid('json');
+  const { cluster, operation } = await db(c).transaction(async (tx) => {
+    const { cluster } = await requireClusterAccess(tx, principal, id, 'clusters:write', { lock: true });
+    if (body.storage_gb !== undefined && body.storage_gb < cluster.storageGb) {
+      throw new ApiError('validation_failed', `Storage can grow but not shrink (now ${cluster.storageGb} GB)`, {
+        details: [{ path: 'storage_gb', message: `must be at least ${cluster.storageGb}` }],
+      });
+    }
+    const changes: ClusterChanges = {};
+    if (body.size !== undefined) changes.size = body.size;
+    if (body.instances !== undefined) changes.instances = body.instances;
+    if (body.storage_gb !== undefined) changes.storageGb = body.storage_gb;
+    if (body.settings !== undefined) changes.settings = { ...(cluster.settings as Record<string, unknown>), ...body.settings };
+    const resizing = body.size !== undefined || body.instances !== undefined || body.storage_gb !== undefined;
+    return beginOperation(tx, meta(c), cluster, resizing ? 'resize' : 'update', changes, { ...body });
   });
+  await dispatchOperation(c, cluster, operation);
+  return c.json({ cluster: serializeCluster(cluster), operation: serializeOperation(operation) }, 202);
+});

@@ -1,11 +1,11 @@
 // Restarts Durable Objects of the local stack on request, as a crash or a deploy restarts them in production:
 // the chaos run (`npm run chaos`) uses it to prove nothing is lost when they are. It does not exist in production.
 import { createRoute } from '@hono/zod-openapi';
-import type { App } from '../../../app.ts';
 import { errorResponses } from '../../../../core/errors.ts';
 import { log } from '../../../../core/logger.ts';
 import { localOnly } from '../../../middleware/local-only.ts';
 import { restartedObjectsSchema, restartObjectsSchema } from '../../../schemas/dev.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'post',
@@ -20,16 +20,15 @@ const route = createRoute({
   },
 });
 
-export const registerDevRestartObjects = (app: App) =>
-  app.openapi(route, async (c) => {
-    const { region_ids, cluster_ids } = c.req.valid('json');
-    const stubs = [
-      ...region_ids.map((id) => c.env.REGION.get(c.env.REGION.idFromName(id))),
-      ...cluster_ids.map((id) => c.env.CLUSTER.get(c.env.CLUSTER.idFromName(id))),
-    ];
-    // An aborted object rejects the call that aborted it: that rejection is the restart.
-    const outcomes = await Promise.allSettled(stubs.map((stub) => stub.restart()));
-    const restarted = outcomes.filter((o) => o.status === 'rejected').length;
-    log('warn', 'durable objects restarted on request', { regions: region_ids.length, clusters: cluster_ids.length, restarted });
-    return c.json({ restarted }, 200);
-  });
+export const devRestartObjects = defineRoute(route, async (c) => {
+  const { region_ids, cluster_ids } = c.req.valid('json');
+  const stubs = [
+    ...region_ids.map((id) => c.env.REGION.get(c.env.REGION.idFromName(id))),
+    ...cluster_ids.map((id) => c.env.CLUSTER.get(c.env.CLUSTER.idFromName(id))),
+  ];
+  // An aborted object rejects the call that aborted it: that rejection is the restart.
+  const outcomes = await Promise.allSettled(stubs.map((stub) => stub.restart()));
+  const restarted = outcomes.filter((o) => o.status === 'rejected').length;
+  log('warn', 'durable objects restarted on request', { regions: region_ids.length, clusters: cluster_ids.length, restarted });
+  return c.json({ restarted }, 200);
+});

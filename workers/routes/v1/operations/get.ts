@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { memberships, operations } from '../../../../drizzle/schema.ts';
 import { serializeOperation } from '../../../../core/clusters/records.ts';
@@ -9,6 +8,7 @@ import { requirePermission } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { operationParamsSchema } from '../../../schemas/clusters.ts';
 import { operationSchema } from '../../../../protocol/resources.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'get',
@@ -23,17 +23,16 @@ const route = createRoute({
   },
 });
 
-export const registerGetOperation = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { id } = c.req.valid('param');
-    const [row] = await query(c)
-      .select({ operation: operations, role: memberships.role })
-      .from(operations)
-      .innerJoin(memberships, and(eq(memberships.orgId, operations.orgId), eq(memberships.userId, principal.userId)))
-      .where(eq(operations.id, id))
-      .limit(1);
-    if (!row) throw notFound('Operation');
-    requirePermission(row.role, 'clusters:read');
-    return c.json({ operation: serializeOperation(row.operation) }, 200);
-  });
+export const getOperation = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { id } = c.req.valid('param');
+  const [row] = await query(c)
+    .select({ operation: operations, role: memberships.role })
+    .from(operations)
+    .innerJoin(memberships, and(eq(memberships.orgId, operations.orgId), eq(memberships.userId, principal.userId)))
+    .where(eq(operations.id, id))
+    .limit(1);
+  if (!row) throw notFound('Operation');
+  requirePermission(row.role, 'clusters:read');
+  return c.json({ operation: serializeOperation(row.operation) }, 200);
+});

@@ -1,14 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
-import { and, desc, eq } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
+import { eq } from 'drizzle-orm';
 import { query } from '../../../context.ts';
-import { memberships, operations } from '../../../../drizzle/schema.ts';
+import { operations } from '../../../../drizzle/schema.ts';
 import { serializeOperation } from '../../../../core/clusters/records.ts';
-import { errorResponses, notFound } from '../../../../core/errors.ts';
-import { afterCursor, page } from '../../../../core/pagination.ts';
-import { requirePermission, targetOrgId } from '../../../../core/identity/rbac.ts';
+import { errorResponses } from '../../../../core/errors.ts';
+import { targetOrgId } from '../../../../core/identity/rbac.ts';
+import { orgPage } from '../../../../core/org-pages.ts';
+import { page } from '../../../../core/pagination.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { operationListQuerySchema, operationListSchema } from '../../../schemas/clusters.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'get',
@@ -24,27 +25,18 @@ const route = createRoute({
   },
 });
 
-export const registerListOperations = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const params = c.req.valid('query');
-    const orgId = targetOrgId(principal, params.org_id);
-    const rows = await query(c)
-      .select({ role: memberships.role, operation: operations })
-      .from(memberships)
-      .leftJoin(
-        operations,
-        and(
-          eq(operations.orgId, memberships.orgId),
-          params.cluster_id ? eq(operations.clusterId, params.cluster_id) : undefined,
-          afterCursor(operations.id, params.cursor),
-        ),
-      )
-      .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, principal.userId)))
-      .orderBy(desc(operations.id))
-      .limit(params.limit + 1);
-    const role = rows[0]?.role;
-    if (!role) throw notFound('Organization');
-    requirePermission(role, 'clusters:read');
-    return c.json(page(rows.flatMap((r) => (r.operation ? [r.operation] : [])), params.limit, serializeOperation), 200);
+export const listOperations = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const params = c.req.valid('query');
+  const found = await orgPage(query(c), principal, {
+    table: operations,
+    orgColumn: operations.orgId,
+    idColumn: operations.id,
+    orgId: targetOrgId(principal, params.org_id),
+    permission: 'clusters:read',
+    where: params.cluster_id ? eq(operations.clusterId, params.cluster_id) : undefined,
+    cursor: params.cursor,
+    limit: params.limit,
   });
+  return c.json(page(found, params.limit, serializeOperation), 200);
+});

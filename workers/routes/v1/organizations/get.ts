@@ -1,11 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { errorResponses } from '../../../../core/errors.ts';
 import { requireOrgAccess } from '../../../../core/identity/rbac.ts';
 import { serializeOrganization } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { orgParamsSchema, organizationResponseSchema } from '../../../schemas/organizations.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'get',
@@ -20,10 +20,9 @@ const route = createRoute({
   },
 });
 
-export const registerGetOrganization = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { org_id } = c.req.valid('param');
-    const { org, role } = await requireOrgAccess(query(c), principal, org_id, 'org:read');
-    return c.json({ organization: serializeOrganization(org, role) }, 200);
-  });
+export const getOrganization = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { org_id } = c.req.valid('param');
+  const { org, role } = await requireOrgAccess(query(c), principal, org_id, 'org:read');
+  return c.json({ organization: serializeOrganization(org, role) }, 200);
+});

@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { invitations } from '../../../../drizzle/schema.ts';
 import { errorResponses } from '../../../../core/errors.ts';
@@ -10,6 +9,7 @@ import { serializeInvitation } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { listQuerySchema } from '../../../schemas/common.ts';
 import { invitationListSchema, orgParamsSchema } from '../../../schemas/organizations.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'get',
@@ -25,24 +25,23 @@ const route = createRoute({
   },
 });
 
-export const registerListInvitations = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { org_id } = c.req.valid('param');
-    const { limit, cursor } = c.req.valid('query');
-    await requireOrgAccess(query(c), principal, org_id, 'members:manage');
-    const rows = await query(c)
-      .select()
-      .from(invitations)
-      .where(
-        and(
-          eq(invitations.orgId, org_id),
-          isNull(invitations.acceptedAt),
-          gt(invitations.expiresAt, new Date()),
-          afterCursor(invitations.id, cursor),
-        ),
-      )
-      .orderBy(desc(invitations.id))
-      .limit(limit + 1);
-    return c.json(page(rows, limit, serializeInvitation), 200);
-  });
+export const listInvitations = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { org_id } = c.req.valid('param');
+  const { limit, cursor } = c.req.valid('query');
+  await requireOrgAccess(query(c), principal, org_id, 'members:manage');
+  const rows = await query(c)
+    .select()
+    .from(invitations)
+    .where(
+      and(
+        eq(invitations.orgId, org_id),
+        isNull(invitations.acceptedAt),
+        gt(invitations.expiresAt, new Date()),
+        afterCursor(invitations.id, cursor),
+      ),
+    )
+    .orderBy(desc(invitations.id))
+    .limit(limit + 1);
+  return c.json(page(rows, limit, serializeInvitation), 200);
+});

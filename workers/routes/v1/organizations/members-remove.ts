@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { db, meta, query } from '../../../context.ts';
 import { memberships } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -12,6 +11,7 @@ import { revokeOrgSessions } from '../../../../core/identity/sessions.ts';
 import { announceRevocation } from '../../../lib/revocation.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { memberParamsSchema } from '../../../schemas/organizations.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'delete',
@@ -29,32 +29,31 @@ const route = createRoute({
   },
 });
 
-export const registerRemoveMember = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { org_id, user_id } = c.req.valid('param');
-    const leaving = user_id === principal.userId;
-    const revocation = await db(c).transaction(async (tx) => {
-      // Every role has org:read, so any member may leave.
-      const { role: callerRole } = await requireOrgAccess(tx, principal, org_id, leaving ? 'org:read' : 'members:manage');
-      await lockOrganization(tx, org_id);
-      const target = await findMember(tx, org_id, user_id);
-      if (target.membership.role === 'owner') {
-        if (callerRole !== 'owner') throw new ApiError('forbidden', 'Only an owner may remove an owner');
-        await requireAnotherOwner(tx, org_id, user_id);
-      }
-      await tx.delete(memberships).where(and(eq(memberships.orgId, org_id), eq(memberships.userId, user_id)));
-      await audit(tx, meta(c), {
-        orgId: org_id,
-        action: leaving ? 'member.left' : 'member.removed',
-        targetType: 'user',
-        targetId: user_id,
-        metadata: { role: target.membership.role },
-      });
-      // Someone removed loses the sessions they opened in the org; someone leaving keeps theirs (their next
-      // refresh moves it to another org of theirs). Either way their sockets on the org close.
-      return leaving ? { userId: user_id, sessionIds: [], orgIds: [org_id] } : revokeOrgSessions(tx, user_id, org_id);
+export const removeMember = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { org_id, user_id } = c.req.valid('param');
+  const leaving = user_id === principal.userId;
+  const revocation = await db(c).transaction(async (tx) => {
+    // Every role has org:read, so any member may leave.
+    const { role: callerRole } = await requireOrgAccess(tx, principal, org_id, leaving ? 'org:read' : 'members:manage');
+    await lockOrganization(tx, org_id);
+    const target = await findMember(tx, org_id, user_id);
+    if (target.membership.role === 'owner') {
+      if (callerRole !== 'owner') throw new ApiError('forbidden', 'Only an owner may remove an owner');
+      await requireAnotherOwner(tx, org_id, user_id);
+    }
+    await tx.delete(memberships).where(and(eq(memberships.orgId, org_id), eq(memberships.userId, user_id)));
+    await audit(tx, meta(c), {
+      orgId: org_id,
+      action: leaving ? 'member.left' : 'member.removed',
+      targetType: 'user',
+      targetId: user_id,
+      metadata: { role: target.membership.role },
     });
-    await announceRevocation(c, revocation, query(c));
-    return c.body(null, 204);
+    // Someone removed loses the sessions they opened in the org; someone leaving keeps theirs (their next
+    // refresh moves it to another org of theirs). Either way their sockets on the org close.
+    return leaving ? { userId: user_id, sessionIds: [], orgIds: [org_id] } : revokeOrgSessions(tx, user_id, org_id);
   });
+  await announceRevocation(c, revocation, query(c));
+  return c.body(null, 204);
+});

@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { memberships } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -12,6 +11,7 @@ import { serializeMembership } from '../../../lib/serialize.ts';
 import { realtimeFor } from '../../../../durable-objects/realtime/stub.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { memberParamsSchema, membershipResponseSchema, updateMemberSchema } from '../../../schemas/organizations.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'patch',
@@ -30,29 +30,28 @@ const route = createRoute({
   },
 });
 
-export const registerUpdateMember = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { org_id, user_id } = c.req.valid('param');
-    const { role } = c.req.valid('json');
-    const membership = await db(c).transaction(async (tx) => {
-      const { role: callerRole } = await requireOrgAccess(tx, principal, org_id, 'members:manage');
-      await lockOrganization(tx, org_id);
-      const target = await findMember(tx, org_id, user_id);
-      const previous = target.membership.role;
-      if ((previous === 'owner' || role === 'owner') && callerRole !== 'owner') {
-        throw new ApiError('forbidden', 'Only an owner may grant or take away the owner role');
-      }
-      if (previous === 'owner' && role !== 'owner') await requireAnotherOwner(tx, org_id, user_id);
-      const [updated] = await tx
-        .update(memberships)
-        .set({ role })
-        .where(and(eq(memberships.orgId, org_id), eq(memberships.userId, user_id)))
-        .returning();
-      await audit(tx, meta(c), { orgId: org_id, action: 'member.role_changed', targetType: 'user', targetId: user_id, metadata: { from: previous, to: role } });
-      return serializeMembership(updated!, target.user);
-    });
-    // Subscriptions were authorized under the old role: a role that may no longer read clusters loses them now.
-    if (!can(role, 'clusters:read')) c.executionCtx.waitUntil(realtimeFor(c.env, org_id).dropUser(user_id));
-    return c.json({ membership }, 200);
+export const updateMember = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { org_id, user_id } = c.req.valid('param');
+  const { role } = c.req.valid('json');
+  const membership = await db(c).transaction(async (tx) => {
+    const { role: callerRole } = await requireOrgAccess(tx, principal, org_id, 'members:manage');
+    await lockOrganization(tx, org_id);
+    const target = await findMember(tx, org_id, user_id);
+    const previous = target.membership.role;
+    if ((previous === 'owner' || role === 'owner') && callerRole !== 'owner') {
+      throw new ApiError('forbidden', 'Only an owner may grant or take away the owner role');
+    }
+    if (previous === 'owner' && role !== 'owner') await requireAnotherOwner(tx, org_id, user_id);
+    const [updated] = await tx
+      .update(memberships)
+      .set({ role })
+      .where(and(eq(memberships.orgId, org_id), eq(memberships.userId, user_id)))
+      .returning();
+    await audit(tx, meta(c), { orgId: org_id, action: 'member.role_changed', targetType: 'user', targetId: user_id, metadata: { from: previous, to: role } });
+    return serializeMembership(updated!, target.user);
   });
+  // Subscriptions were authorized under the old role: a role that may no longer read clusters loses them now.
+  if (!can(role, 'clusters:read')) c.executionCtx.waitUntil(realtimeFor(c.env, org_id).dropUser(user_id));
+  return c.json({ membership }, 200);
+});

@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, count, eq, isNull, sql, sum } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { clusters } from '../../../../drizzle/schema.ts';
 import { SIZE_TABLE, type ClusterSize } from '../../../../protocol/sizes.ts';
@@ -10,6 +9,7 @@ import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterSummarySchema } from '../../../schemas/clusters.ts';
 import { clusterStatuses, type ClusterStatus } from '../../../../protocol/enums.ts';
 import { orgParamsSchema } from '../../../schemas/organizations.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'get',
@@ -25,41 +25,40 @@ const route = createRoute({
   },
 });
 
-export const registerOrganizationSummary = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { org_id } = c.req.valid('param');
-    await requireOrgAccess(query(c), principal, org_id, 'clusters:read');
-    // One grouped scan of the org's live clusters; the size table turns sizes into compute.
-    const rows = await query(c)
-      .select({
-        status: clusters.status,
-        size: clusters.size,
-        clusters: count(),
-        instances: sum(clusters.instances).mapWith(Number),
-        storage: sum(clusters.storageGb).mapWith(Number),
-        recent: sql<number>`count(*) filter (where ${clusters.createdAt} > now() - interval '7 days')`.mapWith(Number),
-      })
-      .from(clusters)
-      .where(and(eq(clusters.orgId, org_id), isNull(clusters.deletedAt)))
-      .groupBy(clusters.status, clusters.size);
-    const byStatus = Object.fromEntries(clusterStatuses.filter((s) => s !== 'deleted').map((s) => [s, 0])) as Record<ClusterStatus, number>;
-    let total = 0;
-    let storage = 0;
-    let vcpu = 0;
-    let memory = 0;
-    let recent = 0;
-    for (const row of rows) {
-      if (row.status === 'deleted') continue;
-      byStatus[row.status] = (byStatus[row.status] ?? 0) + row.clusters;
-      total += row.clusters;
-      storage += row.storage;
-      recent += row.recent;
-      const size = SIZE_TABLE[row.size as ClusterSize];
-      if (row.status === 'running' && size) {
-        vcpu += size.vcpu * row.instances;
-        memory += size.memory_gb * row.instances;
-      }
+export const organizationSummary = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { org_id } = c.req.valid('param');
+  await requireOrgAccess(query(c), principal, org_id, 'clusters:read');
+  // One grouped scan of the org's live clusters; the size table turns sizes into compute.
+  const rows = await query(c)
+    .select({
+      status: clusters.status,
+      size: clusters.size,
+      clusters: count(),
+      instances: sum(clusters.instances).mapWith(Number),
+      storage: sum(clusters.storageGb).mapWith(Number),
+      recent: sql<number>`count(*) filter (where ${clusters.createdAt} > now() - interval '7 days')`.mapWith(Number),
+    })
+    .from(clusters)
+    .where(and(eq(clusters.orgId, org_id), isNull(clusters.deletedAt)))
+    .groupBy(clusters.status, clusters.size);
+  const byStatus = Object.fromEntries(clusterStatuses.filter((s) => s !== 'deleted').map((s) => [s, 0])) as Record<ClusterStatus, number>;
+  let total = 0;
+  let storage = 0;
+  let vcpu = 0;
+  let memory = 0;
+  let recent = 0;
+  for (const row of rows) {
+    if (row.status === 'deleted') continue;
+    byStatus[row.status] = (byStatus[row.status] ?? 0) + row.clusters;
+    total += row.clusters;
+    storage += row.storage;
+    recent += row.recent;
+    const size = SIZE_TABLE[row.size as ClusterSize];
+    if (row.status === 'running' && size) {
+      vcpu += size.vcpu * row.instances;
+      memory += size.memory_gb * row.instances;
     }
-    return c.json({ total, by_status: byStatus, storage_gb: storage, running_vcpu: vcpu, running_memory_gb: memory, created_last_7_days: recent }, 200);
-  });
+  }
+  return c.json({ total, by_status: byStatus, storage_gb: storage, running_vcpu: vcpu, running_memory_gb: memory, created_last_7_days: recent }, 200);
+});

@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { organizations } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -10,6 +9,7 @@ import { requireOrgAccess } from '../../../../core/identity/rbac.ts';
 import { serializeOrganization } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { orgParamsSchema, organizationResponseSchema, updateOrganizationSchema } from '../../../schemas/organizations.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'patch',
@@ -27,25 +27,24 @@ const route = createRoute({
   },
 });
 
-export const registerUpdateOrganization = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { org_id } = c.req.valid('param');
-    const body = c.req.valid('json');
-    try {
-      const { org, role } = await db(c).transaction(async (tx) => {
-        const { role } = await requireOrgAccess(tx, principal, org_id, 'org:update');
-        const [org] = await tx
-          .update(organizations)
-          .set({ ...(body.name !== undefined && { name: body.name }), ...(body.slug !== undefined && { slug: body.slug }), updatedAt: new Date() })
-          .where(eq(organizations.id, org_id))
-          .returning();
-        await audit(tx, meta(c), { orgId: org_id, action: 'organization.updated', targetType: 'organization', targetId: org_id, metadata: { changes: body } });
-        return { org: org!, role };
-      });
-      return c.json({ organization: serializeOrganization(org, role) }, 200);
-    } catch (error) {
-      if (isUniqueViolation(error, 'organizations_slug_key')) throw new ApiError('conflict', `The slug "${body.slug}" is already taken`);
-      throw error;
-    }
-  });
+export const updateOrganization = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { org_id } = c.req.valid('param');
+  const body = c.req.valid('json');
+  try {
+    const { org, role } = await db(c).transaction(async (tx) => {
+      const { role } = await requireOrgAccess(tx, principal, org_id, 'org:update');
+      const [org] = await tx
+        .update(organizations)
+        .set({ ...(body.name !== undefined && { name: body.name }), ...(body.slug !== undefined && { slug: body.slug }), updatedAt: new Date() })
+        .where(eq(organizations.id, org_id))
+        .returning();
+      await audit(tx, meta(c), { orgId: org_id, action: 'organization.updated', targetType: 'organization', targetId: org_id, metadata: { changes: body } });
+      return { org: org!, role };
+    });
+    return c.json({ organization: serializeOrganization(org, role) }, 200);
+  } catch (error) {
+    if (isUniqueViolation(error, 'organizations_slug_key')) throw new ApiError('conflict', `The slug "${body.slug}" is already taken`);
+    throw error;
+  }
+});

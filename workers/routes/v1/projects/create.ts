@@ -1,5 +1,4 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { projects } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -11,6 +10,7 @@ import { requireOrgAccess, targetOrgId } from '../../../../core/identity/rbac.ts
 import { serializeProject } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { createProjectSchema, projectResponseSchema } from '../../../schemas/projects.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'post',
@@ -26,24 +26,23 @@ const route = createRoute({
   },
 });
 
-export const registerCreateProject = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const body = c.req.valid('json');
-    const orgId = targetOrgId(principal, body.org_id);
-    try {
-      const project = await db(c).transaction(async (tx) => {
-        await requireOrgAccess(tx, principal, orgId, 'projects:write');
-        // Locked so two concurrent creates cannot both fit under the quota.
-        const org = await lockOrganization(tx, orgId);
-        await requireProjectQuota(tx, org);
-        const [project] = await tx.insert(projects).values({ id: newId('prj'), orgId, name: body.name }).returning();
-        await audit(tx, meta(c), { orgId, action: 'project.created', targetType: 'project', targetId: project!.id, metadata: { name: body.name } });
-        return project!;
-      });
-      return c.json({ project: serializeProject(project) }, 201);
-    } catch (error) {
-      if (isUniqueViolation(error, 'projects_org_name_key')) throw new ApiError('conflict', `A project named "${body.name}" already exists`);
-      throw error;
-    }
-  });
+export const createProject = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const body = c.req.valid('json');
+  const orgId = targetOrgId(principal, body.org_id);
+  try {
+    const project = await db(c).transaction(async (tx) => {
+      await requireOrgAccess(tx, principal, orgId, 'projects:write');
+      // Locked so two concurrent creates cannot both fit under the quota.
+      const org = await lockOrganization(tx, orgId);
+      await requireProjectQuota(tx, org);
+      const [project] = await tx.insert(projects).values({ id: newId('prj'), orgId, name: body.name }).returning();
+      await audit(tx, meta(c), { orgId, action: 'project.created', targetType: 'project', targetId: project!.id, metadata: { name: body.name } });
+      return project!;
+    });
+    return c.json({ project: serializeProject(project) }, 201);
+  } catch (error) {
+    if (isUniqueViolation(error, 'projects_org_name_key')) throw new ApiError('conflict', `A project named "${body.name}" already exists`);
+    throw error;
+  }
+});

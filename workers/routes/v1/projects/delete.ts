@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { projects } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -9,6 +8,7 @@ import { errorResponses, notFound } from '../../../../core/errors.ts';
 import { requireProjectAccess } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { projectParamsSchema } from '../../../schemas/projects.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'delete',
@@ -24,18 +24,17 @@ const route = createRoute({
   },
 });
 
-export const registerDeleteProject = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { id } = c.req.valid('param');
-    await db(c).transaction(async (tx) => {
-      const { project } = await requireProjectAccess(tx, principal, id, 'projects:delete');
-      // FOR UPDATE holds off clusters being created in the project between the check and the delete.
-      const [locked] = await tx.select({ id: projects.id }).from(projects).where(eq(projects.id, id)).for('update');
-      if (!locked) throw notFound('Project');
-      await clearClustersForDeletion(tx, { projectId: id }, 'project');
-      await tx.delete(projects).where(eq(projects.id, id));
-      await audit(tx, meta(c), { orgId: project.orgId, action: 'project.deleted', targetType: 'project', targetId: id, metadata: { name: project.name } });
-    });
-    return c.body(null, 204);
+export const deleteProject = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { id } = c.req.valid('param');
+  await db(c).transaction(async (tx) => {
+    const { project } = await requireProjectAccess(tx, principal, id, 'projects:delete');
+    // FOR UPDATE holds off clusters being created in the project between the check and the delete.
+    const [locked] = await tx.select({ id: projects.id }).from(projects).where(eq(projects.id, id)).for('update');
+    if (!locked) throw notFound('Project');
+    await clearClustersForDeletion(tx, { projectId: id }, 'project');
+    await tx.delete(projects).where(eq(projects.id, id));
+    await audit(tx, meta(c), { orgId: project.orgId, action: 'project.deleted', targetType: 'project', targetId: id, metadata: { name: project.name } });
   });
+  return c.body(null, 204);
+});

@@ -1,11 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { errorResponses } from '../../../../core/errors.ts';
 import { requireProjectAccess } from '../../../../core/identity/rbac.ts';
 import { serializeProject } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { projectParamsSchema, projectResponseSchema } from '../../../schemas/projects.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'get',
@@ -20,10 +20,9 @@ const route = createRoute({
   },
 });
 
-export const registerGetProject = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { id } = c.req.valid('param');
-    const { project } = await requireProjectAccess(query(c), principal, id, 'projects:read');
-    return c.json({ project: serializeProject(project) }, 200);
-  });
+export const getProject = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { id } = c.req.valid('param');
+  const { project } = await requireProjectAccess(query(c), principal, id, 'projects:read');
+  return c.json({ project: serializeProject(project) }, 200);
+});

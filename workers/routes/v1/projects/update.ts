@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { projects } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -10,6 +9,7 @@ import { requireProjectAccess } from '../../../../core/identity/rbac.ts';
 import { serializeProject } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { projectParamsSchema, projectResponseSchema, updateProjectSchema } from '../../../schemas/projects.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'patch',
@@ -27,21 +27,20 @@ const route = createRoute({
   },
 });
 
-export const registerUpdateProject = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { id } = c.req.valid('param');
-    const { name } = c.req.valid('json');
-    try {
-      const project = await db(c).transaction(async (tx) => {
-        const { project: before } = await requireProjectAccess(tx, principal, id, 'projects:write');
-        const [project] = await tx.update(projects).set({ name, updatedAt: new Date() }).where(eq(projects.id, id)).returning();
-        await audit(tx, meta(c), { orgId: before.orgId, action: 'project.updated', targetType: 'project', targetId: id, metadata: { from: before.name, to: name } });
-        return project!;
-      });
-      return c.json({ project: serializeProject(project) }, 200);
-    } catch (error) {
-      if (isUniqueViolation(error, 'projects_org_name_key')) throw new ApiError('conflict', `A project named "${name}" already exists`);
-      throw error;
-    }
-  });
+export const updateProject = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { id } = c.req.valid('param');
+  const { name } = c.req.valid('json');
+  try {
+    const project = await db(c).transaction(async (tx) => {
+      const { project: before } = await requireProjectAccess(tx, principal, id, 'projects:write');
+      const [project] = await tx.update(projects).set({ name, updatedAt: new Date() }).where(eq(projects.id, id)).returning();
+      await audit(tx, meta(c), { orgId: before.orgId, action: 'project.updated', targetType: 'project', targetId: id, metadata: { from: before.name, to: name } });
+      return project!;
+    });
+    return c.json({ project: serializeProject(project) }, 200);
+  } catch (error) {
+    if (isUniqueViolation(error, 'projects_org_name_key')) throw new ApiError('conflict', `A project named "${name}" already exists`);
+    throw error;
+  }
+});

@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq, isNull } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { regions } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -12,6 +11,7 @@ import { newRegistrationToken } from '../../../../core/regions/regions.ts';
 import { registrationResponse } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { createRegionSchema, regionRegistrationSchema } from '../../../schemas/regions.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'post',
@@ -29,43 +29,42 @@ const route = createRoute({
   },
 });
 
-export const registerCreateRegion = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const body = c.req.valid('json');
-    const orgId = targetOrgId(principal, body.org_id);
-    const registration = await newRegistrationToken();
-    const region = await db(c).transaction(async (tx) => {
-      await requireOrgAccess(tx, principal, orgId, 'regions:manage');
-      // Locked so two concurrent creates cannot both pass the name check.
-      await lockOrganization(tx, orgId);
-      const [taken] = await tx
-        .select({ id: regions.id })
-        .from(regions)
-        .where(and(eq(regions.orgId, orgId), eq(regions.name, body.name), isNull(regions.revokedAt)))
-        .limit(1);
-      if (taken) throw new ApiError('conflict', `A region named "${body.name}" already exists`);
-      const [region] = await tx
-        .insert(regions)
-        .values({
-          id: newId('rg'),
-          orgId,
-          name: body.name,
-          provider: body.provider,
-          driver: body.driver,
-          visibility: 'org',
-          registrationTokenHash: registration.tokenHash,
-          registrationExpiresAt: registration.expiresAt,
-        })
-        .returning();
-      await audit(tx, meta(c), {
+export const createRegion = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const body = c.req.valid('json');
+  const orgId = targetOrgId(principal, body.org_id);
+  const registration = await newRegistrationToken();
+  const region = await db(c).transaction(async (tx) => {
+    await requireOrgAccess(tx, principal, orgId, 'regions:manage');
+    // Locked so two concurrent creates cannot both pass the name check.
+    await lockOrganization(tx, orgId);
+    const [taken] = await tx
+      .select({ id: regions.id })
+      .from(regions)
+      .where(and(eq(regions.orgId, orgId), eq(regions.name, body.name), isNull(regions.revokedAt)))
+      .limit(1);
+    if (taken) throw new ApiError('conflict', `A region named "${body.name}" already exists`);
+    const [region] = await tx
+      .insert(regions)
+      .values({
+        id: newId('rg'),
         orgId,
-        action: 'region.created',
-        targetType: 'region',
-        targetId: region!.id,
-        metadata: { name: body.name, provider: body.provider, driver: body.driver },
-      });
-      return region!;
+        name: body.name,
+        provider: body.provider,
+        driver: body.driver,
+        visibility: 'org',
+        registrationTokenHash: registration.tokenHash,
+        registrationExpiresAt: registration.expiresAt,
+      })
+      .returning();
+    await audit(tx, meta(c), {
+      orgId,
+      action: 'region.created',
+      targetType: 'region',
+      targetId: region!.id,
+      metadata: { name: body.name, provider: body.provider, driver: body.driver },
     });
-    return c.json(registrationResponse(new URL(c.req.url).origin, region, registration), 201);
+    return region!;
   });
+  return c.json(registrationResponse(new URL(c.req.url).origin, region, registration), 201);
+});

@@ -1,11 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { App } from '../../../app.ts';
 import { query } from '../../../context.ts';
 import { errorResponses } from '../../../../core/errors.ts';
 import { findVisibleRegion } from '../../../../core/regions/regions.ts';
 import { serializeRegion } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { regionParamsSchema, regionResponseSchema } from '../../../schemas/regions.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'get',
@@ -21,10 +21,9 @@ const route = createRoute({
   },
 });
 
-export const registerGetRegion = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { id } = c.req.valid('param');
-    const { region } = await findVisibleRegion(query(c), principal, id);
-    return c.json({ region: serializeRegion(region) }, 200);
-  });
+export const getRegion = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { id } = c.req.valid('param');
+  const { region } = await findVisibleRegion(query(c), principal, id);
+  return c.json({ region: serializeRegion(region) }, 200);
+});

@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { regions } from '../../../../drizzle/schema.ts';
 import packageJson from '../../../../package.json' with { type: 'json' };
@@ -15,6 +14,7 @@ import {
   toYamlStream,
 } from '../../../../core/regions/install-manifests.ts';
 import { regionParamsSchema } from '../../../schemas/regions.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const querySchema = z.object({
   token: z
@@ -54,43 +54,42 @@ const route = createRoute({
   },
 });
 
-export const registerRegionInstallYaml = (app: App) =>
-  app.openapi(route, async (c) => {
-    const { id } = c.req.valid('param');
-    const { token, image } = c.req.valid('query');
-    const tokenHash = await sha256Hex(token);
-    const region = await db(c).transaction(async (tx) => {
-      const [row] = await tx.select().from(regions).where(eq(regions.id, id)).limit(1);
-      const valid =
-        row &&
-        !row.revokedAt &&
-        row.registrationTokenHash === tokenHash &&
-        row.registrationExpiresAt !== null &&
-        row.registrationExpiresAt.getTime() > Date.now();
-      if (!valid) {
-        throw new ApiError('unauthorized', 'The registration token is not valid for this region, was already used or has expired');
-      }
-      if (row.driver !== 'kubernetes') {
-        throw new ApiError('conflict', 'This region uses the local driver; start its agent with the install command, not Kubernetes manifests');
-      }
-      await audit(tx, meta(c), {
-        orgId: row.orgId,
-        actorType: 'agent',
-        actorId: row.id,
-        action: 'region.install_manifest_downloaded',
-        targetType: 'region',
-        targetId: row.id,
-        metadata: { image: image ?? null },
-      });
-      return row;
+export const regionInstallYaml = defineRoute(route, async (c) => {
+  const { id } = c.req.valid('param');
+  const { token, image } = c.req.valid('query');
+  const tokenHash = await sha256Hex(token);
+  const region = await db(c).transaction(async (tx) => {
+    const [row] = await tx.select().from(regions).where(eq(regions.id, id)).limit(1);
+    const valid =
+      row &&
+      !row.revokedAt &&
+      row.registrationTokenHash === tokenHash &&
+      row.registrationExpiresAt !== null &&
+      row.registrationExpiresAt.getTime() > Date.now();
+    if (!valid) {
+      throw new ApiError('unauthorized', 'The registration token is not valid for this region, was already used or has expired');
+    }
+    if (row.driver !== 'kubernetes') {
+      throw new ApiError('conflict', 'This region uses the local driver; start its agent with the install command, not Kubernetes manifests');
+    }
+    await audit(tx, meta(c), {
+      orgId: row.orgId,
+      actorType: 'agent',
+      actorId: row.id,
+      action: 'region.install_manifest_downloaded',
+      targetType: 'region',
+      targetId: row.id,
+      metadata: { image: image ?? null },
     });
-    const yaml = toYamlStream(
-      agentInstallManifests({
-        url: new URL(c.req.url).origin,
-        registrationToken: token,
-        image: image ?? defaultAgentImage(packageJson.version),
-        regionId: region.id,
-      }),
-    );
-    return c.body(yaml, 200, { 'content-type': 'application/yaml; charset=utf-8', 'cache-control': 'no-store' });
+    return row;
   });
+  const yaml = toYamlStream(
+    agentInstallManifests({
+      url: new URL(c.req.url).origin,
+      registrationToken: token,
+      image: image ?? defaultAgentImage(packageJson.version),
+      regionId: region.id,
+    }),
+  );
+  return c.body(yaml, 200, { 'content-type': 'application/yaml; charset=utf-8', 'cache-control': 'no-store' });
+});

@@ -1,14 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
-import { and, desc, eq, isNull, or } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
+import { eq, isNull } from 'drizzle-orm';
 import { query } from '../../../context.ts';
-import { memberships, regions } from '../../../../drizzle/schema.ts';
-import { errorResponses, notFound } from '../../../../core/errors.ts';
-import { afterCursor, page } from '../../../../core/pagination.ts';
-import { requirePermission, targetOrgId } from '../../../../core/identity/rbac.ts';
+import { regions } from '../../../../drizzle/schema.ts';
+import { errorResponses } from '../../../../core/errors.ts';
+import { targetOrgId } from '../../../../core/identity/rbac.ts';
+import { orgPage } from '../../../../core/org-pages.ts';
+import { page } from '../../../../core/pagination.ts';
 import { serializeRegion } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { regionListQuerySchema, regionListSchema } from '../../../schemas/regions.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'get',
@@ -26,29 +27,19 @@ const route = createRoute({
   },
 });
 
-export const registerListRegions = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const params = c.req.valid('query');
-    const orgId = targetOrgId(principal, params.org_id);
-    // One round trip, as for projects: the caller's membership joined to the page of regions it can see.
-    const rows = await query(c)
-      .select({ role: memberships.role, region: regions })
-      .from(memberships)
-      .leftJoin(
-        regions,
-        and(
-          or(eq(regions.orgId, memberships.orgId), eq(regions.visibility, 'shared')),
-          isNull(regions.revokedAt),
-          afterCursor(regions.id, params.cursor),
-        ),
-      )
-      .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, principal.userId)))
-      .orderBy(desc(regions.id))
-      .limit(params.limit + 1);
-    const role = rows[0]?.role;
-    if (!role) throw notFound('Organization');
-    requirePermission(role, 'org:read');
-    const found = rows.flatMap((r) => (r.region ? [r.region] : []));
-    return c.json(page(found, params.limit, serializeRegion), 200);
+export const listRegions = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const params = c.req.valid('query');
+  const found = await orgPage(query(c), principal, {
+    table: regions,
+    orgColumn: regions.orgId,
+    alsoVisible: eq(regions.visibility, 'shared'),
+    idColumn: regions.id,
+    orgId: targetOrgId(principal, params.org_id),
+    permission: 'org:read',
+    where: isNull(regions.revokedAt),
+    cursor: params.cursor,
+    limit: params.limit,
   });
+  return c.json(page(found, params.limit, serializeRegion), 200);
+});

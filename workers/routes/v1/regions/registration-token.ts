@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import type { App } from '../../../app.ts';
 import { db, meta } from '../../../context.ts';
 import { regions } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
@@ -9,6 +8,7 @@ import { newRegistrationToken, requireRegionManagement } from '../../../../core/
 import { registrationResponse } from '../../../lib/serialize.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { regionParamsSchema, regionRegistrationSchema } from '../../../schemas/regions.ts';
+import { defineRoute } from '../../define-route.ts';
 
 const route = createRoute({
   method: 'post',
@@ -26,20 +26,19 @@ const route = createRoute({
   },
 });
 
-export const registerRegionRegistrationToken = (app: App) =>
-  app.openapi(route, async (c) => {
-    const principal = requireAuth(c);
-    const { id } = c.req.valid('param');
-    const registration = await newRegistrationToken();
-    const region = await db(c).transaction(async (tx) => {
-      await requireRegionManagement(tx, principal, id, { lock: true });
-      const [region] = await tx
-        .update(regions)
-        .set({ registrationTokenHash: registration.tokenHash, registrationExpiresAt: registration.expiresAt })
-        .where(eq(regions.id, id))
-        .returning();
-      await audit(tx, meta(c), { orgId: region!.orgId, action: 'region.registration_token_created', targetType: 'region', targetId: id });
-      return region!;
-    });
-    return c.json(registrationResponse(new URL(c.req.url).origin, region, registration), 201);
+export const regionRegistrationToken = defineRoute(route, async (c) => {
+  const principal = requireAuth(c);
+  const { id } = c.req.valid('param');
+  const registration = await newRegistrationToken();
+  const region = await db(c).transaction(async (tx) => {
+    await requireRegionManagement(tx, principal, id, { lock: true });
+    const [region] = await tx
+      .update(regions)
+      .set({ registrationTokenHash: registration.tokenHash, registrationExpiresAt: registration.expiresAt })
+      .where(eq(regions.id, id))
+      .returning();
+    await audit(tx, meta(c), { orgId: region!.orgId, action: 'region.registration_token_created', targetType: 'region', targetId: id });
+    return region!;
   });
+  return c.json(registrationResponse(new URL(c.req.url).origin, region, registration), 201);
+});
