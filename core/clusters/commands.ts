@@ -32,7 +32,7 @@ export async function buildCommand(
       engine: cluster.engine,
       version: cluster.version,
       tier: cluster.tier,
-      size: cluster.size as Command['spec']['size'],
+      size: cluster.size,
       instances: cluster.instances,
       storage_gb: cluster.storageGb,
       settings: cluster.settings as Record<string, unknown>,

@@ -149,7 +149,7 @@ export const rotatedPasswordSchema = mutationResponseSchema.extend({ password: z
 export const clusterSummarySchema = z
   .object({
     total: z.number().int().openapi({ description: 'Clusters not deleted' }),
-    by_status: z.record(clusterStatusSchema, z.number().int()).openapi({ description: 'Clusters per status (deleted ones excluded)' }),
+    by_status: z.partialRecord(clusterStatusSchema, z.number().int()).openapi({ description: 'Clusters per status (deleted ones excluded)' }),
     storage_gb: z.number().int().openapi({ description: 'Storage provisioned across the clusters, in GB' }),
     running_vcpu: z.number().openapi({ description: 'vCPUs of the running clusters (size x instances)' }),
     running_memory_gb: z.number().openapi({ description: 'Memory of the running clusters (size x instances), in GB' }),

@@ -175,7 +175,7 @@ function ResizeForm({ cluster, operations, busy, onMutated, onConflict }: Action
   return (
     <Section title="Resize">
       <form onSubmit={submit} noValidate className="db-resize">
-        <SelectField label="Size" hint={`${sizeLine(size)} per instance.`} value={size} onChange={(v) => setSize(v as ClusterSize)} error={fields.size}>
+        <SelectField label="Size" hint={`${sizeLine(size)} per instance.`} value={size} onChange={(v) => setSize(clusterSizes.find((s) => s === v) ?? size)} error={fields.size}>
           {clusterSizes.map((s) => (
             <option key={s} value={s}>
               {sizeLine(s)}

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { and, count, eq, isNull, sql, sum } from 'drizzle-orm';
 import { query } from '../../../context.ts';
 import { clusters } from '../../../../drizzle/schema.ts';
-import { SIZE_TABLE, type ClusterSize } from '../../../../protocol/sizes.ts';
+import { SIZE_TABLE } from '../../../../protocol/sizes.ts';
 import { errorResponses } from '../../../../core/errors.ts';
 import { requireOrgAccess } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
@@ -42,7 +42,8 @@ export const organizationSummary = defineRoute(route, async (c) => {
     .from(clusters)
     .where(and(eq(clusters.orgId, org_id), isNull(clusters.deletedAt)))
     .groupBy(clusters.status, clusters.size);
-  const byStatus = Object.fromEntries(clusterStatuses.filter((s) => s !== 'deleted').map((s) => [s, 0])) as Record<ClusterStatus, number>;
+  const byStatus: Partial<Record<ClusterStatus, number>> = {};
+  for (const status of clusterStatuses) if (status !== 'deleted') byStatus[status] = 0;
   let total = 0;
   let storage = 0;
   let vcpu = 0;
@@ -54,7 +55,7 @@ export const organizationSummary = defineRoute(route, async (c) => {
     total += row.clusters;
     storage += row.storage;
     recent += row.recent;
-    const size = SIZE_TABLE[row.size as ClusterSize];
+    const size = SIZE_TABLE[row.size];
     if (row.status === 'running' && size) {
       vcpu += size.vcpu * row.instances;
       memory += size.memory_gb * row.instances;
