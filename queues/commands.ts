@@ -4,6 +4,8 @@
 import { commandSchema } from '../protocol/agent.ts';
 import type { ObjectBindings } from '../durable-objects/bindings.ts';
 import { log } from '../core/logger.ts';
+import { clusterObject } from '../durable-objects/cluster/stub.ts';
+import { regionObject } from '../durable-objects/region/stub.ts';
 
 const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** attempts);
 
@@ -19,7 +21,7 @@ export async function consumeCommands(batch: MessageBatch<unknown>, env: ObjectB
       }
       const command = parsed.data;
       try {
-        await env.REGION.get(env.REGION.idFromName(command.region_id)).enqueue(command);
+        await regionObject(env, command.region_id).enqueue(command);
         message.ack();
       } catch (error) {
         log('error', 'command could not be handed to its region', {
@@ -51,7 +53,7 @@ export async function consumeCommandDeadLetters(batch: MessageBatch<unknown>, en
         return;
       }
       try {
-        await env.CLUSTER.get(env.CLUSTER.idFromName(command.cluster_id)).failOperation(
+        await clusterObject(env, command.cluster_id).failOperation(
           command.operation_id,
           `The command could not be delivered to region ${command.region_id}`,
         );

@@ -6,7 +6,7 @@ import { clusters, operations } from '../../drizzle/schema.ts';
 import { desiredStateAfter, refuseAction, statusWhileRunning } from './state-machine.ts';
 import type { ClusterAction } from '../../protocol/enums.ts';
 import { audit } from '../audit.ts';
-import type { ClusterRow, OperationRow } from './records.ts';
+import type { ClusterRow, OperationRow } from './serialize.ts';
 import type { Queryable } from '../db.ts';
 import { ApiError } from '../errors.ts';
 import { newId } from '../ids.ts';

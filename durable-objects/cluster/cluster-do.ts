@@ -12,7 +12,7 @@ import { clusterEvents, clusters, operations } from '../../drizzle/schema.ts';
 import { commandSchema, eventSchema, statusSchema, type AgentEvent, type AgentStatus, type Command } from '../../protocol/agent.ts';
 import { parseSettings } from '../../core/settings.ts';
 import type { ObjectBindings } from '../bindings.ts';
-import type { ClusterRow, OperationRow } from '../../core/clusters/records.ts';
+import type { ClusterRow, OperationRow } from '../../core/clusters/serialize.ts';
 import { openDatabase, type HttpDatabase } from '../../core/db.ts';
 import { newId } from '../../core/ids.ts';
 import { log } from '../../core/logger.ts';

@@ -3,7 +3,7 @@
 // it decides, and the RegionDO, which publishes what an agent going offline or coming back does to its clusters.
 import type { clusterEvents } from '../../drizzle/schema.ts';
 import type { ObjectBindings } from '../bindings.ts';
-import { serializeCluster, serializeEvent, serializeOperation, type ClusterRow, type OperationRow } from '../../core/clusters/records.ts';
+import { serializeCluster, serializeEvent, serializeOperation, type ClusterRow, type OperationRow } from '../../core/clusters/serialize.ts';
 import { log } from '../../core/logger.ts';
 import { realtimeFor } from '../realtime/stub.ts';
 

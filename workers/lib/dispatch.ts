@@ -1,6 +1,6 @@
 // A committed operation goes to its cluster's ClusterDO, which sends its command to the region.
 import { buildCommand } from '../../core/clusters/commands.ts';
-import type { ClusterRow, OperationRow } from '../../core/clusters/records.ts';
+import type { ClusterRow, OperationRow } from '../../core/clusters/serialize.ts';
 import { log } from '../../core/logger.ts';
 import { clusterObject } from '../../durable-objects/cluster/stub.ts';
 import type { AppContext } from '../context.ts';

@@ -1,3 +1,4 @@
+import { rateLimiterObject } from '../../durable-objects/rate-limiter/stub.ts';
 import type { AppContext } from '../context.ts';
 import { ApiError } from '../../core/errors.ts';
 
@@ -12,7 +13,7 @@ export const AGENT_REGISTER_LIMIT = { limit: 20, windowMs: 15 * 60 * 1000 } as c
 export const loginAccountKey = (email: string) => `login:account:${email}`;
 
 function limiter(c: AppContext, key: string) {
-  return c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(key));
+  return rateLimiterObject(c.env, key);
 }
 
 /** Throws 429 with Retry-After if any of the keys has used up its window. */

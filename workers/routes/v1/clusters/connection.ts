@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { db, meta } from '../../../context.ts';
 import { audit } from '../../../../core/audit.ts';
-import { requireClusterAccess } from '../../../../core/clusters/records.ts';
+import { requireClusterAccess } from '../../../../core/clusters/access.ts';
 import { unseal } from '../../../../protocol/sealing.ts';
 import { ApiError, errorResponses } from '../../../../core/errors.ts';
 import { requirePermission } from '../../../../core/identity/rbac.ts';

@@ -5,7 +5,7 @@ import { clusters, projects, regions } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
 import { insertOperation } from '../../../../core/clusters/mutations.ts';
 import { dispatchOperation } from '../../../lib/dispatch.ts';
-import { serializeCluster, serializeOperation } from '../../../../core/clusters/records.ts';
+import { serializeCluster, serializeOperation } from '../../../../core/clusters/serialize.ts';
 import { randomToken } from '../../../../core/crypto.ts';
 import { seal } from '../../../../protocol/sealing.ts';
 import { ApiError, errorResponses, notFound } from '../../../../core/errors.ts';

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { query } from '../../../context.ts';
-import { requireClusterAccess, serializeCluster } from '../../../../core/clusters/records.ts';
+import { requireClusterAccess } from '../../../../core/clusters/access.ts';
+import { serializeCluster } from '../../../../core/clusters/serialize.ts';
 import { errorResponses } from '../../../../core/errors.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterParamsSchema } from '../../../schemas/clusters.ts';

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { query } from '../../../context.ts';
 import { regions } from '../../../../drizzle/schema.ts';
-import { requireClusterAccess } from '../../../../core/clusters/records.ts';
+import { requireClusterAccess } from '../../../../core/clusters/access.ts';
 import { errorResponses } from '../../../../core/errors.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterParamsSchema, healthReportSchema } from '../../../schemas/clusters.ts';

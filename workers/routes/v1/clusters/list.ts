@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { and, eq, ilike, isNotNull, isNull } from 'drizzle-orm';
 import { query } from '../../../context.ts';
 import { clusters } from '../../../../drizzle/schema.ts';
-import { serializeCluster } from '../../../../core/clusters/records.ts';
+import { serializeCluster } from '../../../../core/clusters/serialize.ts';
 import { errorResponses } from '../../../../core/errors.ts';
 import { targetOrgId } from '../../../../core/identity/rbac.ts';
 import { orgPage } from '../../../../core/org-pages.ts';

@@ -6,6 +6,8 @@ import { log } from '../../../../core/logger.ts';
 import { localOnly } from '../../../middleware/local-only.ts';
 import { restartedObjectsSchema, restartObjectsSchema } from '../../../schemas/dev.ts';
 import { defineRoute } from '../../define-route.ts';
+import { clusterObject } from '../../../../durable-objects/cluster/stub.ts';
+import { regionObject } from '../../../../durable-objects/region/stub.ts';
 
 const route = createRoute({
   method: 'post',
@@ -23,8 +25,8 @@ const route = createRoute({
 export const devRestartObjects = defineRoute(route, async (c) => {
   const { region_ids, cluster_ids } = c.req.valid('json');
   const stubs = [
-    ...region_ids.map((id) => c.env.REGION.get(c.env.REGION.idFromName(id))),
-    ...cluster_ids.map((id) => c.env.CLUSTER.get(c.env.CLUSTER.idFromName(id))),
+    ...region_ids.map((id) => regionObject(c.env, id)),
+    ...cluster_ids.map((id) => clusterObject(c.env, id)),
   ];
   // An aborted object rejects the call that aborted it: that rejection is the restart.
   const outcomes = await Promise.allSettled(stubs.map((stub) => stub.restart()));

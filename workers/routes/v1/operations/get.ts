@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import { query } from '../../../context.ts';
 import { memberships, operations } from '../../../../drizzle/schema.ts';
-import { serializeOperation } from '../../../../core/clusters/records.ts';
+import { serializeOperation } from '../../../../core/clusters/serialize.ts';
 import { errorResponses, notFound } from '../../../../core/errors.ts';
 import { requirePermission } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';

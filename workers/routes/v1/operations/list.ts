@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { query } from '../../../context.ts';
 import { operations } from '../../../../drizzle/schema.ts';
-import { serializeOperation } from '../../../../core/clusters/records.ts';
+import { serializeOperation } from '../../../../core/clusters/serialize.ts';
 import { errorResponses } from '../../../../core/errors.ts';
 import { targetOrgId } from '../../../../core/identity/rbac.ts';
 import { orgPage } from '../../../../core/org-pages.ts';

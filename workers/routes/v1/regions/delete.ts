@@ -8,6 +8,7 @@ import { requireRegionManagement } from '../../../../core/regions/regions.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { regionParamsSchema } from '../../../schemas/regions.ts';
 import { defineRoute } from '../../define-route.ts';
+import { regionObject } from '../../../../durable-objects/region/stub.ts';
 
 const route = createRoute({
   method: 'delete',
@@ -42,7 +43,7 @@ export const deleteRegion = defineRoute(route, async (c) => {
       .where(eq(regions.id, id));
     await audit(tx, meta(c), { orgId: region.orgId, action: 'region.deleted', targetType: 'region', targetId: id, metadata: { name: region.name } });
     // Inside the transaction: if the agent cannot be cut off, the region is not deleted and the call can be retried.
-    await c.env.REGION.get(c.env.REGION.idFromName(id)).revoke();
+    await regionObject(c.env, id).revoke();
   });
   return c.body(null, 204);
 });

@@ -1,12 +1,6 @@
-// Catalog rows of clusters, operations and events to API shapes, and loading a cluster the caller may see.
-import { and, eq, isNull } from 'drizzle-orm';
-import { clusterEvents, clusters, memberships, operations } from '../../drizzle/schema.ts';
-import type { Principal } from '../request.ts';
+// Catalog rows of clusters, operations and events, and their API shapes (protocol/resources.ts).
+import type { clusterEvents, clusters, operations } from '../../drizzle/schema.ts';
 import type { Cluster, ClusterEvent, Operation } from '../../protocol/resources.ts';
-import type { Role } from '../../protocol/enums.ts';
-import type { Queryable } from '../db.ts';
-import { notFound } from '../errors.ts';
-import { requirePermission, type Permission } from '../identity/rbac.ts';
 
 export type ClusterRow = typeof clusters.$inferSelect;
 export type OperationRow = typeof operations.$inferSelect;
@@ -56,29 +50,4 @@ export function serializeOperation(o: OperationRow): Operation {
 
 export function serializeEvent(e: typeof clusterEvents.$inferSelect): ClusterEvent {
   return { id: e.id, cluster_id: e.clusterId, type: e.type, message: e.message, created_at: e.createdAt.toISOString() };
-}
-
-/**
- * A cluster (not deleted) with the caller's role in its org, in one round trip; another org's cluster is 404
- * like a missing one. `lock` takes the row for update inside a transaction.
- */
-export async function requireClusterAccess(
-  db: Queryable,
-  principal: Principal,
-  clusterId: string,
-  permission: Permission,
-  options: { lock?: boolean; includeDeleted?: boolean } = {},
-): Promise<{ cluster: ClusterRow; role: Role }> {
-  let q = db
-    .select({ cluster: clusters, role: memberships.role })
-    .from(clusters)
-    .innerJoin(memberships, and(eq(memberships.orgId, clusters.orgId), eq(memberships.userId, principal.userId)))
-    .where(and(eq(clusters.id, clusterId), options.includeDeleted ? undefined : isNull(clusters.deletedAt)))
-    .limit(1)
-    .$dynamic();
-  if (options.lock) q = q.for('update', { of: clusters });
-  const [row] = await q;
-  if (!row) throw notFound('Cluster');
-  requirePermission(row.role, permission);
-  return row;
 }
