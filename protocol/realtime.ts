@@ -7,6 +7,7 @@
 // status, operations, events, metrics and logs). Both need the `clusters:read` permission, checked on every
 // subscribe; a cluster channel also needs the cluster to be in the socket's org and not deleted.
 import { z } from 'zod';
+import { clusterEventSchema, clusterSchema, operationSchema, timestampSchema } from './resources.ts';
 
 export const REALTIME_LIMITS = {
   /** An unauthenticated socket that has not sent a valid `auth` by then is closed with CLOSE_CODES.unauthenticated. */
@@ -36,6 +37,9 @@ export const channelSchema = z
 export type Channel = z.infer<typeof channelSchema>;
 
 const channelListSchema = z.array(channelSchema).min(1).max(REALTIME_LIMITS.channelsPerSocket);
+
+/** The channels one event is published on (a cluster's and its org's, say); it is sent once per channel. */
+export const publishChannelsSchema = z.array(channelSchema).min(1);
 
 // ---- client -> server ----
 
@@ -96,20 +100,57 @@ export const errorMessageSchema = z.object({
 });
 
 // ---- server -> client: published on a channel ----
+//
+// What a publisher (the ClusterDO, the RegionDO) hands to RealtimeDO.publish: one of these events, each type with
+// its payload. A subscriber receives it with the `channel` it came on. The shapes of the payloads are the API's
+// (protocol/resources.ts): a live update carries the same record a REST read returns, whole, so a client can put it
+// in place of the copy it holds (keeping the fresher by `updated_at`).
 
-export const realtimeEventTypes = ['cluster.status', 'operation.updated', 'cluster.event', 'metrics.update', 'log.entry'] as const;
-export const realtimeEventTypeSchema = z.enum(realtimeEventTypes);
-export type RealtimeEventType = z.infer<typeof realtimeEventTypeSchema>;
+export const clusterStatusEventSchema = z.object({ type: z.literal('cluster.status'), cluster: clusterSchema });
+export const operationUpdatedEventSchema = z.object({ type: z.literal('operation.updated'), operation: operationSchema });
+export const clusterEventEventSchema = z.object({ type: z.literal('cluster.event'), event: clusterEventSchema });
 
-/**
- * What a publisher (ClusterDO) hands to RealtimeDO.publish: a type and its payload fields. The payload of each
- * type belongs to its publisher; the envelope is fixed here.
- */
-export const realtimeEventSchema = z.looseObject({ type: realtimeEventTypeSchema });
+/** Not yet published: the cluster's latest metrics as the agent samples them (name -> value), on its channel. */
+export const metricsUpdateEventSchema = z.object({
+  type: z.literal('metrics.update'),
+  cluster_id: z.string(),
+  at: timestampSchema,
+  values: z.record(z.string(), z.number()),
+});
+
+/** PostgreSQL's severities folded to five (LOG and NOTICE are info, PANIC is fatal). */
+export const logLevels = ['debug', 'info', 'warning', 'error', 'fatal'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** Not yet published: one line of the cluster's server log, streamed only while someone follows the cluster. */
+export const logEntryEventSchema = z.object({
+  type: z.literal('log.entry'),
+  cluster_id: z.string(),
+  at: timestampSchema,
+  level: z.enum(logLevels),
+  message: z.string(),
+});
+
+export const realtimeEventSchema = z.discriminatedUnion('type', [
+  clusterStatusEventSchema,
+  operationUpdatedEventSchema,
+  clusterEventEventSchema,
+  metricsUpdateEventSchema,
+  logEntryEventSchema,
+]);
 export type RealtimeEvent = z.infer<typeof realtimeEventSchema>;
+export type RealtimeEventType = RealtimeEvent['type'];
+/** The event of one type, e.g. `RealtimeEventOf<'cluster.status'>` is `{ type: 'cluster.status'; cluster: Cluster }`. */
+export type RealtimeEventOf<T extends RealtimeEventType> = Extract<RealtimeEvent, { type: T }>;
 
 /** A published event as a subscriber receives it: the event plus the channel it came on. */
-export const publishedMessageSchema = z.looseObject({ type: realtimeEventTypeSchema, channel: channelSchema });
+export const publishedMessageSchema = z.discriminatedUnion('type', [
+  clusterStatusEventSchema.extend({ channel: channelSchema }),
+  operationUpdatedEventSchema.extend({ channel: channelSchema }),
+  clusterEventEventSchema.extend({ channel: channelSchema }),
+  metricsUpdateEventSchema.extend({ channel: channelSchema }),
+  logEntryEventSchema.extend({ channel: channelSchema }),
+]);
 export type PublishedMessage = z.infer<typeof publishedMessageSchema>;
 
 export const serverMessageSchema = z.union([

@@ -5,29 +5,34 @@ import type { clusterEvents } from '../../drizzle/schema.ts';
 import type { ObjectBindings } from '../bindings.ts';
 import { serializeCluster, serializeEvent, serializeOperation, type ClusterRow, type OperationRow } from '../../core/clusters/serialize.ts';
 import { log } from '../../core/logger.ts';
+import type { RealtimeEvent, RealtimeEventOf } from '../../protocol/realtime.ts';
 import { realtimeFor } from '../realtime/stub.ts';
 
 export type EventRow = typeof clusterEvents.$inferSelect;
 
-export interface Published {
+/** One event about one cluster, published on that cluster's channel and its org's. */
+export interface Published<E extends RealtimeEvent = RealtimeEvent> {
   clusterId: string;
   orgId: string;
-  message: Record<string, unknown>;
+  event: E;
 }
 
-export function statusMessage(cluster: ClusterRow): Published {
-  return { clusterId: cluster.id, orgId: cluster.orgId, message: { type: 'cluster.status', cluster: serializeCluster(cluster) } };
+export function statusMessage(cluster: ClusterRow): Published<RealtimeEventOf<'cluster.status'>> {
+  return { clusterId: cluster.id, orgId: cluster.orgId, event: { type: 'cluster.status', cluster: serializeCluster(cluster) } };
 }
 
-export function operationMessage(op: OperationRow): Published {
-  return { clusterId: op.clusterId, orgId: op.orgId, message: { type: 'operation.updated', operation: serializeOperation(op) } };
+export function operationMessage(op: OperationRow): Published<RealtimeEventOf<'operation.updated'>> {
+  return { clusterId: op.clusterId, orgId: op.orgId, event: { type: 'operation.updated', operation: serializeOperation(op) } };
 }
 
-export function eventMessage(event: EventRow): Published {
-  return { clusterId: event.clusterId, orgId: event.orgId, message: { type: 'cluster.event', event: serializeEvent(event) } };
+export function eventMessage(event: EventRow): Published<RealtimeEventOf<'cluster.event'>> {
+  return { clusterId: event.clusterId, orgId: event.orgId, event: { type: 'cluster.event', event: serializeEvent(event) } };
 }
 
-/** Live updates are best effort: the catalog holds the truth, and clients can re-read it. In order, per org. */
+/**
+ * One call to the org's RealtimeDO per message, carrying both its channels. Live updates are best effort: the
+ * catalog holds the truth, and clients can re-read it. In order, per org.
+ */
 export async function publish(env: Pick<ObjectBindings, 'REALTIME'>, items: Published[]): Promise<void> {
   const byOrg = new Map<string, Published[]>();
   for (const item of items) byOrg.set(item.orgId, [...(byOrg.get(item.orgId) ?? []), item]);
@@ -35,12 +40,10 @@ export async function publish(env: Pick<ObjectBindings, 'REALTIME'>, items: Publ
     [...byOrg].map(async ([orgId, orgItems]) => {
       const hub = realtimeFor(env, orgId);
       for (const item of orgItems) {
-        for (const channel of [`cluster:${item.clusterId}`, `org:${item.orgId}`]) {
-          try {
-            await hub.publish(channel, item.message);
-          } catch (error) {
-            log('warn', 'realtime publish failed', { channel, error: String(error) });
-          }
+        try {
+          await hub.publish([`cluster:${item.clusterId}`, `org:${item.orgId}`], item.event);
+        } catch (error) {
+          log('warn', 'realtime publish failed', { cluster_id: item.clusterId, type: item.event.type, error: String(error) });
         }
       }
     }),

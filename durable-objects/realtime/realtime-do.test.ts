@@ -5,8 +5,16 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Bindings } from '../../workers/env.ts';
 import { realtimeFor } from './stub.ts';
 import { call, joinOrg, seedCluster, signUp } from '../../workers/test/harness.ts';
-import { connect, connectReady, publish, type RealtimeClient } from '../../workers/test/realtime-client.ts';
-import { CLOSE_CODES, REALTIME_LIMITS } from '../../protocol/realtime.ts';
+import {
+  clusterEventEvent,
+  connect,
+  connectReady,
+  operationEvent,
+  publish,
+  statusEvent,
+  type RealtimeClient,
+} from '../../workers/test/realtime-client.ts';
+import { CLOSE_CODES, REALTIME_LIMITS, type RealtimeEvent } from '../../protocol/realtime.ts';
 import type { RealtimeDO } from './realtime-do.ts';
 
 const stub = (orgId: string) => realtimeFor(env as unknown as Bindings, orgId);
@@ -22,7 +30,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const status = (clusterId: string) => ({ type: 'cluster.status', cluster: { id: clusterId, status: 'running' } });
+const status = (clusterId: string) => statusEvent(clusterId);
 
 describe('RealtimeDO subscriptions and publishing', () => {
   it('delivers a publish to a subscribed socket, with the channel it came on', async () => {
@@ -35,12 +43,13 @@ describe('RealtimeDO subscriptions and publishing', () => {
 
     expect(await publish(ada.orgId, `cluster:${clusterId}`, status(clusterId))).toBe(1);
     expect(await socket.next('cluster.status')).toEqual({ ...status(clusterId), channel: `cluster:${clusterId}` });
-    const operation = { type: 'operation.updated', operation: { id: 'op_1', status: 'running' } };
+    const operation = operationEvent(clusterId);
     expect(await publish(ada.orgId, `org:${ada.orgId}`, operation)).toBe(1);
     expect(await socket.next('operation.updated')).toEqual({ ...operation, channel: `org:${ada.orgId}` });
     // A publisher cannot redirect a frame to another channel by putting one in the message.
-    await publish(ada.orgId, `org:${ada.orgId}`, { type: 'cluster.event', channel: 'org:org_someone_else' });
-    expect((await socket.next('cluster.event')).channel).toBe(`org:${ada.orgId}`);
+    const redirected = { ...clusterEventEvent(clusterId), channel: 'org:org_someone_else' };
+    await publish(ada.orgId, `org:${ada.orgId}`, redirected);
+    expect(await socket.next('cluster.event')).toEqual({ ...clusterEventEvent(clusterId), channel: `org:${ada.orgId}` });
   });
 
   it('counts exactly the open, authenticated sockets subscribed to the channel', async () => {
@@ -161,14 +170,50 @@ describe('RealtimeDO subscriptions and publishing', () => {
     expect(await publish(ada.orgId, all.at(-1)!, status(clusterIds.at(-1)!))).toBe(1);
   });
 
-  it('rejects a publish with a malformed channel or an unknown event type', async () => {
+  it('sends one frame per subscribed channel of a publish on several, each naming its channel', async () => {
     const ada = await signUp();
+    const clusterId = await seedCluster(ada.orgId, ada.projectId);
+    const [cluster, org] = [`cluster:${clusterId}`, `org:${ada.orgId}`];
+    const both = await track(connectReady({ token: ada.token }));
+    const clusterOnly = await track(connectReady({ token: ada.token }));
+    const orgOnly = await track(connectReady({ token: ada.token }));
+    expect((await both.subscribe([cluster, org])).type).toBe('subscribed');
+    expect((await clusterOnly.subscribe([cluster])).type).toBe('subscribed');
+    expect((await orgOnly.subscribe([org])).type).toBe('subscribed');
+
+    expect(await publish(ada.orgId, [cluster, org], status(clusterId))).toBe(4);
+    expect(await both.drain()).toEqual([
+      { ...status(clusterId), channel: cluster },
+      { ...status(clusterId), channel: org },
+    ]);
+    expect(await clusterOnly.drain()).toEqual([{ ...status(clusterId), channel: cluster }]);
+    expect(await orgOnly.drain()).toEqual([{ ...status(clusterId), channel: org }]);
+    // A channel named twice is still one frame.
+    expect(await publish(ada.orgId, [org, org], status(clusterId))).toBe(2);
+  });
+
+  it('refuses, at the publisher, an unknown event type, a payload that does not match its type, and bad channels', async () => {
+    const ada = await signUp();
+    const channels = [`org:${ada.orgId}`];
+    const { cluster } = status('cl_1');
     // Called inside the object: a rejected RPC leaks an unhandled rejection in the test pool
     // (cloudflare/workers-sdk#14736), though a real caller receives the error.
     await runInDurableObject(stub(ada.orgId), (instance: RealtimeDO) => {
-      expect(() => instance.publish('project:prj_1', status('cl_1'))).toThrow(/channel/);
-      expect(() => instance.publish(`org:${ada.orgId}`, { type: 'cluster.deleted' })).toThrow(/type/);
-      expect(() => instance.publish(`org:${ada.orgId}`, { cluster: {} })).toThrow(/type/);
+      expect(() => instance.publish(['project:prj_1'], status('cl_1'))).toThrow(/channel/);
+      expect(() => instance.publish([], status('cl_1'))).toThrow();
+      // Each of these is refused by the compiler first (tsc checks this file); the runtime refuses them all the same.
+      // @ts-expect-error not an event type of the protocol
+      expect(() => instance.publish(channels, { type: 'cluster.deleted', cluster })).toThrow();
+      // @ts-expect-error no type at all
+      expect(() => instance.publish(channels, { cluster })).toThrow();
+      // @ts-expect-error a status event carrying an operation instead of its cluster
+      expect(() => instance.publish(channels, { type: 'cluster.status', operation: operationEvent('cl_1').operation })).toThrow(/cluster/);
+      // @ts-expect-error a cluster missing most of its fields
+      expect(() => instance.publish(channels, { type: 'cluster.status', cluster: { id: 'cl_1', status: 'running' } })).toThrow();
+      // @ts-expect-error a status the protocol does not have
+      expect(() => instance.publish(channels, { type: 'cluster.status', cluster: { ...cluster, status: 'exploded' } })).toThrow(/status/);
+      const metrics: RealtimeEvent = { type: 'metrics.update', cluster_id: 'cl_1', at: cluster.updated_at, values: { connections: 3 } };
+      expect(instance.publish(channels, metrics)).toBe(0);
     });
   });
 });

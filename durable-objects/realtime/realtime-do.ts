@@ -1,7 +1,8 @@
 // One RealtimeDO per organization: the dashboard's and the CLI's WebSockets of that org and their channel
 // subscriptions, fed by the org's ClusterDOs through publish(). Sockets are accepted through the hibernation
 // API, so an org whose clients are idle costs nothing; everything a socket needs after waking lives in its
-// attachment. The protocol is protocol/realtime.ts.
+// attachment, read into memory once per socket after each wake (durable-objects/sockets.ts). The protocol is
+// protocol/realtime.ts.
 import { DurableObject } from 'cloudflare:workers';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { clusters, memberships } from '../../drizzle/schema.ts';
@@ -19,14 +20,15 @@ import {
   PING_FRAME,
   PONG_FRAME,
   REALTIME_LIMITS,
-  channelSchema,
   clientMessageSchema,
+  publishChannelsSchema,
   realtimeEventSchema,
   type RealtimeErrorCode,
   type RealtimeEvent,
   type ServerMessage,
 } from '../../protocol/realtime.ts';
 import { isWebSocketUpgrade } from '../../core/websocket.ts';
+import { SocketAttachments, closeQuietly, isOpen, openSockets, sendFrame } from '../sockets.ts';
 
 /** Fixed when the socket is accepted. */
 interface ConnectionInfo {
@@ -50,26 +52,8 @@ interface Attachment {
   session: Session;
 }
 
-const readAttachment = (ws: WebSocket): Attachment => ws.deserializeAttachment() as Attachment;
-
-function writeSession(ws: WebSocket, session: Session): void {
-  ws.serializeAttachment({ connection: readAttachment(ws).connection, session } satisfies Attachment);
-}
-
 function send(ws: WebSocket, message: ServerMessage): void {
-  try {
-    ws.send(JSON.stringify(message));
-  } catch {
-    // The socket closed under us; there is no one left to tell.
-  }
-}
-
-function close(ws: WebSocket, code: number, reason: string): void {
-  try {
-    ws.close(code, reason);
-  } catch {
-    // Already closed.
-  }
+  sendFrame(ws, JSON.stringify(message));
 }
 
 /** The client message an error answers, echoed so the client can tell which one failed; never its token. */
@@ -88,6 +72,8 @@ type Authorization = { kind: 'not_member' } | { kind: 'session_ended' } | { kind
 export class RealtimeDO extends DurableObject<ObjectBindings> {
   /** The tail of each socket's message chain: one socket's messages are handled in the order it sent them. */
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Every socket's identity and subscriptions, read once per socket per instance instead of on every publish. */
+  readonly #attachments = new SocketAttachments<Attachment>();
 
   constructor(ctx: DurableObjectState, env: ObjectBindings) {
     super(ctx, env);
@@ -106,7 +92,7 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
     const { 0: client, 1: server } = new WebSocketPair();
     const connection: ConnectionInfo = { id: crypto.randomUUID(), opened_at: Date.now() };
     this.ctx.acceptWebSocket(server, [connection.id]);
-    server.serializeAttachment({ connection, session: { user_id: userId, session_id: sessionId, org_id: orgId, subscriptions: [] } } satisfies Attachment);
+    this.#attachments.write(server, { connection, session: { user_id: userId, session_id: sessionId, org_id: orgId, subscriptions: [] } });
     if (userId) {
       send(server, { type: 'ready', connection_id: connection.id, user_id: userId, org_id: orgId });
     } else {
@@ -118,28 +104,25 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
   }
 
   /**
-   * Sends the event, with its channel, to every open authenticated socket subscribed to the channel, and
-   * returns how many it reached. A message without a known event `type` throws here, at the publisher,
-   * instead of reaching clients as a frame they cannot read.
+   * Sends the event to every open authenticated socket subscribed to any of the channels: one frame per channel
+   * the socket follows, each naming its channel, serialised once per channel for all recipients. Returns how many
+   * frames went out. An event of an unknown type or with a payload that does not match its type throws here, at
+   * the publisher, instead of reaching clients as a frame they cannot read.
    */
-  publish(channel: string, message: Record<string, unknown>): number {
-    channelSchema.parse(channel);
-    const event: RealtimeEvent = realtimeEventSchema.parse(message);
-    // One serialisation for every recipient.
-    const frame = JSON.stringify({ ...event, channel });
-    let reached = 0;
-    for (const ws of this.ctx.getWebSockets()) {
-      if (ws.readyState !== WebSocket.OPEN) continue;
-      const { session } = readAttachment(ws);
-      if (session.user_id === null || !session.subscriptions.includes(channel)) continue;
-      try {
-        ws.send(frame);
-        reached += 1;
-      } catch {
-        // Closing as we sent: not reached.
+  publish(channels: string[], event: RealtimeEvent): number {
+    const targets = [...new Set(publishChannelsSchema.parse(channels))];
+    const parsed = realtimeEventSchema.parse(event);
+    // The channel goes last, so nothing in the payload can name another one.
+    const frames = targets.map((channel) => ({ channel, frame: JSON.stringify({ ...parsed, channel }) }));
+    let sent = 0;
+    for (const ws of openSockets(this.ctx)) {
+      const { session } = this.#attachment(ws);
+      if (session.user_id === null) continue;
+      for (const { channel, frame } of frames) {
+        if (session.subscriptions.includes(channel) && sendFrame(ws, frame)) sent += 1;
       }
     }
-    return reached;
+    return sent;
   }
 
   /** Closes every socket of a user who has left the organization (or been removed), and returns how many. */
@@ -155,16 +138,16 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
 
   #drop(matches: (session: Session) => boolean, code: number, reason: string): number {
     let dropped = 0;
-    for (const ws of this.ctx.getWebSockets()) {
-      if (ws.readyState !== WebSocket.OPEN || !matches(readAttachment(ws).session)) continue;
-      close(ws, code, reason);
+    for (const ws of openSockets(this.ctx)) {
+      if (!matches(this.#attachment(ws).session)) continue;
+      closeQuietly(ws, code, reason);
       dropped += 1;
     }
     return dropped;
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const { id } = readAttachment(ws).connection;
+    const { id } = this.#attachment(ws).connection;
     // Each message waits for the one before it from the same socket: a subscribe still checking the catalog
     // must not be overtaken by the unsubscribe sent after it.
     const previous = this.#inFlight.get(id) ?? Promise.resolve();
@@ -179,23 +162,23 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
   }
 
   override webSocketClose(ws: WebSocket, code: number): void {
-    this.#inFlight.delete(readAttachment(ws).connection.id);
+    this.#inFlight.delete(this.#attachment(ws).connection.id);
     // Complete the closing handshake; 1005 and 1006 are reserved and may not be sent back.
-    close(ws, code === 1005 || code === 1006 ? 1000 : code, 'closed');
+    closeQuietly(ws, code === 1005 || code === 1006 ? 1000 : code, 'closed');
   }
 
   override webSocketError(ws: WebSocket): void {
-    this.#inFlight.delete(readAttachment(ws).connection.id);
-    close(ws, 1011, 'error');
+    this.#inFlight.delete(this.#attachment(ws).connection.id);
+    closeQuietly(ws, 1011, 'error');
   }
 
   /** Closes sockets that did not authenticate in time, and wakes again for the next one due. */
   override async alarm(): Promise<void> {
     const now = Date.now();
     let next: number | null = null;
-    for (const ws of this.ctx.getWebSockets()) {
-      const { connection, session } = readAttachment(ws);
-      if (session.user_id !== null || ws.readyState !== WebSocket.OPEN) continue;
+    for (const ws of openSockets(this.ctx)) {
+      const { connection, session } = this.#attachment(ws);
+      if (session.user_id !== null) continue;
       const deadline = connection.opened_at + REALTIME_LIMITS.authTimeoutMs;
       if (deadline <= now) this.#authTimedOut(ws);
       else next = next === null ? deadline : Math.min(next, deadline);
@@ -203,9 +186,18 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
     if (next !== null) await this.ctx.storage.setAlarm(next);
   }
 
+  /** Every socket of this object is given its attachment when it is accepted. */
+  #attachment(ws: WebSocket): Attachment {
+    return this.#attachments.read(ws)!;
+  }
+
+  #writeSession(ws: WebSocket, session: Session): void {
+    this.#attachments.write(ws, { connection: this.#attachment(ws).connection, session });
+  }
+
   async #handle(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    if (ws.readyState !== WebSocket.OPEN) return;
-    const { connection, session } = readAttachment(ws);
+    if (!isOpen(ws)) return;
+    const { connection, session } = this.#attachment(ws);
     if (session.user_id === null && Date.now() >= connection.opened_at + REALTIME_LIMITS.authTimeoutMs) {
       // The alarm has not run yet; the deadline holds all the same.
       this.#authTimedOut(ws);
@@ -256,34 +248,34 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
 
   #authTimedOut(ws: WebSocket): void {
     sendError(ws, 'unauthorized', `No valid auth message within ${REALTIME_LIMITS.authTimeoutMs / 1000} s`, null);
-    close(ws, CLOSE_CODES.unauthenticated, 'authentication timed out');
+    closeQuietly(ws, CLOSE_CODES.unauthenticated, 'authentication timed out');
   }
 
   async #authenticate(ws: WebSocket, request: unknown, token: string): Promise<void> {
-    const { connection, session } = readAttachment(ws);
+    const { connection, session } = this.#attachment(ws);
     const claims = await verifyAccessToken(parseSettings(this.env).JWT_PRIVATE_KEY, token);
     if (!claims) {
       sendError(ws, 'unauthorized', 'The access token is invalid or expired', request);
-      return close(ws, CLOSE_CODES.unauthenticated, 'invalid token');
+      return closeQuietly(ws, CLOSE_CODES.unauthenticated, 'invalid token');
     }
     const { role, revoked } = await this.#checkCaller(session.org_id, claims.userId, claims.sessionId);
     if (revoked) {
       sendError(ws, 'unauthorized', 'The session has ended; sign in again', request);
-      return close(ws, CLOSE_CODES.sessionEnded, 'session ended');
+      return closeQuietly(ws, CLOSE_CODES.sessionEnded, 'session ended');
     }
     if (!role) {
       // The same answer as GET /v1/organizations/{id} gives a non-member: the org's existence does not leak.
       sendError(ws, 'not_found', 'Organization not found', request);
-      return close(ws, CLOSE_CODES.unauthenticated, 'not a member');
+      return closeQuietly(ws, CLOSE_CODES.unauthenticated, 'not a member');
     }
     // The deadline may have closed the socket while the catalog answered.
-    if (ws.readyState !== WebSocket.OPEN) return;
-    writeSession(ws, { ...session, user_id: claims.userId, session_id: claims.sessionId });
+    if (!isOpen(ws)) return;
+    this.#writeSession(ws, { ...session, user_id: claims.userId, session_id: claims.sessionId });
     send(ws, { type: 'ready', connection_id: connection.id, user_id: claims.userId, org_id: session.org_id });
   }
 
   async #subscribe(ws: WebSocket, request: unknown, channels: string[]): Promise<void> {
-    const { session } = readAttachment(ws);
+    const { session } = this.#attachment(ws);
     const wanted = [...new Set(channels)];
     const merged = [...new Set([...session.subscriptions, ...wanted])];
     if (merged.length > REALTIME_LIMITS.channelsPerSocket) {
@@ -298,11 +290,11 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
     const verdict = await this.#authorize(session.org_id, session.user_id!, session.session_id, wanted);
     if (verdict.kind === 'session_ended') {
       sendError(ws, 'unauthorized', 'The session has ended; sign in again', request);
-      return close(ws, CLOSE_CODES.sessionEnded, 'session ended');
+      return closeQuietly(ws, CLOSE_CODES.sessionEnded, 'session ended');
     }
     if (verdict.kind === 'not_member') {
       sendError(ws, 'not_found', 'You are no longer a member of this organization', request);
-      return close(ws, CLOSE_CODES.membershipEnded, 'membership ended');
+      return closeQuietly(ws, CLOSE_CODES.membershipEnded, 'membership ended');
     }
     if (verdict.refused.length > 0) {
       const message = `Subscription refused (${verdict.reason}): ${verdict.refused.join(', ')}`;
@@ -310,15 +302,15 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
     }
     // `session` is still current: this socket's messages run one at a time, and dropUser closes a socket
     // rather than editing it, which this catches.
-    if (ws.readyState !== WebSocket.OPEN) return;
-    writeSession(ws, { ...session, subscriptions: merged });
+    if (!isOpen(ws)) return;
+    this.#writeSession(ws, { ...session, subscriptions: merged });
     send(ws, { type: 'subscribed', channels: wanted });
   }
 
   #unsubscribe(ws: WebSocket, channels: string[]): void {
-    const { session } = readAttachment(ws);
+    const { session } = this.#attachment(ws);
     const dropping = new Set(channels);
-    writeSession(ws, { ...session, subscriptions: session.subscriptions.filter((c) => !dropping.has(c)) });
+    this.#writeSession(ws, { ...session, subscriptions: session.subscriptions.filter((c) => !dropping.has(c)) });
     send(ws, { type: 'unsubscribed', channels: [...dropping] });
   }
 

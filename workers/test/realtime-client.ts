@@ -4,6 +4,7 @@ import { SELF, env } from 'cloudflare:test';
 import type { Bindings } from '../env.ts';
 import { ACCESS_COOKIE } from '../lib/cookies.ts';
 import { realtimeFor } from '../../durable-objects/realtime/stub.ts';
+import type { RealtimeEvent, RealtimeEventOf } from '../../protocol/realtime.ts';
 import { uniqueIp } from './harness.ts';
 
 export type Frame = { type: string; [field: string]: any };
@@ -117,6 +118,63 @@ export async function connectReady(options: ConnectOptions): Promise<RealtimeCli
   return client;
 }
 
-export function publish(orgId: string, channel: string, message: Record<string, unknown>): Promise<number> {
-  return realtimeFor(env as unknown as Bindings, orgId).publish(channel, message);
+/** Publishes straight to the org's RealtimeDO, on one channel or several; resolves to the frames sent. */
+export function publish(orgId: string, channels: string | string[], event: RealtimeEvent): Promise<number> {
+  return realtimeFor(env as unknown as Bindings, orgId).publish(typeof channels === 'string' ? [channels] : channels, event);
+}
+
+const at = '2026-11-21T12:00:00.000Z';
+
+/** A whole `cluster.status` event, as the ClusterDO publishes it; the payload must pass the protocol's schema. */
+export function statusEvent(clusterId: string, status: 'provisioning' | 'running' | 'sleeping' = 'running'): RealtimeEventOf<'cluster.status'> {
+  return {
+    type: 'cluster.status',
+    cluster: {
+      id: clusterId,
+      org_id: 'org_test',
+      project_id: 'prj_test',
+      name: 'test',
+      engine: 'postgres',
+      version: '17',
+      region_id: 'rg_test',
+      tier: 'dedicated',
+      size: 'dev',
+      instances: 1,
+      ready_instances: status === 'running' ? 1 : 0,
+      storage_gb: 10,
+      status,
+      health: status === 'running' ? 'healthy' : 'unknown',
+      status_message: null,
+      endpoint: null,
+      database: 'app',
+      username: 'app',
+      generation: 1,
+      observed_generation: 1,
+      settings: {},
+      created_at: at,
+      updated_at: at,
+    },
+  };
+}
+
+export function operationEvent(clusterId: string, operationId = 'op_1'): RealtimeEventOf<'operation.updated'> {
+  return {
+    type: 'operation.updated',
+    operation: {
+      id: operationId,
+      cluster_id: clusterId,
+      action: 'create',
+      status: 'running',
+      generation: 1,
+      error: null,
+      status_message: null,
+      created_at: at,
+      updated_at: at,
+      duration_ms: null,
+    },
+  };
+}
+
+export function clusterEventEvent(clusterId: string): RealtimeEventOf<'cluster.event'> {
+  return { type: 'cluster.event', event: { id: 'ev_1', cluster_id: clusterId, type: 'status', message: 'Status changed', created_at: at } };
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, errorCode, joinOrg, seedCluster, signUp, type ApiResponse } from '../../test/harness.ts';
-import { connect, connectReady, publish, upgrade, type RealtimeClient } from '../../test/realtime-client.ts';
+import { connect, connectReady, publish, statusEvent, upgrade, type RealtimeClient } from '../../test/realtime-client.ts';
 import { REALTIME_ORG_HEADER, REALTIME_USER_HEADER } from '../../../durable-objects/realtime/stub.ts';
 import { CLOSE_CODES } from '../../../protocol/realtime.ts';
 
@@ -39,7 +39,7 @@ describe('GET /v1/realtime', () => {
     expect(await named.next('ready')).toMatchObject({ user_id: dev.userId, org_id: ada.orgId });
     const clusterId = await seedCluster(ada.orgId, ada.projectId);
     expect((await named.subscribe([`cluster:${clusterId}`])).type).toBe('subscribed');
-    expect(await publish(ada.orgId, `cluster:${clusterId}`, { type: 'cluster.status', cluster: { id: clusterId } })).toBe(1);
+    expect(await publish(ada.orgId, `cluster:${clusterId}`, statusEvent(clusterId))).toBe(1);
     expect((await named.next('cluster.status')).channel).toBe(`cluster:${clusterId}`);
     expect(await own.drain()).toEqual([]);
   });
@@ -50,7 +50,7 @@ describe('GET /v1/realtime', () => {
     const socket = await track(connect({ cookie: ada.token }));
     expect(await socket.next('ready')).toMatchObject({ user_id: ada.userId, org_id: ada.orgId });
     expect((await socket.subscribe([`org:${ada.orgId}`])).type).toBe('subscribed');
-    expect(await publish(ada.orgId, `org:${ada.orgId}`, { type: 'cluster.status', cluster: { id: clusterId } })).toBe(1);
+    expect(await publish(ada.orgId, `org:${ada.orgId}`, statusEvent(clusterId))).toBe(1);
     await socket.next('cluster.status');
 
     const dashboard = await track(connect({ cookie: ada.token, headers: { origin: 'http://localhost:8787' } }));
@@ -130,7 +130,7 @@ describe('GET /v1/realtime', () => {
     const removed = await call('DELETE', `/v1/organizations/${ada.orgId}/members/${dev.userId}`, { token: ada.token });
     expect(removed.status).toBe(204);
     expect(await devSocket.closed).toMatchObject({ code: CLOSE_CODES.membershipEnded });
-    expect(await publish(ada.orgId, `cluster:${clusterId}`, { type: 'cluster.status', cluster: { id: clusterId } })).toBe(1);
+    expect(await publish(ada.orgId, `cluster:${clusterId}`, statusEvent(clusterId))).toBe(1);
     await adaSocket.next('cluster.status');
 
     const again = await refused(await upgrade({ token: dev.token, orgId: ada.orgId }));
@@ -150,13 +150,13 @@ describe('GET /v1/realtime', () => {
 
     // developer -> viewer: still reads clusters, the socket stays and keeps hearing.
     expect((await call('PATCH', `/v1/organizations/${ada.orgId}/members/${dev.userId}`, { token: ada.token, body: { role: 'viewer' } })).status).toBe(200);
-    expect(await publish(ada.orgId, `cluster:${clusterId}`, { type: 'cluster.status', cluster: { id: clusterId } })).toBe(1);
+    expect(await publish(ada.orgId, `cluster:${clusterId}`, statusEvent(clusterId))).toBe(1);
     await devSocket.next('cluster.status');
 
     // viewer -> billing: no clusters:read, so the subscriptions made under the old role end.
     expect((await call('PATCH', `/v1/organizations/${ada.orgId}/members/${dev.userId}`, { token: ada.token, body: { role: 'billing' } })).status).toBe(200);
     expect(await devSocket.closed).toMatchObject({ code: CLOSE_CODES.membershipEnded });
-    expect(await publish(ada.orgId, `cluster:${clusterId}`, { type: 'cluster.status', cluster: { id: clusterId } })).toBe(0);
+    expect(await publish(ada.orgId, `cluster:${clusterId}`, statusEvent(clusterId))).toBe(0);
   });
 
   it('is in the OpenAPI document', async () => {
