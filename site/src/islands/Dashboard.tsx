@@ -5,13 +5,13 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorText, unwrap } from '../lib/api.ts';
 import { actionLabel, dateTime, gb, statusLabel, timeAgo } from '../lib/format.ts';
 import { fresher, mergeFetched } from '../lib/merge.ts';
-import { useRealtime, type RealtimeMessage } from '../lib/realtime.ts';
+import { useRealtime } from '../lib/realtime.ts';
 import { useSession, type Organization } from '../lib/session.ts';
 import { EmptyState, Notice, Spinner, StatusDot } from '../components/ui.tsx';
 import { loadRegions } from '../lib/regions.ts';
+import type { Cluster } from '../../../protocol/resources.ts';
 
 type Summary = Awaited<ReturnType<typeof loadSummary>>;
-type Cluster = Awaited<ReturnType<typeof loadRecent>>['data'][number];
 type Operation = Awaited<ReturnType<typeof loadOperations>>['data'][number];
 type Loaded<T> = { data: T; error: null } | { data: T | null; error: string } | { data: null; error: null };
 
@@ -134,18 +134,18 @@ function OrgDashboard({ org }: { org: Organization }) {
   useRealtime(
     orgId,
     [`org:${orgId}`],
-    (message: RealtimeMessage) => {
-      if (message.type !== 'cluster.status' || typeof message.cluster !== 'object' || message.cluster === null) return;
-      const cluster = message.cluster as Cluster;
-      const rows = recentRef.current ?? [];
-      const before = rows.find((c) => c.id === cluster.id);
-      if (before && cluster.status !== 'deleted') {
-        setRecent((s) => (s.data ? { ...s, data: s.data.map((c) => (c.id === cluster.id ? fresher(c, cluster) : c)) } : s));
-      }
-      if (lastStatus.current.get(cluster.id) !== cluster.status) setAnnouncement(`${cluster.name}: ${statusLabel(cluster.status)}`);
-      lastStatus.current.set(cluster.id, cluster.status);
-      // A cluster new to the list, or one that left it, changes which five are the newest.
-      scheduleFollowUp(!before || cluster.status === 'deleted');
+    {
+      'cluster.status': ({ cluster }) => {
+        const rows = recentRef.current ?? [];
+        const before = rows.find((c) => c.id === cluster.id);
+        if (before && cluster.status !== 'deleted') {
+          setRecent((s) => (s.data ? { ...s, data: s.data.map((c) => (c.id === cluster.id ? fresher(c, cluster) : c)) } : s));
+        }
+        if (lastStatus.current.get(cluster.id) !== cluster.status) setAnnouncement(`${cluster.name}: ${statusLabel(cluster.status)}`);
+        lastStatus.current.set(cluster.id, cluster.status);
+        // A cluster new to the list, or one that left it, changes which five are the newest.
+        scheduleFollowUp(!before || cluster.status === 'deleted');
+      },
     },
     readAll,
   );

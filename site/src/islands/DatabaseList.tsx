@@ -64,11 +64,6 @@ function sizeText(size: Cluster['size']): string {
   return spec ? `${size} · ${spec.vcpu} vCPU, ${spec.memory_gb} GB RAM` : size;
 }
 
-function isCluster(value: unknown): value is Cluster {
-  const c = value as Partial<Cluster> | null;
-  return typeof c === 'object' && c !== null && typeof c.id === 'string' && typeof c.status === 'string' && typeof c.name === 'string';
-}
-
 interface PageState {
   rows: Cluster[] | null;
   nextCursor: string | null;
@@ -184,10 +179,8 @@ export default function DatabaseList() {
     }, 500);
   }, [fetchPage]);
 
-  const onMessage = useCallback(
-    (message: RealtimeMessage) => {
-      if (message.type !== 'cluster.status' || !isCluster(message.cluster)) return;
-      const cluster = message.cluster;
+  const onStatus = useCallback(
+    ({ cluster }: RealtimeMessage<'cluster.status'>) => {
       const rows = page.rows;
       if (!rows) return;
       const index = rows.findIndex((r) => r.id === cluster.id);
@@ -208,7 +201,7 @@ export default function DatabaseList() {
     [page.rows, cursors.length, filters?.status, refreshSoon],
   );
 
-  useRealtime(orgId, orgId ? [`org:${orgId}`] : [], onMessage, () => fetchPage(true));
+  useRealtime(orgId, orgId ? [`org:${orgId}`] : [], { 'cluster.status': onStatus }, () => fetchPage(true));
 
   function chooseView(next: View) {
     setView(next);

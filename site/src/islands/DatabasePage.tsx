@@ -1,9 +1,9 @@
 // One database (/databases/<cluster id>): its header with the live status, and two tabs: Overview (details,
 // connection, recent operations and events) and Settings (resize, sleep/wake, rotate password, delete).
 // Status, operations and events follow the cluster's realtime channel, or a 5 s poll while the socket is down.
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { api, ApiFailure, errorText, unwrap } from '../lib/api.ts';
-import { useRealtime, type RealtimeMessage } from '../lib/realtime.ts';
+import { useRealtime, type RealtimeHandlers } from '../lib/realtime.ts';
 import { useSession } from '../lib/session.ts';
 import { Notice, Spinner, StatusDot } from '../components/ui.tsx';
 import { Overview } from './database/Overview.tsx';
@@ -113,23 +113,22 @@ export default function DatabasePage() {
     if (cluster) document.title = `${cluster.name} · Orochi Cloud`;
   }, [cluster?.name]);
 
-  const onMessage = useCallback(
-    (message: RealtimeMessage) => {
-      if (message.type === 'cluster.status') {
-        const next = message.cluster as Cluster | undefined;
-        if (next && next.id === id) setCluster((current) => fresher(current, next));
-      } else if (message.type === 'operation.updated') {
-        const op = message.operation as Operation | undefined;
-        if (op && op.cluster_id === id) setOperations((list) => mergeById(list ?? [], op, 10));
-      } else if (message.type === 'cluster.event') {
-        const event = message.event as ClusterEvent | undefined;
-        if (event && event.cluster_id === id) setEvents((list) => mergeById(list ?? [], event, 15));
-      }
-    },
+  const handlers = useMemo<RealtimeHandlers>(
+    () => ({
+      'cluster.status': ({ cluster: next }) => {
+        if (next.id === id) setCluster((current) => fresher(current, next));
+      },
+      'operation.updated': ({ operation }) => {
+        if (operation.cluster_id === id) setOperations((list) => mergeById(list ?? [], operation, 10));
+      },
+      'cluster.event': ({ event }) => {
+        if (event.cluster_id === id) setEvents((list) => mergeById(list ?? [], event, 15));
+      },
+    }),
     [id],
   );
   const following = id && cluster && cluster.status !== 'deleted' ? [`cluster:${id}`] : [];
-  useRealtime(cluster?.org_id ?? null, following, onMessage, () => (id ? refresh(id, false) : undefined));
+  useRealtime(cluster?.org_id ?? null, following, handlers, () => (id ? refresh(id, false) : undefined));
 
   const onMutated = useCallback((result: Mutation) => {
     setCluster((current) => fresher(current, result.cluster));

@@ -1,21 +1,33 @@
 // Live updates for the dashboard: one WebSocket per organization to /v1/realtime (the session cookie authenticates
-// it), re-opened with jittered backoff when it drops, re-subscribing what the page follows. While it is not open,
-// subscribers' `poll` functions run every few seconds instead, so a page stays current without the socket.
+// it), re-opened with the project's backoff when it drops, re-subscribing what the page follows. While it is not
+// open, subscribers' `poll` functions run every few seconds instead, so a page stays current without the socket.
+// Pages take events through useRealtime, one handler per event type, each handed its typed payload: the protocol's
+// types only (the RealtimeDO validates every event before it is sent), so no schema library ships to the browser.
 import { useEffect, useRef, useState } from 'react';
-import type { PublishedMessage } from '../../../protocol/realtime.ts';
+import { Backoff } from '../../../protocol/backoff.ts';
+import type { PublishedMessage, RealtimeEventType, ServerMessage } from '../../../protocol/realtime.ts';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'polling';
-export type RealtimeMessage = PublishedMessage & Record<string, unknown>;
+
+/** A published event as a page receives it, by type: `RealtimeMessage<'cluster.status'>` carries `cluster`. */
+export type RealtimeMessage<T extends RealtimeEventType = RealtimeEventType> = Extract<PublishedMessage, { type: T }>;
+
+/** What a page does with each type of event it follows; types it has no handler for are ignored. */
+export type RealtimeHandlers = { [T in RealtimeEventType]?: (message: RealtimeMessage<T>) => void };
 
 interface Subscription {
   channels: string[];
-  onMessage: (message: RealtimeMessage) => void;
+  handlers: () => RealtimeHandlers;
   poll?: () => void | Promise<void>;
 }
 
+/** Hands the message to the handler of its type; generic so that handler and message are checked as a pair. */
+function deliver<T extends RealtimeEventType>(handlers: RealtimeHandlers, type: T, message: RealtimeMessage<T>): void {
+  handlers[type]?.(message);
+}
+
 const POLL_MS = 5000;
-const BACKOFF_BASE_MS = 1000;
-const BACKOFF_CAP_MS = 30_000;
+const RECONNECT_BACKOFF = { baseMs: 1000, capMs: 30_000 };
 /** After this many failed opens in a row the page says it is polling (it still tries the socket). */
 const FAILURES_BEFORE_POLLING = 2;
 
@@ -24,6 +36,7 @@ class RealtimeConnection {
   private readonly subscriptions = new Set<Subscription>();
   private readonly listeners = new Set<(state: ConnectionState | null) => void>();
   private failures = 0;
+  private readonly backoff = new Backoff(RECONNECT_BACKOFF);
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   /** Null until some page follows a channel: a page that follows nothing has no live connection to show. */
@@ -71,34 +84,41 @@ class RealtimeConnection {
     socket.addEventListener('open', () => {
       opened = true;
       this.failures = 0;
+      this.backoff.reset();
       const channels = [...new Set([...this.subscriptions].flatMap((s) => s.channels))];
       if (channels.length > 0) this.send({ type: 'subscribe', channels });
       this.setState('live');
     });
     socket.addEventListener('message', (event) => {
-      let message: RealtimeMessage;
+      let message: ServerMessage;
       try {
-        message = JSON.parse(String(event.data)) as RealtimeMessage;
+        message = JSON.parse(String(event.data));
       } catch {
         return;
       }
-      if ((message.type as string) === 'subscribed') {
-        // From here on every change reaches us live; one read now catches up on whatever happened before (while
-        // the socket was down, or between the page's first read and this subscription).
-        const channels = new Set((message as unknown as { channels: string[] }).channels);
-        for (const s of this.subscriptions) if (s.channels.some((c) => channels.has(c))) void s.poll?.();
-        return;
+      switch (message.type) {
+        case 'subscribed': {
+          // From here on every change reaches us live; one read now catches up on whatever happened before (while
+          // the socket was down, or between the page's first read and this subscription).
+          const channels = new Set(message.channels);
+          for (const s of this.subscriptions) if (s.channels.some((c) => channels.has(c))) void s.poll?.();
+          return;
+        }
+        case 'ready':
+        case 'unsubscribed':
+        case 'pong':
+        case 'error':
+          return;
+        default:
+          for (const s of this.subscriptions) if (s.channels.includes(message.channel)) deliver(s.handlers(), message.type, message);
       }
-      if (typeof message.channel !== 'string') return;
-      for (const s of this.subscriptions) if (s.channels.includes(message.channel)) s.onMessage(message);
     });
     socket.addEventListener('close', () => {
       if (this.socket !== socket) return;
       this.socket = null;
       if (!opened) this.failures++;
       this.setState(this.failures >= FAILURES_BEFORE_POLLING ? 'polling' : 'reconnecting');
-      const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(this.failures, 5));
-      this.retryTimer = setTimeout(() => this.open(), delay / 2 + Math.random() * (delay / 2));
+      this.retryTimer = setTimeout(() => this.open(), this.backoff.next());
     });
   }
 
@@ -126,20 +146,20 @@ function connection(orgId: string): RealtimeConnection {
 }
 
 /**
- * Follows `channels` of the organization while the component is mounted: `onMessage` for each live message,
+ * Follows `channels` of the organization while the component is mounted: the handler of each live event's type,
  * `poll` while the socket is down (and once after it comes back).
  */
-export function useRealtime(orgId: string | null, channels: string[], onMessage: (m: RealtimeMessage) => void, poll?: () => void | Promise<void>): void {
+export function useRealtime(orgId: string | null, channels: string[], handlers: RealtimeHandlers, poll?: () => void | Promise<void>): void {
   // The latest render's handlers, read at call time: re-subscribing on every render would churn the socket.
-  const handlers = useRef({ onMessage, poll });
-  handlers.current = { onMessage, poll };
+  const latest = useRef({ handlers, poll });
+  latest.current = { handlers, poll };
   const key = channels.join(',');
   useEffect(() => {
     if (!orgId || key === '') return;
     return connection(orgId).subscribe({
       channels: key.split(','),
-      onMessage: (m) => handlers.current.onMessage(m),
-      poll: () => handlers.current.poll?.(),
+      handlers: () => latest.current.handlers,
+      poll: () => latest.current.poll?.(),
     });
   }, [orgId, key]);
 }

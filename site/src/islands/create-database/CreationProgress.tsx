@@ -1,12 +1,11 @@
 // After the API accepted: the create operation, followed on cluster:<id> (GET /v1/operations/{id} while the socket
 // is down), until it is in the region's hands; then the database's page, which shows the rest.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Cluster } from '../../../../protocol/resources.ts';
 import { Notice, StatusDot } from '../../components/ui.tsx';
 import { api, unwrap } from '../../lib/api.ts';
-import { useRealtime, type RealtimeMessage } from '../../lib/realtime.ts';
+import { useRealtime } from '../../lib/realtime.ts';
 import type { Created } from './form-state.ts';
-import { isFailed, isHandedOver, isOperation, stepWords } from './progress-steps.ts';
+import { isFailed, isHandedOver, stepWords } from './progress-steps.ts';
 
 /** Long enough to read that the work was handed over before the page changes. */
 const OPEN_PAGE_AFTER_MS = 700;
@@ -31,10 +30,13 @@ export function CreationProgress({ orgId, created }: { orgId: string; created: C
   useRealtime(
     orgId,
     [`cluster:${cluster.id}`],
-    (message: RealtimeMessage) => {
-      if (message.type === 'operation.updated' && isOperation(message.operation) && message.operation.id === operationId) setOperation(message.operation);
-      const c = message.cluster as Partial<Cluster> | undefined;
-      if (message.type === 'cluster.status' && c?.id === cluster.id && c.status) setStatus(c.status);
+    {
+      'operation.updated': ({ operation: next }) => {
+        if (next.id === operationId) setOperation(next);
+      },
+      'cluster.status': ({ cluster: next }) => {
+        if (next.id === cluster.id) setStatus(next.status);
+      },
     },
     refresh,
   );

@@ -1,6 +1,6 @@
 // How far a new database has got, in the words the progress view shows.
 import { describe, expect, it } from 'vitest';
-import { isFailed, isHandedOver, isOperation, stepWords } from './progress-steps.ts';
+import { isFailed, isHandedOver, stepWords } from './progress-steps.ts';
 
 describe('the create progress', () => {
   it('is handed over once the operation runs or the database does', () => {
@@ -16,11 +16,5 @@ describe('the create progress', () => {
     expect(stepWords('running', 'eu-1', true)).toBe('Handed to eu-1, where it waits for the agent to connect');
     expect(stepWords('running', 'eu-1', false)).toBe('Handed to eu-1: its agent is creating the database');
     expect(stepWords('finished', 'eu-1', false)).toBe('Created');
-  });
-
-  it('takes only operation-shaped live messages', () => {
-    expect(isOperation({ id: 'op_1', status: 'running' })).toBe(true);
-    expect(isOperation({ id: 'op_1' })).toBe(false);
-    expect(isOperation(null)).toBe(false);
   });
 });

@@ -1,11 +1,6 @@
 // How far a new database has got, from its create operation and its status, in the words the progress shows.
 import type { Operation } from '../../../../protocol/resources.ts';
 
-export function isOperation(value: unknown): value is Operation {
-  const o = value as Partial<Operation> | null;
-  return typeof o === 'object' && o !== null && typeof o.id === 'string' && typeof o.status === 'string';
-}
-
 /** The work is in the region's hands: from here the database's page shows the rest. */
 export const isHandedOver = (operation: Operation['status'], cluster: string): boolean =>
   operation === 'running' || operation === 'finished' || cluster === 'running';
