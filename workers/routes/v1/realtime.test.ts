@@ -63,19 +63,12 @@ describe('GET /v1/realtime', () => {
   it("answers 404 for an organization the caller is not a member of, and one that doesn't exist", async () => {
     const ada = await signUp();
     const eve = await signUp();
+    // Route-specific: the cookie path and an unknown org; a Bearer token on another org is also in the route-security table.
     for (const orgId of [ada.orgId, 'org_00000000000000000000000000']) {
       for (const credentials of [{ token: eve.token }, { cookie: eve.token }]) {
         const res = await refused(await upgrade({ ...credentials, orgId }));
         expect([orgId, res.status, errorCode(res)]).toEqual([orgId, 404, 'not_found']);
       }
-    }
-  });
-
-  it('refuses a bad Bearer token with 401 instead of opening an unauthenticated socket', async () => {
-    const ada = await signUp();
-    for (const headers of [{ authorization: 'Bearer nope' }, { authorization: 'Basic abc' }]) {
-      const res = await refused(await upgrade({ orgId: ada.orgId, headers }));
-      expect([res.status, errorCode(res)]).toEqual([401, 'unauthorized']);
     }
   });
 

@@ -1,9 +1,7 @@
-import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { regions } from '../../../../drizzle/schema.ts';
 import { REGION_ID_HEADER } from '../../../../durable-objects/region/stub.ts';
 import { AgentSocket, greetedAgent, openConnect, regionStub, regionWithAgent, seedRegionCluster, testCommand } from '../../../test/agents.ts';
-import { call, errorCode, signUp, withCatalog, type ApiResponse } from '../../../test/harness.ts';
+import { call, errorCode, signUp, type ApiResponse } from '../../../test/harness.ts';
 
 async function asApiResponse(res: Response): Promise<ApiResponse> {
   return { status: res.status, headers: res.headers, body: await res.json() };
@@ -27,18 +25,6 @@ describe('GET /v1/agent/connect', () => {
       expect([body.status, errorCode(body)]).toEqual([426, 'upgrade_required']);
       expect(body.body.error.request_id).toBe(res.headers.get('x-request-id'));
     }
-  });
-
-  it('refuses user tokens, garbage, no credential and a deleted region with 401', async () => {
-    const ada = await signUp();
-    const { regionId, credential } = await regionWithAgent(ada);
-    for (const bad of [ada.token, 'not-a-jwt', null]) {
-      const res = await asApiResponse(await openConnect(bad));
-      expect([res.status, errorCode(res)]).toEqual([401, 'unauthorized']);
-    }
-    await withCatalog((db) => db.update(regions).set({ revokedAt: new Date() }).where(eq(regions.id, regionId)));
-    const res = await asApiResponse(await openConnect(credential));
-    expect([res.status, errorCode(res)]).toEqual([401, 'unauthorized']);
   });
 
   it("connects a credential to its own region only: region A's commands and clusters never reach region B", async () => {

@@ -171,31 +171,16 @@ describe('cluster lifecycle through the API and the ClusterDO', () => {
     expect(errorCode(dup)).toBe('conflict');
   });
 
-  it("keeps orgs apart: other orgs' clusters, regions and operations are 404; roles are enforced", async () => {
+  it("creates nothing in another organization's region, and lets viewers read clusters", async () => {
     const ada = await signUp();
     const eve = await signUp();
     const adaRegion = await seedRegion(ada.orgId);
     const { body } = await createCluster(ada, adaRegion);
-    expect((await createCluster(eve, adaRegion)).status).toBe(404);
-    for (const [method, path] of [
-      ['GET', `/v1/clusters/${body.cluster.id}`],
-      ['DELETE', `/v1/clusters/${body.cluster.id}`],
-      ['POST', `/v1/clusters/${body.cluster.id}/sleep`],
-      ['GET', `/v1/clusters/${body.cluster.id}/connection`],
-      ['GET', `/v1/clusters/${body.cluster.id}/events`],
-      ['GET', `/v1/operations/${body.operation.id}`],
-    ] as const) {
-      const res = await call(method, path, { token: eve.token });
-      expect([path, res.status, errorCode(res)]).toEqual([path, 404, 'not_found']);
-    }
-    expect((await call('GET', `/v1/clusters?org_id=${ada.orgId}`, { token: eve.token })).status).toBe(404);
+    // Route-specific: the caller's own project with another organization's region (the table aims both elsewhere).
+    const intruder = await createCluster(eve, adaRegion);
+    expect([intruder.status, errorCode(intruder)]).toEqual([404, 'not_found']);
 
     const viewer = await joinOrg(ada, ada.orgId, 'viewer');
     expect((await call('GET', `/v1/clusters/${body.cluster.id}`, { token: viewer.token })).status).toBe(200);
-    expect((await call('POST', `/v1/clusters/${body.cluster.id}/sleep`, { token: viewer.token })).status).toBe(403);
-    expect((await createCluster(viewer, adaRegion, { project_id: ada.projectId })).status).toBe(403);
-    const billing = await joinOrg(ada, ada.orgId, 'billing');
-    expect((await call('GET', `/v1/clusters/${body.cluster.id}`, { token: billing.token })).status).toBe(403);
-    expect((await call('GET', `/v1/clusters?org_id=${ada.orgId}`, { token: billing.token })).status).toBe(403);
   });
 });

@@ -42,16 +42,6 @@ describe('DELETE /v1/organizations/{org_id}/members/{user_id}', () => {
     expect(await memberIds(ada.orgId, ada.token)).toContain(ada.userId);
   });
 
-  it('refuses developers, viewers and billing removing someone else with 403', async () => {
-    const ada = await signUp();
-    const target = await joinOrg(ada, ada.orgId, 'viewer');
-    for (const role of ['developer', 'viewer', 'billing'] as const) {
-      const member = await joinOrg(ada, ada.orgId, role);
-      const res = await remove(ada.orgId, target.userId, member.token);
-      expect([role, res.status, errorCode(res)]).toEqual([role, 403, 'forbidden']);
-    }
-  });
-
   it('keeps at least one owner: the last owner cannot leave, one of two can', async () => {
     const ada = await signUp();
     const alone = await remove(ada.orgId, ada.userId, ada.token);
@@ -64,13 +54,12 @@ describe('DELETE /v1/organizations/{org_id}/members/{user_id}', () => {
     expect([bobAlone.status, errorCode(bobAlone)]).toEqual([409, 'conflict']);
   });
 
-  it("answers 404 for a non-member target and for another account's organization", async () => {
+  it("answers 404 for a non-member target and to a non-member leaving the organization", async () => {
     const ada = await signUp();
     const eve = await signUp();
     const stranger = await remove(ada.orgId, eve.userId, ada.token);
     expect([stranger.status, errorCode(stranger)]).toEqual([404, 'not_found']);
-    const foreign = await remove(ada.orgId, ada.userId, eve.token);
-    expect([foreign.status, errorCode(foreign)]).toEqual([404, 'not_found']);
+    // Route-specific: leaving takes only org:read, a path the table (removing someone else) does not take.
     const leaveForeign = await remove(ada.orgId, eve.userId, eve.token);
     expect([leaveForeign.status, errorCode(leaveForeign)]).toEqual([404, 'not_found']);
     const badId = await remove(ada.orgId, 'usr%00', ada.token);

@@ -15,24 +15,6 @@ describe('PATCH /v1/organizations/{org_id}', () => {
     expect(byAdmin.body.organization).toMatchObject({ name: 'By admin', slug, role: 'admin' });
   });
 
-  it('refuses developers, viewers and billing with 403', async () => {
-    const ada = await signUp();
-    for (const role of ['developer', 'viewer', 'billing'] as const) {
-      const member = await joinOrg(ada, ada.orgId, role);
-      const res = await call('PATCH', `/v1/organizations/${ada.orgId}`, { token: member.token, body: { name: 'Mine now' } });
-      expect([role, res.status, errorCode(res)]).toEqual([role, 403, 'forbidden']);
-    }
-  });
-
-  it("answers 404 for another account's organization", async () => {
-    const ada = await signUp();
-    const eve = await signUp();
-    const res = await call('PATCH', `/v1/organizations/${ada.orgId}`, { token: eve.token, body: { name: 'Hijacked' } });
-    expect([res.status, errorCode(res)]).toEqual([404, 'not_found']);
-    const unchanged = await call('GET', `/v1/organizations/${ada.orgId}`, { token: ada.token });
-    expect(unchanged.body.organization.name).not.toBe('Hijacked');
-  });
-
   it('refuses a slug another organization has with 409', async () => {
     const ada = await signUp();
     const bob = await signUp();

