@@ -10,6 +10,7 @@ import {
   type AgentMessage,
   type ControlMessage,
   type Hello,
+  AGENT_CLOSE_CODES,
 } from '../protocol/agent.ts';
 import { Backoff, sleep, type BackoffOptions } from '../protocol/backoff.ts';
 import type { AgentCredentials } from './credentials.ts';
@@ -119,8 +120,8 @@ export class AgentConnection {
       if (end.status === 401) await credentials.rejected();
       const delay = this.backoff.next();
       const fields = { code: end.code, reason: end.reason, status: end.status, retry_in_ms: delay };
-      if (end.code === 4000) log.warn('replaced by a newer connection of this region (is a second agent running with this credential?)', fields);
-      else if (end.code === 4001) log.error('the region was deleted; the control plane closed the connection', fields);
+      if (end.code === AGENT_CLOSE_CODES.replaced) log.warn('replaced by a newer connection of this region (is a second agent running with this credential?)', fields);
+      else if (end.code === AGENT_CLOSE_CODES.revoked) log.error('the region was deleted; the control plane closed the connection', fields);
       else if (end.opened) log.warn('disconnected from the control plane; reconnecting', fields);
       else log.warn('could not connect to the control plane; retrying', fields);
       await sleep(delay, this.abort.signal);

@@ -11,6 +11,18 @@ import { clusterSizes } from './sizes.ts';
 
 export const PROTOCOL_VERSION = 1;
 
+/** Why the control plane closed an agent's socket. */
+export const AGENT_CLOSE_CODES = {
+  /** A newer connection of the same region took over (one agent per region). */
+  replaced: 4000,
+  /** The region was deleted: the agent is refused from now on. */
+  revoked: 4001,
+  /** The agent stopped answering pings. */
+  silent: 4002,
+  /** Its resync could not be built; reconnecting retries it. */
+  resyncFailed: 4003,
+} as const;
+
 export const clusterSizeSchema = z.enum(clusterSizes);
 export const clusterActionSchema = z.enum(clusterActions);
 /** What the cluster should be: the state the agent converges it to. */

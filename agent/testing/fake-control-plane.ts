@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { agentMessageSchema, type AgentMessage, type Command, type ControlMessage } from '../../protocol/agent.ts';
+import { agentMessageSchema, type AgentMessage, type Command, type ControlMessage, AGENT_CLOSE_CODES } from '../../protocol/agent.ts';
 import { seal } from '../../protocol/sealing.ts';
 import { command, clusterSpec } from './fixtures.ts';
 
@@ -163,7 +163,7 @@ export class FakeControlPlane {
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       const connection = ++this.connections;
       // A newer connection replaces an older one, as the RegionDO does.
-      this.socket?.close(4000, 'replaced');
+      this.socket?.close(AGENT_CLOSE_CODES.replaced, 'replaced');
       this.socket = ws;
       ws.on('message', (data) => {
         const parsed = agentMessageSchema.safeParse(JSON.parse(data.toString()));

@@ -18,7 +18,8 @@ import { newId } from '../../core/ids.ts';
 import { log } from '../../core/logger.ts';
 import { eventMessage, operationMessage, publish, statusMessage, type EventRow, type Published } from './messages.ts';
 import { applyReport } from '../../core/clusters/state-machine.ts';
-import type { DispatchReceipt } from '../region/region-do.ts';
+import type { DispatchReceipt } from '../region/presence.ts';
+import { regionObject } from '../region/stub.ts';
 
 /** The cluster as this object knows it: its catalog row (without the password) and the operation in flight. */
 interface Snapshot {
@@ -51,7 +52,7 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
     const cmd = commandSchema.parse(command);
     return this.serialized(async () => {
       const [direct, queued] = await Promise.allSettled([
-        this.env.REGION.get(this.env.REGION.idFromName(cmd.region_id)).enqueue(cmd),
+        regionObject(this.env, cmd.region_id).enqueue(cmd),
         this.env.COMMAND_QUEUE.send(cmd),
       ]);
       const failures = [direct, queued].filter((s): s is PromiseRejectedResult => s.status === 'rejected');

@@ -16,6 +16,8 @@ import {
   testCommand,
 } from '../../workers/test/agents.ts';
 import { signUp, withCatalog } from '../../workers/test/harness.ts';
+import type { SocketAttachments } from '../sockets.ts';
+import type { AgentAttachment } from './heartbeat.ts';
 
 async function catalogRegion(regionId: string) {
   const [row] = await withCatalog((db) => db.select().from(regions).where(eq(regions.id, regionId)));
@@ -24,11 +26,13 @@ async function catalogRegion(regionId: string) {
 
 /** Rewinds the clocks kept on the agent's socket, as if `ms` had passed since it last spoke. */
 async function rewindAgentClock(regionId: string, ms: number, fields: Array<'lastHeardAt' | 'lastSeenWrittenAt'>) {
-  await runInDurableObject(regionStub(regionId), (_instance, state) => {
+  await runInDurableObject(regionStub(regionId), (instance, state) => {
+    // Through the object's own attachment cache, the only writer of those attachments.
+    const agents = (instance as unknown as { agents: SocketAttachments<AgentAttachment> }).agents;
     for (const ws of state.getWebSockets('agent')) {
-      const attachment = ws.deserializeAttachment() as Record<string, number>;
-      for (const field of fields) attachment[field] = attachment[field]! - ms;
-      ws.serializeAttachment(attachment);
+      const attachment = { ...agents.read(ws)! };
+      for (const field of fields) attachment[field] = attachment[field] - ms;
+      agents.write(ws, attachment);
     }
   });
 }
