@@ -41,11 +41,23 @@ export interface RequestDatabase {
   close(): Promise<void>;
 }
 
+// The HTTP client holds no connection (each statement is its own fetch), so one per catalog URL serves every
+// request of the isolate; building drizzle with the schema per request was measurable on the hot read path.
+const httpClients = new Map<string, HttpDatabase>();
+
+function httpClient(databaseUrl: string): HttpDatabase {
+  let client = httpClients.get(databaseUrl);
+  if (!client) {
+    client = drizzleHttp(neon(databaseUrl), { schema });
+    httpClients.set(databaseUrl, client);
+  }
+  return client;
+}
+
 export function openDatabase(settings: Settings): RequestDatabase {
   configureDriver(settings.DB_WS_PROXY);
   let pool: Pool | null = null;
   let db: Database | null = null;
-  let http: HttpDatabase | null = null;
   return {
     db() {
       if (!db) {
@@ -62,8 +74,7 @@ export function openDatabase(settings: Settings): RequestDatabase {
       return this.http() as unknown as Queryable;
     },
     http() {
-      http ??= drizzleHttp(neon(settings.DATABASE_URL), { schema });
-      return http;
+      return httpClient(settings.DATABASE_URL);
     },
     async close() {
       if (pool) await pool.end();
