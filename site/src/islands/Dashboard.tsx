@@ -1,6 +1,6 @@
 // The organization dashboard: counts at a glance, the newest databases with live status, the latest operations,
 // and the common next steps. Statuses arrive on the org's realtime channel; each one also refreshes the counts and
-// the activity feed (operations are published per cluster only). While the socket is down, everything is re-read.
+// the activity feed. While the socket is down, everything is re-read.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorText, unwrap } from '../lib/api.ts';
 import { actionLabel, dateTime, gb, statusLabel, timeAgo } from '../lib/format.ts';
