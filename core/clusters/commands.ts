@@ -1,13 +1,11 @@
 // Commands for the region agent are built in one place from a cluster's catalog row, whether they are fresh
 // (an API mutation) or a resync (an agent reconnecting behind the desired generation).
-import type { clusters } from '../../drizzle/schema.ts';
 import type { Command } from '../../protocol/agent.ts';
 import type { ClusterAction } from '../../protocol/enums.ts';
 import { seal, unseal } from '../../protocol/sealing.ts';
 import { newId } from '../ids.ts';
 import { regionKey } from '../regions/region-keys.ts';
-
-export type ClusterRow = typeof clusters.$inferSelect;
+import type { ClusterRow } from './serialize.ts';
 
 export async function buildCommand(
   encryptionKey: string,

@@ -5,7 +5,8 @@ import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import { clusters } from '../../drizzle/schema.ts';
 import type { Command, Hello } from '../../protocol/agent.ts';
 import type { ClusterAction, DesiredState } from '../../protocol/enums.ts';
-import { buildCommand, type ClusterRow } from '../../core/clusters/commands.ts';
+import { buildCommand } from '../../core/clusters/commands.ts';
+import { type ClusterRow } from '../../core/clusters/serialize.ts';
 import type { Queryable } from '../../core/db.ts';
 import { log } from '../../core/logger.ts';
 
