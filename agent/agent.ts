@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PROTOCOL_VERSION, type ControlMessage } from '../protocol/agent.ts';
 import type { BackoffOptions } from '../protocol/backoff.ts';
+import { BACKUPS_NOT_CONFIGURED, describeObjectStore, type ObjectStoreConfig } from './backup/object-store.ts';
 import { AgentConnection } from './connection.ts';
 import { AgentCredentials } from './credentials.ts';
 import { claimDataDir } from './data-dir-lock.ts';
@@ -30,6 +31,8 @@ export interface AgentOptions {
   kubernetes?: { kubeconfig?: string | null; render?: RenderOptions };
   /** The local driver's engine; default OROCHI_LOCAL_ENGINE, else native when installed. */
   localEngine?: EnginePreference;
+  /** Where backups go (OROCHI_S3_*); absent or null: backups are not configured in this region. */
+  objectStore?: ObjectStoreConfig | null;
   logger?: Logger;
   logLevel?: LogLevel;
   /** Reconnect delays: full jitter, doubling from base to cap. Default 250 ms to 30 s. */
@@ -172,6 +175,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     region_id: state.data.region_id,
     clusters: Object.keys(state.data.clusters).length,
   });
+  if (options.objectStore) log.info('backups configured', { store: describeObjectStore(options.objectStore), sse: options.objectStore.sse });
+  else log.warn(BACKUPS_NOT_CONFIGURED);
   reconciler.resume();
   conn.start();
   // Templates are made while the agent waits for its first command, not during it.

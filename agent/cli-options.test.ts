@@ -48,3 +48,17 @@ test('render: bad command lines are usage errors', () => {
   expect(() => parseRenderCommandLine(['--file', ''])).toThrow(/must not be empty/);
   expect(() => parseRenderCommandLine(['extra'])).toThrow(UsageError);
 });
+
+test('OROCHI_S3_* name the object store; without OROCHI_S3_ENDPOINT backups are not configured', () => {
+  expect(parseCommandLine(['--url', 'http://a'], {})).toMatchObject({ objectStore: null });
+  expect(
+    parseCommandLine(['--url', 'http://a'], {
+      OROCHI_S3_ENDPOINT: 'http://127.0.0.1:9000',
+      OROCHI_S3_BUCKET: 'backups',
+      OROCHI_S3_ACCESS_KEY_ID: 'AKIA',
+      OROCHI_S3_SECRET_ACCESS_KEY: 'secret',
+      OROCHI_S3_SSE: 'off',
+    }),
+  ).toMatchObject({ objectStore: { endpoint: 'http://127.0.0.1:9000', bucket: 'backups', accessKeyId: 'AKIA', secretAccessKey: 'secret', sse: 'off', forcePathStyle: true } });
+  expect(() => parseCommandLine(['--url', 'http://a'], { OROCHI_S3_ENDPOINT: 'http://s3', OROCHI_S3_SSE: 'on' })).toThrow(UsageError);
+});

@@ -1,6 +1,7 @@
 // The agent's command line and environment: flags win over OROCHI_* variables, which win over defaults.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import type { AgentOptions } from './agent.ts';
+import { parseObjectStoreEnvironment } from './backup/object-store.ts';
 import type { RenderOptions } from './drivers/kubernetes/manifests.ts';
 import { enginePreference } from './drivers/local/local-driver.ts';
 import { parseLogLevel } from './log.ts';
@@ -19,6 +20,10 @@ export const USAGE = `Usage: npm run agent -- --url <control plane URL> [--token
 The local driver runs native PostgreSQL when installed (OROCHI_PG_BIN names a bin directory), else PGlite;
 OROCHI_LOCAL_ENGINE=native|pglite forces one. Run as root, it runs Postgres as the OS user postgres
 (OROCHI_PG_OS_USER names another).
+Backups go to the S3-compatible store named by OROCHI_S3_ENDPOINT (environment only: it holds credentials), with
+OROCHI_S3_BUCKET (orochi-backups), OROCHI_S3_REGION (us-east-1), OROCHI_S3_ACCESS_KEY_ID and
+OROCHI_S3_SECRET_ACCESS_KEY (else the AWS SDK's credential chain), OROCHI_S3_FORCE_PATH_STYLE (true),
+OROCHI_S3_SSE (AES256 | aws:kms | off) and OROCHI_S3_PREFIX; without OROCHI_S3_ENDPOINT backups are off.
 
        npm run agent -- render --driver kubernetes [--file cluster.json] [--storage-class <name>]
                        [--namespace-prefix <prefix>] [--image-repository <repository>]
@@ -64,8 +69,10 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentC
   if (values['storage-class'] !== undefined) render.storageClass = values['storage-class'];
   if (values['image-repository'] !== undefined) render.imageRepository = values['image-repository'];
   let localEngine;
+  let objectStore;
   try {
     localEngine = enginePreference(env.OROCHI_LOCAL_ENGINE);
+    objectStore = parseObjectStoreEnvironment(env);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -76,6 +83,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentC
     driver,
     ...(driver === 'kubernetes' ? { kubernetes: { kubeconfig: values.kubeconfig ?? null, render } } : {}),
     localEngine,
+    objectStore,
     logLevel: parseLogLevel(values['log-level'] ?? env.OROCHI_LOG_LEVEL),
     stopOnStdinClose: values['stop-on-stdin-close'] === true,
   };

@@ -2,6 +2,8 @@
 //   catalog   PGlite persisted under <dataDir>/catalog (or DATABASE_URL), migrations applied
 //   bridge    the local stand-in for Neon's proxy (WebSocket-to-TCP and SQL over HTTP)
 //   worker    `wrangler dev` with the Durable Objects and Queues, state under <dataDir>/wrangler
+//   backups   the embedded S3-compatible server on 127.0.0.1, objects under <dataDir>/s3 (dev/object-store.ts), or
+//             the real store S3_ENDPOINT names; the agent gets either as OROCHI_S3_* in its environment
 //   region    a shared region named `local`, and its agent on the local driver (<dataDir>/agent), supervised:
 //             restarted with backoff whenever it exits on its own
 //
@@ -15,8 +17,10 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import pg from 'pg';
+import { objectStoreEnvironment } from '../agent/backup/object-store.ts';
 import { Backoff } from '../protocol/backoff.ts';
 import { startCatalog, type Catalog } from './catalog.ts';
+import { externalObjectStore, startStackObjectStore, type RunningStackObjectStore, type StackObjectStore } from './object-store.ts';
 import { loadOrCreateSecrets } from './secrets.ts';
 
 export const root = resolve(import.meta.dirname, '..');
@@ -37,6 +41,11 @@ export interface StackOptions {
   agentUrl?: string;
   /** Delays between restarts of an agent that exited on its own. Default 250 ms doubling to 10 s, with jitter. */
   agentRestart?: { baseMs: number; capMs: number };
+  /**
+   * Where backups go: `embedded` runs the embedded S3-compatible server under <dataDir>/s3; settings name a real
+   * store. Default: the store S3_ENDPOINT and friends name, else the embedded server.
+   */
+  objectStore?: 'embedded' | StackObjectStore;
 }
 
 export type OutputSource = 'worker' | 'agent' | 'stack';
@@ -50,6 +59,8 @@ export interface Stack {
   url: string;
   dataDir: string;
   catalog: Catalog;
+  /** The object store the local agent backs up to (its credentials included: for tests, never for logs). */
+  objectStore: StackObjectStore;
   localRegionId: string;
   agent: ChildProcess | null;
   /** How many times the supervisor restarted an agent that exited on its own. */
@@ -102,6 +113,8 @@ export interface AgentProcessOptions {
   registrationToken: string | null;
   /** More flags, e.g. `--driver kubernetes --kubeconfig <file>`. */
   args?: string[];
+  /** More environment, e.g. the OROCHI_S3_* settings of its object store. */
+  env?: Record<string, string>;
   output: (line: string) => void;
 }
 
@@ -121,8 +134,13 @@ export function spawnAgent(options: AgentProcessOptions): ChildProcess {
     cwd: root,
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
-    // The one-time token goes by environment, not argv, so it does not show in process lists.
-    env: { ...process.env, ...(options.registrationToken ? { OROCHI_REGISTRATION_TOKEN: options.registrationToken } : {}) },
+    // The one-time token and the object store's credentials go by environment, not argv, so they do not show in
+    // process lists.
+    env: {
+      ...process.env,
+      ...options.env,
+      ...(options.registrationToken ? { OROCHI_REGISTRATION_TOKEN: options.registrationToken } : {}),
+    },
   });
   lines(child.stdout, options.output);
   lines(child.stderr, options.output);
@@ -215,6 +233,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // reach its data (a mkdtemp directory is 0700). Traversal only: nothing here becomes listable or readable.
   if (process.getuid?.() === 0) await chmod(dataDir, 0o711);
   await requireFreePort(port);
+  // Read before anything starts, so a malformed S3_* setting fails at once.
+  const objectStoreChoice = options.objectStore ?? externalObjectStore(process.env) ?? 'embedded';
   const secrets = await loadOrCreateSecrets(resolve(dataDir, 'secrets.json'));
   const catalog = await startCatalog({ databaseUrl: options.databaseUrl, dataDir: resolve(dataDir, 'catalog') });
   const url = `http://${host}:${port}`;
@@ -262,9 +282,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   );
   lines(wrangler.stdout, (line) => output('worker', line));
   lines(wrangler.stderr, (line) => output('worker', line));
+  // The embedded object store starts while the Worker does.
+  const objectStoreStarting = startStackObjectStore(objectStoreChoice, {
+    dataDir: resolve(dataDir, 's3'),
+    output: (line) => output('stack', `object store: ${line}`),
+  });
+  objectStoreStarting.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  let objectStore: RunningStackObjectStore;
   try {
     await waitForHealth(`${url}/v1/health`, wrangler, 90_000);
+    objectStore = await objectStoreStarting;
   } catch (error) {
+    await objectStoreStarting.then((store) => store.stop(), () => undefined);
     await stopChild(wrangler, 'SIGTERM', 5000);
     await catalog.stop();
     throw error;
@@ -278,7 +307,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const launchAgent = async (): Promise<ChildProcess> => {
     const { regionId, registrationToken } = await ensureLocalRegion(catalog.databaseUrl, agentDir);
     stack.localRegionId = regionId;
-    const child = spawnAgent({ url: options.agentUrl ?? url, dataDir: agentDir, registrationToken, output: (line) => output('agent', line) });
+    const child = spawnAgent({
+      url: options.agentUrl ?? url,
+      dataDir: agentDir,
+      registrationToken,
+      env: objectStoreEnvironment(objectStore.config),
+      output: (line) => output('agent', line),
+    });
     const startedAt = Date.now();
     stack.agent = child;
     child.once('exit', (code, signal) => {
@@ -303,6 +338,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     url,
     dataDir,
     catalog,
+    objectStore: objectStore.config,
     localRegionId: '',
     agent: null,
     agentRestarts: 0,
@@ -320,6 +356,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     async stop() {
       await stack.stopAgent('SIGTERM');
+      // After the agent: a backup it was finishing can still land.
+      await objectStore.stop();
       await stopChild(wrangler, 'SIGTERM', 5000);
       await catalog.stop();
     },

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { describeObjectStore } from '../agent/backup/object-store.ts';
 import { root, startStack, type Stack } from './stack.ts';
 
 const dataDir = resolve(process.env.OROCHI_DATA_DIR ?? resolve(root, '.orochi'));
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
   say(`mailbox    ${stack.url}/v1/dev/mailbox?to=<email>   (sign-up and reset mails land here)`);
   say(`region     local (${stack.localRegionId}), agent ${stack.agent ? 'running' : 'off'}; clusters listen on 127.0.0.1`);
   say(`catalog    ${redact(stack.catalog.databaseUrl)}   (psql it to look inside)`);
+  say(`backups    ${describeObjectStore(stack.objectStore)} (${stack.objectStore.embedded ? 'embedded' : 'S3_ENDPOINT'})`);
   say(`data       ${dataDir}`);
   say('press Ctrl-C to stop');
 }
