@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PROTOCOL_VERSION, type ControlMessage } from '../protocol/agent.ts';
 import type { BackoffOptions } from '../protocol/backoff.ts';
-import { BACKUPS_NOT_CONFIGURED, describeObjectStore, type ObjectStoreConfig } from './backup/object-store.ts';
+import { BACKUPS_NOT_CONFIGURED, describeObjectStore, ObjectStore, type ObjectStoreConfig } from './backup/object-store.ts';
 import { AgentConnection } from './connection.ts';
 import { AgentCredentials } from './credentials.ts';
 import { claimDataDir } from './data-dir-lock.ts';
@@ -111,7 +111,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   let accepting = true;
   // The reconciler reports through the connection, which is built after it: messages go through this hop.
   let connection: AgentConnection | null = null;
+  // Backups go straight from the data plane to the region's object store; without one, a backup asked for fails saying so.
+  const objectStore = options.objectStore ? new ObjectStore(options.objectStore) : null;
   const reconciler = new Reconciler({
+    backups: objectStore ? { sink: objectStore } : { unavailable: BACKUPS_NOT_CONFIGURED },
     state,
     driver,
     send: (message) => connection?.send(message),
@@ -162,7 +165,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       driver: driver.kind,
       clusters: reconciler.appliedGenerations(),
     }),
-    resend: () => reconciler.latestStatuses(),
+    resend: () => [...reconciler.latestStatuses(), ...reconciler.latestBackupReports()],
     onMessage: handle,
   });
   const conn = connection;
@@ -208,6 +211,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         await preparing;
         await reconciler.stop();
         credentials.stop();
+        objectStore?.close();
         await conn.stop();
         try {
           await driver.shutdown();

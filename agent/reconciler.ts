@@ -5,11 +5,11 @@
 // Level-triggered: a command older than the applied generation is stale and ignored; the applied generation
 // again is re-applied only when what is observed differs from its spec (a server that died, a restart of the
 // agent); a failed apply is retried with backoff; and a periodic check puts back anything that drifted.
-import { statusSchema, type AgentMessage, type AgentStatus, type Command } from '../protocol/agent.ts';
+import { backupReportSchema, statusSchema, type AgentMessage, type AgentStatus, type BackupReport, type Command } from '../protocol/agent.ts';
 import { type DesiredState, type ObservedPhase } from '../protocol/enums.ts';
 import { unseal } from '../protocol/sealing.ts';
 import { Backoff, type BackoffOptions } from '../protocol/backoff.ts';
-import type { ClusterDriver, ClusterObservation, DriverEvent } from './drivers/driver.ts';
+import type { BackupSink, ClusterDriver, ClusterObservation, DriverEvent } from './drivers/driver.ts';
 import { Limiter } from './limiter.ts';
 import { errorMessage, type Logger } from './log.ts';
 import type { ClusterRecord, StateStore } from './state-store.ts';
@@ -29,7 +29,12 @@ export interface ReconcilerOptions {
   followIntervalMs?: number;
   /** How long a cluster is followed that way before only the periodic check and the driver's watch remain. Default 15 min. */
   followLimitMs?: number;
+  /** The region's object store for backups; null when the region has none, which a backup asked for then says. */
+  backups?: { sink: BackupSink } | { unavailable: string };
 }
+
+/** Ids of backups taken on demand a cluster's record remembers, so each is taken once. */
+const BACKUPS_REMEMBERED = 20;
 
 export type SubmitOutcome = 'recorded' | 'duplicate' | 'stale' | 'foreign';
 
@@ -67,6 +72,8 @@ export function workingPhase(desired: DesiredState, observed: ClusterObservation
 export class Reconciler {
   private readonly workers = new Map<string, ClusterWorker>();
   private readonly latest = new Map<string, AgentStatus>();
+  /** The newest backup report per cluster, sent again on every new connection (the control plane upserts it). */
+  private readonly latestBackups = new Map<string, BackupReport>();
   private readonly orphansReported = new Set<string>();
   private readonly limiter: Limiter;
   private checkTimer: NodeJS.Timeout | null = null;
@@ -153,6 +160,10 @@ export class Reconciler {
   /** The newest status of every cluster, re-sent on each new connection. */
   latestStatuses(): AgentStatus[] {
     return [...this.latest.values()].map((status) => ({ ...status, at: new Date().toISOString() }));
+  }
+
+  latestBackupReports(): BackupReport[] {
+    return [...this.latestBackups.values()].map((report) => ({ ...report, at: new Date().toISOString() }));
   }
 
   /** Resolves when no cluster is converging (tests, shutdown). */
@@ -269,6 +280,7 @@ export class Reconciler {
     if (!pending && record.failure === null && observation?.state === command.spec.state && !observation.drift) {
       this.reportStatus(clusterId, this.statusFrom(command.generation, observation), report);
       this.follow(clusterId, worker, observation);
+      await this.takeRequestedBackup(clusterId, command, record, observation);
       return;
     }
     if (!pending && observation && record.failure === null) {
@@ -338,6 +350,7 @@ export class Reconciler {
       this.reportStatus(clusterId, this.statusFrom(generation, result.observation), true);
       this.follow(clusterId, worker, result.observation);
       log.info('applied', { state: spec.state, phase: result.observation.phase ?? spec.state, endpoint: result.observation.endpoint });
+      await this.takeRequestedBackup(clusterId, command, record, result.observation);
     } catch (error) {
       const message = errorMessage(error);
       // A retry failing the same way again is not news: no new event, and the status only if it changed.
@@ -360,6 +373,60 @@ export class Reconciler {
         worker.retryTimer.unref();
       }
     }
+  }
+
+  /**
+   * The backup asked for on demand, once the cluster runs as its command wants: taken once, whether it succeeds or
+   * fails (a failed one is asked for again with a new id). An agent stopped mid-backup takes it again when it comes
+   * back, since the id is remembered only at the end.
+   */
+  private async takeRequestedBackup(clusterId: string, command: Command, record: ClusterRecord, observation: ClusterObservation): Promise<void> {
+    const requested = command.spec.backups.requested;
+    if (!requested || command.spec.state !== 'running' || observation.state !== 'running' || (observation.phase && observation.phase !== 'running')) return;
+    if (record.backups_taken.includes(requested.backup_id) || this.closing) return;
+    const { driver, state } = this.options;
+    const log = this.options.log.child({ cluster_id: clusterId, backup_id: requested.backup_id });
+    const startedAt = new Date().toISOString();
+    const base = { cluster_id: clusterId, backup_id: requested.backup_id, kind: 'manual' as const, started_at: startedAt };
+    this.reportBackup({ ...base, status: 'running', finished_at: null, size_bytes: null, begin_lsn: null, end_lsn: null, begin_time: null, end_time: null, error: null });
+    log.info('backup starting');
+    try {
+      const backups = this.options.backups ?? { unavailable: 'backups are not configured in this region' };
+      if ('unavailable' in backups) throw new Error(backups.unavailable);
+      if (!driver.backup) throw new Error(`the ${driver.kind} driver does not take backups`);
+      const outcome = await driver.backup({
+        clusterId,
+        backupId: requested.backup_id,
+        kind: 'manual',
+        spec: command.spec,
+        record: record.driver,
+        sink: backups.sink,
+      });
+      this.reportBackup({
+        ...base,
+        status: 'completed',
+        finished_at: new Date().toISOString(),
+        size_bytes: outcome.sizeBytes,
+        begin_lsn: outcome.begin.lsn,
+        end_lsn: outcome.end.lsn,
+        begin_time: outcome.begin.time,
+        end_time: outcome.end.time,
+        error: null,
+      });
+      log.info('backup completed', { size_bytes: outcome.sizeBytes });
+    } catch (error) {
+      const message = clip(errorMessage(error), MESSAGE_LIMIT);
+      this.reportBackup({ ...base, status: 'failed', finished_at: new Date().toISOString(), size_bytes: null, begin_lsn: null, end_lsn: null, begin_time: null, end_time: null, error: message });
+      log.error('backup failed', { error: message });
+    }
+    record.backups_taken = [requested.backup_id, ...record.backups_taken.filter((id) => id !== requested.backup_id)].slice(0, BACKUPS_REMEMBERED);
+    await state.commit();
+  }
+
+  private reportBackup(fields: Omit<BackupReport, 'type' | 'at'>): void {
+    const report = backupReportSchema.parse({ type: 'backup', ...fields, at: new Date().toISOString() });
+    this.latestBackups.set(report.cluster_id, report);
+    this.options.send(report);
   }
 
   private async openPassword(sealed: string): Promise<string> {

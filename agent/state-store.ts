@@ -21,6 +21,8 @@ const clusterRecordSchema = z.object({
   failure: z.string().nullable(),
   /** The driver's own record of the cluster (local: engine, version, port). */
   driver: z.record(z.string(), z.unknown()).nullable(),
+  /** Backups asked for on demand that were taken (or failed), newest first: each id is taken once. */
+  backups_taken: z.array(z.string()).default([]),
   updated_at: z.string(),
 });
 export type ClusterRecord = z.infer<typeof clusterRecordSchema>;
@@ -87,7 +89,7 @@ export class StateStore {
   ensureCluster(clusterId: string): ClusterRecord {
     let record = this.data.clusters[clusterId];
     if (!record) {
-      record = { applied_generation: 0, applied: null, pending: null, failure: null, driver: null, updated_at: new Date().toISOString() };
+      record = { applied_generation: 0, applied: null, pending: null, failure: null, driver: null, backups_taken: [], updated_at: new Date().toISOString() };
       this.data.clusters[clusterId] = record;
     }
     return record;

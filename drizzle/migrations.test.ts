@@ -32,7 +32,7 @@ async function tables(url: string): Promise<string[]> {
 }
 
 const CATALOG_TABLES = [
-  'audit_log', 'auth_tokens', 'cluster_events', 'clusters', 'idempotency_keys', 'invitations', 'mail_outbox',
+  'audit_log', 'auth_tokens', 'backups', 'cluster_events', 'clusters', 'idempotency_keys', 'invitations', 'mail_outbox',
   'memberships', 'operations', 'organizations', 'projects', 'refresh_tokens', 'regions', 'sessions', 'users',
 ];
 

@@ -2,6 +2,8 @@
 // from this file by drizzle-kit (`npm run db:generate`) and committed.
 import { sql } from 'drizzle-orm';
 import {
+  backupKinds,
+  backupStatuses,
   clusterActions,
   clusterHealths,
   clusterStatuses,
@@ -17,6 +19,7 @@ import {
 } from '../protocol/enums.ts';
 import { clusterSizes } from '../protocol/sizes.ts';
 import {
+  bigint,
   boolean,
   index,
   integer,
@@ -164,6 +167,15 @@ export const clusters = pgTable(
     settings: jsonb('settings').notNull().default({}),
     // AES-GCM ciphertext of the app role's password; never returned unless explicitly revealed.
     passwordCiphertext: text('password_ciphertext'),
+    // What the agent owes the cluster's backups beyond its schedule: the newest backup asked for and backups deleted
+    // through the API whose objects it removes (the command carries both; see protocol/agent.ts backupSpecSchema).
+    backupRequests: jsonb('backup_requests')
+      .$type<{ requested: { backup_id: string; requested_at: string } | null; deleted_backup_ids: string[] }>()
+      .notNull()
+      .default({ requested: null, deleted_backup_ids: [] }),
+    // The span its backups and archived WAL can restore to, as the region last reported it.
+    restoreEarliest: timestamp('restore_earliest', { withTimezone: true }),
+    restoreLatest: timestamp('restore_latest', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
@@ -204,6 +216,36 @@ export const operations = pgTable(
     // At most one operation in flight per cluster, enforced by the catalog itself.
     uniqueIndex('operations_in_flight_key').on(t.clusterId).where(sql`${t.status} in ('pending', 'running')`),
   ],
+);
+
+// One row per backup the region took or was asked to take. The bytes live in the region's object store; the catalog
+// keeps what they are and where they stand.
+export const backups = pgTable(
+  'backups',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    clusterId: text('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: backupKinds }).notNull(),
+    status: text('status', { enum: backupStatuses }).notNull(),
+    // The operation of a backup asked for through the API; scheduled ones have none.
+    operationId: text('operation_id'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }),
+    beginLsn: text('begin_lsn'),
+    endLsn: text('end_lsn'),
+    beginTime: timestamp('begin_time', { withTimezone: true }),
+    endTime: timestamp('end_time', { withTimezone: true }),
+    error: text('error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('backups_cluster_idx').on(t.clusterId, t.id), index('backups_org_idx').on(t.orgId, t.id)],
 );
 
 export const clusterEvents = pgTable(

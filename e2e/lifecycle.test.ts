@@ -9,6 +9,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, startStack, type Stack } from '../dev/stack.ts';
 import { portOpen, sql, stackClient } from './stack-client.ts';
+import { baseBackupKey } from '../agent/backup/layout.ts';
+import { ObjectStore } from '../agent/backup/object-store.ts';
 
 let stack: Stack;
 let dataDir: string;
@@ -185,4 +187,26 @@ describe('a PostgreSQL cluster on the local stack, end to end', () => {
       expect(await portOpen(cluster.endpoint.port)).toBe(false);
     }
   }, 240_000);
+
+  it('backs up now into the region\'s object store: the operation ends with the backup, whose bytes are stored with their checksum', async () => {
+    const session = await client.signUp();
+    const created = await client.api('POST', '/v1/clusters', session.token, { name: 'e2e-backup', region_id: stack.localRegionId, password: 'backup-password-1' });
+    const running = await client.until(session, created.body.cluster.id, 'running');
+    await sql(running.endpoint, 'backup-password-1', "create table kept (note text); insert into kept values ('in the backup')");
+    const started = await client.api('POST', `/v1/clusters/${running.id}/backups`, session.token);
+    expect(started.status).toBe(202);
+    const live = await client.watch(session, running.id);
+    await live.operation(started.body.operation.id, 'finished', 60_000);
+    const backup = (await client.api('GET', `/v1/backups/${started.body.backup.id}`, session.token)).body.backup;
+    expect(backup).toMatchObject({ status: 'completed', kind: 'manual', error: null });
+    expect(backup.size_bytes).toBeGreaterThan(0);
+    expect(backup.end_lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    const store = new ObjectStore(stack.objectStore!);
+    const stored = await store.head(baseBackupKey(running.id, backup.id));
+    store.close();
+    expect(stored).toMatchObject({ size: backup.size_bytes, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect((await client.api('GET', `/v1/clusters/${running.id}`, session.token)).body.cluster.status).toBe('running');
+    live.close();
+    await client.api('DELETE', `/v1/clusters/${running.id}`, session.token);
+  }, 120_000);
 });

@@ -6,7 +6,7 @@
 // delta, so applying the newest command a cluster has seen converges it whatever came before; an older
 // generation than the one applied is ignored, and applying the same command twice is harmless.
 import { z } from 'zod';
-import { clusterActions, desiredStates, engines, observedPhases, regionDrivers, tiers } from './enums.ts';
+import { backupKinds, clusterActions, desiredStates, engines, observedPhases, regionDrivers, tiers } from './enums.ts';
 import { clusterSizes } from './sizes.ts';
 
 export const PROTOCOL_VERSION = 1;
@@ -28,6 +28,25 @@ export const clusterActionSchema = z.enum(clusterActions);
 /** What the cluster should be: the state the agent converges it to. */
 export const desiredStateSchema = z.enum(desiredStates);
 
+/**
+ * What the agent does about backups of a cluster: its schedule and retention, the newest backup asked for on demand
+ * (each id is taken once; level-triggered like the rest of the spec), and backups deleted through the API whose
+ * objects it removes from the store.
+ */
+/** A five-field cron expression (minute hour day-of-month month day-of-week): numbers, ranges, lists, steps, `*`. */
+export const CRON_PATTERN = /^\s*(?:[\d*,/-]+\s+){4}[\d*,/-]+\s*$/;
+
+export const backupSpecSchema = z.object({
+  /** Five-field cron (UTC), e.g. '0 3 * * *'. */
+  schedule: z.string().max(100).regex(CRON_PATTERN),
+  retention_days: z.number().int().min(1).max(3650),
+  requested: z.object({ backup_id: z.string(), requested_at: z.string() }).nullable(),
+  deleted_backup_ids: z.array(z.string()).max(100),
+});
+export type BackupSpec = z.infer<typeof backupSpecSchema>;
+
+export const DEFAULT_BACKUP_SPEC: BackupSpec = { schedule: '0 3 * * *', retention_days: 7, requested: null, deleted_backup_ids: [] };
+
 export const clusterSpecSchema = z.object({
   name: z.string(),
   org_id: z.string(),
@@ -48,6 +67,8 @@ export const clusterSpecSchema = z.object({
    * only that region's agent can open it, and queues and outboxes never hold it in the clear.
    */
   password_sealed: z.string(),
+  /** Absent in commands issued before backups existed: they mean the default schedule and nothing asked for. */
+  backups: backupSpecSchema.default(DEFAULT_BACKUP_SPEC),
 });
 export type ClusterSpec = z.infer<typeof clusterSpecSchema>;
 
@@ -130,6 +151,29 @@ export const eventSchema = z.object({
 });
 export type AgentEvent = z.infer<typeof eventSchema>;
 
+/**
+ * A backup of a cluster as the agent took it, sent as it starts, when it ends, and again on every new connection
+ * until the control plane holds the outcome. Sizes are the bytes stored (compressed); LSNs and times bound the WAL
+ * the backup needs to be consistent.
+ */
+export const backupReportSchema = z.object({
+  type: z.literal('backup'),
+  cluster_id: z.string(),
+  backup_id: z.string(),
+  kind: z.enum(backupKinds),
+  status: z.enum(['running', 'completed', 'failed']),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  size_bytes: z.number().int().min(0).nullable(),
+  begin_lsn: z.string().max(32).nullable(),
+  end_lsn: z.string().max(32).nullable(),
+  begin_time: z.string().nullable(),
+  end_time: z.string().nullable(),
+  error: z.string().max(2000).nullable(),
+  at: z.string(),
+});
+export type BackupReport = z.infer<typeof backupReportSchema>;
+
 export const metricsSchema = z.object({
   type: z.literal('metrics'),
   cluster_id: z.string(),
@@ -147,5 +191,14 @@ export const responseSchema = z.object({
 
 export const pongSchema = z.object({ type: z.literal('pong'), id: z.string() });
 
-export const agentMessageSchema = z.discriminatedUnion('type', [helloSchema, ackSchema, statusSchema, eventSchema, metricsSchema, responseSchema, pongSchema]);
+export const agentMessageSchema = z.discriminatedUnion('type', [
+  helloSchema,
+  ackSchema,
+  statusSchema,
+  eventSchema,
+  backupReportSchema,
+  metricsSchema,
+  responseSchema,
+  pongSchema,
+]);
 export type AgentMessage = z.infer<typeof agentMessageSchema>;

@@ -46,3 +46,10 @@ export type RegionVisibility = (typeof regionVisibilities)[number];
 
 export const regionStatuses = ['online', 'offline', 'pending'] as const;
 export type RegionStatus = (typeof regionStatuses)[number];
+
+/** Why a backup was taken: asked for ("Back up now"), or by the cluster's schedule. */
+export const backupKinds = ['manual', 'scheduled'] as const;
+export type BackupKind = (typeof backupKinds)[number];
+
+export const backupStatuses = ['pending', 'running', 'completed', 'failed', 'deleted'] as const;
+export type BackupStatus = (typeof backupStatuses)[number];

@@ -7,7 +7,7 @@
 // status, operations, events, metrics and logs). Both need the `clusters:read` permission, checked on every
 // subscribe; a cluster channel also needs the cluster to be in the socket's org and not deleted.
 import { z } from 'zod';
-import { clusterEventSchema, clusterSchema, operationSchema, timestampSchema } from './resources.ts';
+import { clusterEventSchema, clusterSchema, operationSchema, timestampSchema, backupSchema } from './resources.ts';
 
 export const REALTIME_LIMITS = {
   /** An unauthenticated socket that has not sent a valid `auth` by then is closed with CLOSE_CODES.unauthenticated. */
@@ -109,6 +109,7 @@ export const errorMessageSchema = z.object({
 export const clusterStatusEventSchema = z.object({ type: z.literal('cluster.status'), cluster: clusterSchema });
 export const operationUpdatedEventSchema = z.object({ type: z.literal('operation.updated'), operation: operationSchema });
 export const clusterEventEventSchema = z.object({ type: z.literal('cluster.event'), event: clusterEventSchema });
+export const backupUpdatedEventSchema = z.object({ type: z.literal('backup.updated'), backup: backupSchema });
 
 /** Not yet published: the cluster's latest metrics as the agent samples them (name -> value), on its channel. */
 export const metricsUpdateEventSchema = z.object({
@@ -135,6 +136,7 @@ export const realtimeEventSchema = z.discriminatedUnion('type', [
   clusterStatusEventSchema,
   operationUpdatedEventSchema,
   clusterEventEventSchema,
+  backupUpdatedEventSchema,
   metricsUpdateEventSchema,
   logEntryEventSchema,
 ]);
@@ -148,6 +150,7 @@ export const publishedMessageSchema = z.discriminatedUnion('type', [
   clusterStatusEventSchema.extend({ channel: channelSchema }),
   operationUpdatedEventSchema.extend({ channel: channelSchema }),
   clusterEventEventSchema.extend({ channel: channelSchema }),
+  backupUpdatedEventSchema.extend({ channel: channelSchema }),
   metricsUpdateEventSchema.extend({ channel: channelSchema }),
   logEntryEventSchema.extend({ channel: channelSchema }),
 ]);

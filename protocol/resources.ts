@@ -2,7 +2,7 @@
 // subscribers receive in `cluster.status`, `operation.updated` and `cluster.event`, and what the CLI and the
 // dashboard read. Plain zod; `.meta({ id })` names each as a component of the OpenAPI document.
 import { z } from 'zod';
-import { clusterActions, clusterHealths, clusterStatuses, engines, operationStatuses, tiers } from './enums.ts';
+import { backupKinds, backupStatuses, clusterActions, clusterHealths, clusterStatuses, engines, operationStatuses, tiers } from './enums.ts';
 import { clusterSizes } from './sizes.ts';
 
 export const timestampSchema = z.string().datetime().meta({ example: '2026-11-21T12:00:00.000Z' });
@@ -62,3 +62,25 @@ export const clusterEventSchema = z
   .object({ id: z.string(), cluster_id: z.string(), type: z.string(), message: z.string(), created_at: timestampSchema })
   .meta({ id: 'ClusterEvent' });
 export type ClusterEvent = z.infer<typeof clusterEventSchema>;
+
+export const backupSchema = z
+  .object({
+    id: z.string().meta({ example: 'bk_01jd3k5x8r2m9q7v4w6y0z1a2b' }),
+    cluster_id: z.string(),
+    kind: z.enum(backupKinds),
+    status: z.enum(backupStatuses),
+    operation_id: z.string().nullable(),
+    started_at: timestampSchema.nullable(),
+    finished_at: timestampSchema.nullable(),
+    duration_ms: z.number().int().nullable(),
+    size_bytes: z.number().int().nullable().meta({ description: 'Bytes stored in the object store (compressed)' }),
+    begin_lsn: z.string().nullable(),
+    end_lsn: z.string().nullable(),
+    begin_time: timestampSchema.nullable(),
+    end_time: timestampSchema.nullable().meta({ description: 'The earliest time this backup can restore to' }),
+    error: z.string().nullable(),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+  })
+  .meta({ id: 'Backup' });
+export type Backup = z.infer<typeof backupSchema>;

@@ -2,8 +2,9 @@
 // one cluster to a spec, and say what is actually there. Drivers are level-triggered and idempotent: `apply`
 // with the spec that is already in place changes nothing, and each call starts from what it observes, not
 // from what it was told last time.
+import type { Readable } from 'node:stream';
 import type { ClusterSpec, Endpoint } from '../../protocol/agent.ts';
-import type { ObservedPhase } from '../../protocol/enums.ts';
+import type { BackupKind, ObservedPhase } from '../../protocol/enums.ts';
 
 export type DriverKind = 'local' | 'kubernetes';
 
@@ -50,6 +51,26 @@ export interface ApplyResult {
   record: DriverRecord | null;
 }
 
+/** Where a driver writes a backup's bytes: the region's object store, as the agent configured it. */
+export interface BackupSink {
+  put(key: string, body: Readable, meta: Record<string, string>): Promise<{ size: number; sha256: string }>;
+}
+
+export interface BackupRequest {
+  clusterId: string;
+  backupId: string;
+  kind: BackupKind;
+  spec: ClusterSpec;
+  record: DriverRecord | null;
+  sink: BackupSink;
+}
+
+export interface BackupOutcome {
+  sizeBytes: number;
+  begin: { lsn: string | null; time: string };
+  end: { lsn: string | null; time: string };
+}
+
 export interface ClusterDriver {
   readonly kind: DriverKind;
   apply(request: ApplyRequest): Promise<ApplyResult>;
@@ -63,4 +84,6 @@ export interface ClusterDriver {
   watch?(listener: (clusterId: string) => void): () => void;
   /** Does one-time work ahead of the first command (the local driver's templates), so a first create is fast. */
   prepare?(): Promise<void>;
+  /** Takes a full backup of the running cluster into the sink; drivers without backups leave it out. */
+  backup?(request: BackupRequest): Promise<BackupOutcome>;
 }

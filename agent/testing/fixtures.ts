@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClusterSpec, Command } from '../../protocol/agent.ts';
+import { DEFAULT_BACKUP_SPEC, type ClusterSpec, type Command } from '../../protocol/agent.ts';
 import { createLogger, type Logger } from '../log.ts';
 
 export function clusterSpec(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
@@ -18,6 +18,7 @@ export function clusterSpec(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
     storage_gb: 10,
     settings: {},
     state: 'running',
+    backups: DEFAULT_BACKUP_SPEC,
     database: 'app',
     username: 'app',
     password_sealed: 'v1.unused.unused',

@@ -6,6 +6,7 @@ import { seal, unseal } from '../../protocol/sealing.ts';
 import { newId } from '../ids.ts';
 import { regionKey } from '../regions/region-keys.ts';
 import type { ClusterRow } from './serialize.ts';
+import { DEFAULT_BACKUP_SPEC, type BackupSpec } from '../../protocol/agent.ts';
 
 export async function buildCommand(
   encryptionKey: string,
@@ -38,7 +39,19 @@ export async function buildCommand(
       database: cluster.databaseName,
       username: cluster.username,
       password_sealed: await seal(await regionKey(encryptionKey, cluster.regionId), password),
+      backups: backupSpec(cluster),
     },
     issued_at: new Date().toISOString(),
+  };
+}
+
+/** The cluster's backup settings (defaults where it has none) and what it owes beyond its schedule. */
+export function backupSpec(cluster: ClusterRow): BackupSpec {
+  const settings = cluster.settings as { backup_schedule?: string; backup_retention_days?: number };
+  return {
+    schedule: settings.backup_schedule ?? DEFAULT_BACKUP_SPEC.schedule,
+    retention_days: settings.backup_retention_days ?? DEFAULT_BACKUP_SPEC.retention_days,
+    requested: cluster.backupRequests.requested,
+    deleted_backup_ids: cluster.backupRequests.deleted_backup_ids,
   };
 }

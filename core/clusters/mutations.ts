@@ -12,7 +12,7 @@ import { ApiError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { RequestMeta } from '../request.ts';
 
-export type ClusterChanges = Partial<Pick<ClusterRow, 'size' | 'instances' | 'storageGb' | 'settings' | 'passwordCiphertext'>>;
+export type ClusterChanges = Partial<Pick<ClusterRow, 'size' | 'instances' | 'storageGb' | 'settings' | 'passwordCiphertext' | 'backupRequests'>>;
 
 async function refuseIfBusy(db: Queryable, clusterId: string): Promise<void> {
   const [running] = await db
@@ -55,7 +55,7 @@ export async function beginOperation(
       ...changes,
       generation: sql`${clusters.generation} + 1`,
       desiredState: desiredStateAfter(action, cluster.desiredState),
-      status: statusWhileRunning(action),
+      status: statusWhileRunning(action, cluster.status),
       updatedAt: new Date(),
     })
     .where(eq(clusters.id, cluster.id))

@@ -1,9 +1,10 @@
 // Catalog rows of clusters, operations and events, and their API shapes (protocol/resources.ts).
-import type { clusterEvents, clusters, operations } from '../../drizzle/schema.ts';
-import type { Cluster, ClusterEvent, Operation } from '../../protocol/resources.ts';
+import type { backups, clusterEvents, clusters, operations } from '../../drizzle/schema.ts';
+import type { Backup, Cluster, ClusterEvent, Operation } from '../../protocol/resources.ts';
 
 export type ClusterRow = typeof clusters.$inferSelect;
 export type OperationRow = typeof operations.$inferSelect;
+export type BackupRow = typeof backups.$inferSelect;
 
 export function serializeCluster(c: ClusterRow): Cluster {
   return {
@@ -50,4 +51,27 @@ export function serializeOperation(o: OperationRow): Operation {
 
 export function serializeEvent(e: typeof clusterEvents.$inferSelect): ClusterEvent {
   return { id: e.id, cluster_id: e.clusterId, type: e.type, message: e.message, created_at: e.createdAt.toISOString() };
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+export function serializeBackup(b: BackupRow): Backup {
+  return {
+    id: b.id,
+    cluster_id: b.clusterId,
+    kind: b.kind,
+    status: b.status,
+    operation_id: b.operationId,
+    started_at: iso(b.startedAt),
+    finished_at: iso(b.finishedAt),
+    duration_ms: b.startedAt && b.finishedAt ? b.finishedAt.getTime() - b.startedAt.getTime() : null,
+    size_bytes: b.sizeBytes,
+    begin_lsn: b.beginLsn,
+    end_lsn: b.endLsn,
+    begin_time: iso(b.beginTime),
+    end_time: iso(b.endTime),
+    error: b.error,
+    created_at: b.createdAt.toISOString(),
+    updated_at: b.updatedAt.toISOString(),
+  };
 }

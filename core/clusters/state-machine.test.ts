@@ -20,16 +20,16 @@ const creating: ClusterSnapshot = {
   generation: 1,
   observedGeneration: 0,
   desiredState: 'running',
-  operation: { id: 'op_create', generation: 1 },
+  operation: { id: 'op_create', generation: 1, action: 'create' },
 };
 
 describe('cluster state machine', () => {
   it('shows the in-flight status of each action', () => {
-    expect(statusWhileRunning('create')).toBe('provisioning');
-    expect(statusWhileRunning('wake')).toBe('waking');
-    expect(statusWhileRunning('delete')).toBe('deleting');
-    expect(statusWhileRunning('sleep')).toBe('updating');
-    expect(statusWhileRunning('resize')).toBe('updating');
+    expect(statusWhileRunning('create', 'running')).toBe('provisioning');
+    expect(statusWhileRunning('wake', 'running')).toBe('waking');
+    expect(statusWhileRunning('delete', 'running')).toBe('deleting');
+    expect(statusWhileRunning('sleep', 'running')).toBe('updating');
+    expect(statusWhileRunning('resize', 'running')).toBe('updating');
     expect(desiredStateAfter('sleep', 'running')).toBe('sleeping');
     expect(desiredStateAfter('rotate_password', 'sleeping')).toBe('sleeping');
     expect(desiredStateAfter('delete', 'sleeping')).toBe('deleted');
@@ -55,7 +55,7 @@ describe('cluster state machine', () => {
   });
 
   it('does not let a report about an older generation finish a newer operation or change the status', () => {
-    const sleeping: ClusterSnapshot = { status: 'updating', generation: 3, observedGeneration: 2, desiredState: 'sleeping', operation: { id: 'op_sleep', generation: 3 } };
+    const sleeping: ClusterSnapshot = { status: 'updating', generation: 3, observedGeneration: 2, desiredState: 'sleeping', operation: { id: 'op_sleep', generation: 3, action: 'sleep' } };
     const out = applyReport(sleeping, report({ observed_generation: 2, phase: 'running' }));
     expect(out.cluster?.status).toBe('updating');
     expect(out.operation).toBeNull();
@@ -71,7 +71,7 @@ describe('cluster state machine', () => {
   });
 
   it('finishes a delete only on phase deleted', () => {
-    const deleting: ClusterSnapshot = { status: 'deleting', generation: 2, observedGeneration: 1, desiredState: 'deleted', operation: { id: 'op_del', generation: 2 } };
+    const deleting: ClusterSnapshot = { status: 'deleting', generation: 2, observedGeneration: 1, desiredState: 'deleted', operation: { id: 'op_del', generation: 2, action: 'delete' } };
     expect(applyReport(deleting, report({ observed_generation: 2, phase: 'deleting', endpoint: null })).operation?.status).toBe('running');
     const gone = applyReport(deleting, report({ observed_generation: 2, phase: 'deleted', endpoint: null, ready_instances: 0 }));
     expect(gone.cluster?.status).toBe('deleted');
@@ -93,5 +93,20 @@ describe('cluster state machine', () => {
     expect(refuseAction('delete', 'sleeping', 'sleeping')).toBeNull();
     expect(refuseAction('update', 'deleting', 'deleted')).toMatch(/deleted/);
     expect(refuseAction('sleep', 'running', 'running')).toBeNull();
+  });
+});
+
+describe('background operations', () => {
+  it('a backup keeps the cluster as it is and ends with its own report, not the cluster status', () => {
+    expect(statusWhileRunning('backup', 'running')).toBe('running');
+    expect(refuseAction('backup', 'sleeping', 'sleeping')).toBe('Wake the cluster first');
+    expect(refuseAction('backup', 'provisioning', 'running')).toMatch(/needs the cluster running/);
+    expect(refuseAction('backup', 'running', 'running')).toBeNull();
+    const backingUp: ClusterSnapshot = { status: 'running', generation: 4, observedGeneration: 3, desiredState: 'running', operation: { id: 'op_bk', generation: 4, action: 'backup' } };
+    const outcome = applyReport(backingUp, { type: 'status', cluster_id: 'cl_x', observed_generation: 4, phase: 'running', ready_instances: 1, instances: 1, endpoint: null, message: '', at: '' });
+    expect(outcome.operation).toBeNull();
+    expect(outcome.cluster?.status).toBe('running');
+    const failed = applyReport(backingUp, { type: 'status', cluster_id: 'cl_x', observed_generation: 4, phase: 'failed', ready_instances: 0, instances: 1, endpoint: null, message: 'disk full', at: '' });
+    expect(failed.operation).toMatchObject({ status: 'failed', error: 'disk full' });
   });
 });

@@ -4,8 +4,12 @@ import type { AgentStatus } from '../../protocol/agent.ts';
 import type { ClusterAction, DesiredState, ObservedPhase } from '../../protocol/enums.ts';
 import type { ClusterStatus, Health } from '../../protocol/enums.ts';
 
+/** Actions that change nothing the cluster serves: it keeps its status while they run (a backup, say). */
+const IN_THE_BACKGROUND: ReadonlySet<ClusterAction> = new Set(['backup']);
+
 /** The status a cluster shows while an operation of this action is in flight. */
-export function statusWhileRunning(action: ClusterAction): ClusterStatus {
+export function statusWhileRunning(action: ClusterAction, current: ClusterStatus): ClusterStatus {
+  if (IN_THE_BACKGROUND.has(action)) return current;
   switch (action) {
     case 'create':
       return 'provisioning';
@@ -41,6 +45,7 @@ export function refuseAction(action: ClusterAction, status: ClusterStatus, desir
   if (desired === 'sleeping' && action !== 'wake' && action !== 'delete') {
     return 'Wake the cluster first';
   }
+  if (action === 'backup' && status !== 'running') return `A backup needs the cluster running; it is ${status}`;
   return null;
 }
 
@@ -62,7 +67,7 @@ export interface ClusterSnapshot {
   observedGeneration: number;
   desiredState: DesiredState;
   /** The operation in flight, if any. */
-  operation: { id: string; generation: number } | null;
+  operation: { id: string; generation: number; action: ClusterAction } | null;
 }
 
 export interface ReportOutcome {
@@ -95,6 +100,8 @@ export function applyReport(snapshot: ClusterSnapshot, report: AgentStatus): Rep
   const op = snapshot.operation;
   if (!op || report.observed_generation < op.generation) return { cluster, operation: null };
   if (phase === 'failed') return { cluster, operation: { id: op.id, status: 'failed', error: report.message || 'The region reported a failure' } };
+  // A background operation ends with its own report (a backup's), not with the cluster's status.
+  if (IN_THE_BACKGROUND.has(op.action)) return { cluster, operation: null };
   if (phase === targetPhase(snapshot.desiredState)) return { cluster, operation: { id: op.id, status: 'finished', error: null } };
   return { cluster, operation: { id: op.id, status: 'running', error: null } };
 }

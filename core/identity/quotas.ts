@@ -38,3 +38,17 @@ export async function requireClusterQuota(db: Queryable, org: { id: string; plan
     );
   }
 }
+
+/** The longest backup retention each plan allows, in days. */
+export const BACKUP_RETENTION_LIMITS: Record<Plan, number> = { free: 7, pro: 14, team: 30, enterprise: 90 };
+
+/** 422 when a cluster asks to keep its backups longer than its org's plan allows. */
+export function requireBackupRetention(org: { plan: Plan }, days: number | undefined): void {
+  if (days === undefined) return;
+  const limit = BACKUP_RETENTION_LIMITS[org.plan];
+  if (days > limit) {
+    throw new ApiError('quota_exceeded', `The ${org.plan} plan keeps backups at most ${limit} days; upgrade the plan or ask for fewer`, {
+      details: { plan: org.plan, limit, requested: days },
+    });
+  }
+}

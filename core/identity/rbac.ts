@@ -19,6 +19,8 @@ export const PERMISSIONS = [
   'clusters:read',
   'clusters:write',
   'clusters:reveal_password',
+  'backups:read',
+  'backups:write',
   'regions:manage',
   'billing:read',
   'billing:write',
@@ -37,8 +39,10 @@ const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'clusters:read',
     'clusters:write',
     'clusters:reveal_password',
+    'backups:read',
+    'backups:write',
   ]),
-  viewer: new Set<Permission>(['org:read', 'members:read', 'projects:read', 'clusters:read']),
+  viewer: new Set<Permission>(['org:read', 'members:read', 'projects:read', 'clusters:read', 'backups:read']),
   billing: new Set<Permission>(['org:read', 'members:read', 'billing:read', 'billing:write']),
 };
 

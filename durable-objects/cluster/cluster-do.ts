@@ -7,16 +7,26 @@
 // is refreshed on every dispatch, and every catalog write is guarded by the generation the copy was made at, so
 // a mutation this object has not heard of (a dispatch that failed) is noticed and the report applied again.
 import { DurableObject } from 'cloudflare:workers';
-import { and, eq, inArray } from 'drizzle-orm';
-import { clusterEvents, clusters, operations } from '../../drizzle/schema.ts';
-import { commandSchema, eventSchema, statusSchema, type AgentEvent, type AgentStatus, type Command } from '../../protocol/agent.ts';
+import { and, eq, inArray, ne } from 'drizzle-orm';
+import { backups, clusterEvents, clusters, operations } from '../../drizzle/schema.ts';
+import {
+  backupReportSchema,
+  commandSchema,
+  eventSchema,
+  statusSchema,
+  type AgentEvent,
+  type AgentStatus,
+  type BackupReport,
+  type Command,
+} from '../../protocol/agent.ts';
+import { inFlightOperationStatuses } from '../../protocol/enums.ts';
 import { parseSettings } from '../../core/settings.ts';
 import type { ObjectBindings } from '../bindings.ts';
 import type { ClusterRow, OperationRow } from '../../core/clusters/serialize.ts';
 import { openDatabase, type HttpDatabase } from '../../core/db.ts';
-import { newId } from '../../core/ids.ts';
+import { ID_PATTERN, newId } from '../../core/ids.ts';
 import { log } from '../../core/logger.ts';
-import { eventMessage, operationMessage, publish, statusMessage, type EventRow, type Published } from './messages.ts';
+import { backupMessage, eventMessage, operationMessage, publish, statusMessage, type EventRow, type Published } from './messages.ts';
 import { applyReport } from '../../core/clusters/state-machine.ts';
 import type { DispatchReceipt } from '../region/presence.ts';
 import { regionObject } from '../region/stub.ts';
@@ -100,6 +110,74 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
     );
   }
 
+  /**
+   * A backup's progress as the region reports it: the catalog's row follows (a scheduled backup gets its row here),
+   * and the operation of a backup asked for through the API ends with it. A backup deleted through the API stays
+   * deleted whatever the region reports after.
+   */
+  recordBackup(regionId: string, report: BackupReport): Promise<void> {
+    const parsed = backupReportSchema.parse(report);
+    return this.serialized(() =>
+      this.withCatalog(async (db) => {
+        const snapshot = await this.snapshot(db, parsed.cluster_id);
+        if (!snapshot || snapshot.cluster.regionId !== regionId || !ID_PATTERN.test(parsed.backup_id) || !parsed.backup_id.startsWith('bk_')) {
+          log('warn', 'backup report dropped', { cluster_id: parsed.cluster_id, region_id: regionId });
+          return;
+        }
+        const { cluster } = snapshot;
+        const now = new Date();
+        const date = (iso: string | null) => (iso ? new Date(iso) : null);
+        const values = {
+          status: parsed.status,
+          startedAt: new Date(parsed.started_at),
+          finishedAt: date(parsed.finished_at),
+          sizeBytes: parsed.size_bytes,
+          beginLsn: parsed.begin_lsn,
+          endLsn: parsed.end_lsn,
+          beginTime: date(parsed.begin_time),
+          endTime: date(parsed.end_time),
+          error: parsed.error,
+          updatedAt: now,
+        };
+        const [row] = await db
+          .insert(backups)
+          .values({ id: parsed.backup_id, orgId: cluster.orgId, clusterId: cluster.id, kind: parsed.kind, ...values })
+          .onConflictDoUpdate({ target: backups.id, set: values, setWhere: and(eq(backups.clusterId, cluster.id), ne(backups.status, 'deleted')) })
+          .returning();
+        if (!row) return;
+        const published: Published[] = [backupMessage(row)];
+        const op = snapshot.operation;
+        if (parsed.status !== 'running') {
+          const text =
+            parsed.status === 'completed'
+              ? `Backup ${row.id} completed (${row.sizeBytes ?? 0} bytes stored).`
+              : `Backup ${row.id} failed: ${parsed.error ?? 'no reason given'}`;
+          const event = eventRow(cluster, parsed.status === 'completed' ? 'backup_completed' : 'backup_failed', text);
+          await db.insert(clusterEvents).values(event);
+          published.push(eventMessage(event));
+        }
+        if (op && op.action === 'backup' && row.operationId === op.id && parsed.status !== 'running') {
+          const [ended] = await db
+            .update(operations)
+            .set({
+              status: parsed.status === 'completed' ? 'finished' : 'failed',
+              error: parsed.status === 'failed' ? (parsed.error ?? 'The backup failed') : null,
+              statusMessage: null,
+              updatedAt: now,
+              finishedAt: now,
+            })
+            .where(and(eq(operations.id, op.id), inArray(operations.status, inFlightOperationStatuses)))
+            .returning();
+          if (ended) {
+            published.push(operationMessage(ended));
+            await this.ctx.storage.put<Snapshot>(SNAPSHOT_KEY, { ...snapshot, operation: null });
+          }
+        }
+        await this.publish(published);
+      }),
+    );
+  }
+
   /** The command of this operation could not be delivered (the commands queue's dead letters). */
   failOperation(operationId: string, error: string): Promise<void> {
     return this.serialized(() =>
@@ -145,7 +223,7 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
         generation: cluster.generation,
         observedGeneration: cluster.observedGeneration,
         desiredState: cluster.desiredState,
-        operation: operation ? { id: operation.id, generation: operation.generation } : null,
+        operation: operation ? { id: operation.id, generation: operation.generation, action: operation.action } : null,
       },
       report,
     );

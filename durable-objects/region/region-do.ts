@@ -163,6 +163,9 @@ export class RegionDO extends DurableObject<ObjectBindings> {
         case 'event':
           if (this.isClusterId(regionId, msg.cluster_id)) await clusterObject(this.env, msg.cluster_id).recordEvent(regionId, msg);
           break;
+        case 'backup':
+          if (this.isClusterId(regionId, msg.cluster_id)) await clusterObject(this.env, msg.cluster_id).recordBackup(regionId, msg);
+          break;
         case 'pong':
           // Hearing it is the point; lastHeardAt is already updated.
           break;

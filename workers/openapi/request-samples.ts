@@ -19,6 +19,7 @@ const PROJECT_ID = 'prj_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const REGION_ID = 'rg_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const CLUSTER_ID = 'cl_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const OPERATION_ID = 'op_01jd3k5x8r2m9q7v4w6y0z1a2b';
+const BACKUP_ID = 'bk_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const TOKEN = 'tok_0123456789abcdefghijklmnopqrstuv';
 const page = (lastId: string) => ({ limit: 20, cursor: encodeCursor(lastId) });
 
@@ -99,6 +100,11 @@ export const REQUEST_SAMPLES: Record<string, RequestSample> = {
   'POST /v1/clusters/{id}/password/rotate': { path: { id: CLUSTER_ID }, body: { password: 'An0ther!Passw0rd' } },
   'GET /v1/clusters/{id}/events': { path: { id: CLUSTER_ID }, query: page('ev_01jd3k5x8r2m9q7v4w6y0z1a2b') },
   'GET /v1/clusters/{id}/health': { path: { id: CLUSTER_ID } },
+
+  'GET /v1/clusters/{id}/backups': { path: { id: CLUSTER_ID }, query: page(BACKUP_ID) },
+  'POST /v1/clusters/{id}/backups': { path: { id: CLUSTER_ID } },
+  'GET /v1/backups/{id}': { path: { id: BACKUP_ID } },
+  'DELETE /v1/backups/{id}': { path: { id: BACKUP_ID } },
 
   'GET /v1/operations': { query: { ...page(OPERATION_ID), cluster_id: CLUSTER_ID, org_id: ORG_ID } },
   'GET /v1/operations/{id}': { path: { id: OPERATION_ID } },

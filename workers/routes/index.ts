@@ -3,6 +3,7 @@
 import { openApiApp } from './define-route.ts';
 import { agentRoutes } from './v1/agent/index.ts';
 import { authRoutes } from './v1/auth/index.ts';
+import { backupRoutes } from './v1/backups/index.ts';
 import { clusterRoutes } from './v1/clusters/index.ts';
 import { devRoutes } from './v1/dev/index.ts';
 import { health } from './v1/health.ts';
@@ -24,6 +25,7 @@ export const routes = openApiApp()
   .route('/', regionRoutes)
   .route('/', agentRoutes)
   .route('/', clusterRoutes)
+  .route('/', backupRoutes)
   .route('/', operationRoutes);
 
 export type ApiApp = typeof routes;

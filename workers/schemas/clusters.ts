@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { engines, regionStatuses, tiers } from '../../protocol/enums.ts';
 import { clusterEventSchema, clusterSchema, clusterStatusSchema, healthSchema, operationSchema } from '../../protocol/resources.ts';
 import { clusterSizes } from '../../protocol/sizes.ts';
+import { CRON_PATTERN, DEFAULT_BACKUP_SPEC } from '../../protocol/agent.ts';
 import {
   CLUSTER_NAME_MAX,
   CLUSTER_NAME_MIN,
@@ -34,6 +35,18 @@ export const clusterSettingsSchema = z
     suspend_timeout_seconds: z.number().int().min(0).max(604_800).optional(),
     min_cu: z.number().min(0.25).max(32).optional(),
     max_cu: z.number().min(0.25).max(32).optional(),
+    backup_schedule: z
+      .string()
+      .regex(CRON_PATTERN, 'a five-field cron expression in UTC, e.g. "0 3 * * *"')
+      .optional()
+      .openapi({ description: `When scheduled backups run (cron, UTC); default "${DEFAULT_BACKUP_SPEC.schedule}" (daily)` }),
+    backup_retention_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .optional()
+      .openapi({ description: `Days backups and archived WAL are kept; default ${DEFAULT_BACKUP_SPEC.retention_days}, at most what the plan allows` }),
   })
   .strict()
   .refine((s) => s.min_cu === undefined || s.max_cu === undefined || s.min_cu <= s.max_cu, {

@@ -2,7 +2,7 @@
 // connected over a real WebSocket in workerd, and the agent's side of the protocol.
 import { SELF, env } from 'cloudflare:test';
 import { clusters } from '../../drizzle/schema.ts';
-import { PROTOCOL_VERSION, type Command } from '../../protocol/agent.ts';
+import { PROTOCOL_VERSION, type Command, DEFAULT_BACKUP_SPEC } from '../../protocol/agent.ts';
 import type { Bindings } from '../env.ts';
 import { seal } from '../../protocol/sealing.ts';
 import { newId } from '../../core/ids.ts';
@@ -158,6 +158,7 @@ export function testCommand(regionId: string, over: Partial<Command> = {}): Comm
       instances: 1,
       storage_gb: 10,
       settings: {},
+      backups: DEFAULT_BACKUP_SPEC,
       state: 'running',
       database: 'app',
       username: 'app',

@@ -6,7 +6,7 @@
 // happy paths and the error cases only it has.
 import { env } from 'cloudflare:test';
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { regions } from '../../drizzle/schema.ts';
+import { backups, regions } from '../../drizzle/schema.ts';
 import { ID_PATTERN, newId } from '../../core/ids.ts';
 import { can, type Permission } from '../../core/identity/rbac.ts';
 import { signAgentCredential } from '../../core/identity/tokens.ts';
@@ -23,6 +23,8 @@ export interface OrgIds {
   regionId: string;
   clusterId: string;
   operationId: string;
+  /** A completed backup of the cluster. */
+  backupId: string;
   /** The owner's user id: the member the membership routes act on, never one of the refused callers. */
   ownerId: string;
 }
@@ -121,6 +123,11 @@ export const BEARER_ROUTES: BearerRoute[] = [
   { operation: 'GET /v1/clusters/{id}/events', target: cluster, permissions: ['clusters:read'] },
   { operation: 'GET /v1/clusters/{id}/health', target: cluster, permissions: ['clusters:read'] },
 
+  { operation: 'GET /v1/clusters/{id}/backups', target: cluster, permissions: ['backups:read'] },
+  { operation: 'POST /v1/clusters/{id}/backups', target: cluster, permissions: ['backups:write'] },
+  { operation: 'GET /v1/backups/{id}', target: (o) => ({ path: { id: o.backupId } }), permissions: ['backups:read'] },
+  { operation: 'DELETE /v1/backups/{id}', target: (o) => ({ path: { id: o.backupId } }), permissions: ['backups:write'] },
+
   { operation: 'GET /v1/operations', target: (o) => ({ query: { org_id: o.orgId, cluster_id: o.clusterId } }), permissions: ['clusters:read'] },
   { operation: 'GET /v1/operations/{id}', target: (o) => ({ path: { id: o.operationId } }), permissions: ['clusters:read'] },
 ];
@@ -201,6 +208,10 @@ async function seedOrg(): Promise<{ owner: Account; ids: OrgIds }> {
   if (created.status !== 202) throw new Error(`cluster creation failed: ${created.status} ${JSON.stringify(created.body)}`);
   // Running with an endpoint, so the connection route gets as far as its password check.
   await report(regionId, created.body.cluster.id, { phase: 'running' });
+  const backupId = newId('bk');
+  await withCatalog((db) =>
+    db.insert(backups).values({ id: backupId, orgId: owner.orgId, clusterId: created.body.cluster.id, kind: 'scheduled', status: 'completed', startedAt: new Date(), finishedAt: new Date() }),
+  );
   return {
     owner,
     ids: {
@@ -209,6 +220,7 @@ async function seedOrg(): Promise<{ owner: Account; ids: OrgIds }> {
       regionId,
       clusterId: created.body.cluster.id,
       operationId: created.body.operation.id,
+      backupId,
       ownerId: owner.userId,
     },
   };

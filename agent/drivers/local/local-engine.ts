@@ -1,6 +1,7 @@
 // The two ways the local driver runs a cluster's server (native PostgreSQL, or PGlite behind the wire
 // server), and the on-disk layout they share: `<data-dir>/clusters/<cluster_id>/`.
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { ClusterSpec } from '../../../protocol/agent.ts';
 import type { RoleChanges } from './cluster-sql.ts';
 
@@ -37,6 +38,22 @@ export interface LocalEngine {
   remove(clusterId: string): Promise<boolean>;
   /** Stops every server of this engine (the agent is exiting). */
   stopAll(): Promise<void>;
+  /** A full, consistent copy of the running cluster's data as a tar stream, with the WAL span it covers. */
+  baseBackup(clusterId: string): Promise<BaseBackupStream>;
+}
+
+/** Where the WAL stood (an LSN and the server's clock) when a backup began or ended. */
+export interface WalPoint {
+  lsn: string | null;
+  time: string;
+}
+
+export interface BaseBackupStream {
+  /** The archive (tar); consume it fully before awaiting `done`. */
+  archive: Readable;
+  begin: WalPoint;
+  /** Resolves once the archive is complete and consistent (with the WAL point it ends at); rejects on failure. */
+  done: Promise<WalPoint>;
 }
 
 // Cluster ids come from the control plane and become paths that are later removed recursively: only plain

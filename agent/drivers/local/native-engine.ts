@@ -13,13 +13,15 @@ import { SIZE_TABLE } from '../../../protocol/sizes.ts';
 import type { Logger } from '../../log.ts';
 import { ensureRoleAndDatabase } from './cluster-sql.ts';
 import { choosePort, isAccepting } from './free-port.ts';
-import { clusterDir, type EngineStart, type LocalEngine } from './local-engine.ts';
+import { clusterDir, type BaseBackupStream, type EngineStart, type LocalEngine, type WalPoint } from './local-engine.ts';
 import type { NativeInstallation } from './native-binaries.ts';
-import { chownToServerUser, runAs, type ServerUser } from './server-user.ts';
+import { chownToServerUser, runAs, spawnAs, type ServerUser } from './server-user.ts';
 
 // Unix socket paths are limited to 107 bytes; deep data directories put the socket under the temp dir.
 const SOCKET_PATH_LIMIT = 100;
 const START_ATTEMPTS = 3;
+/** pg_basebackup connects for replication, which `all` does not cover: the superuser over the socket, like the rest. */
+const REPLICATION_HBA = 'local replication all trust';
 
 export class NativeEngine implements LocalEngine {
   readonly kind = 'native';
@@ -105,6 +107,7 @@ export class NativeEngine implements LocalEngine {
       await this.writeServerFile(join(building, 'pg_hba.conf'), [
         '# Written by the Orochi agent: the superuser over the cluster directory\'s socket, applications by password.',
         'local all all trust',
+        REPLICATION_HBA,
         'host all all 127.0.0.1/32 scram-sha-256',
         '',
       ]);
@@ -288,6 +291,45 @@ export class NativeEngine implements LocalEngine {
     if (socketDir !== dir) await rm(socketDir, { recursive: true, force: true });
     await rm(dir, { recursive: true, force: true });
     return true;
+  }
+
+  async baseBackup(clusterId: string): Promise<BaseBackupStream> {
+    const port = await this.runningPort(clusterId);
+    if (port === null) throw new Error('the server is not running');
+    await this.allowReplication(clusterId, port);
+    const walPoint = () =>
+      this.asSuperuser(clusterId, port, async (client): Promise<WalPoint> => {
+        const { rows } = await client.query<{ lsn: string; time: Date }>('select pg_current_wal_lsn()::text as lsn, now() as time');
+        return { lsn: rows[0]!.lsn, time: rows[0]!.time.toISOString() };
+      });
+    const begin = await walPoint();
+    // A tar of the data directory on stdout, with the WAL it needs fetched into it: restorable on its own.
+    const child = spawnAs(
+      this.user,
+      this.bin('pg_basebackup'),
+      ['-D', '-', '-F', 't', '-X', 'fetch', '--checkpoint=fast', '-h', this.socketDir(clusterId), '-p', String(port), '-U', 'postgres', '--no-password'],
+      { cwd: clusterDir(this.dataDir, clusterId) },
+    );
+    child.stdin.end();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    const done = new Promise<WalPoint>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code, signal) => {
+        if (code === 0) resolve(walPoint());
+        else reject(new Error(`pg_basebackup failed (${signal ?? `exit ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`));
+      });
+    });
+    return { archive: child.stdout, begin, done };
+  }
+
+  /** Clusters made before backups existed lack the replication line: add it once and reload. */
+  private async allowReplication(clusterId: string, port: number): Promise<void> {
+    const path = join(this.pgdata(clusterId), 'pg_hba.conf');
+    const hba = await readFile(path, 'utf8');
+    if (hba.split('\n').some((line) => line.trim() === REPLICATION_HBA)) return;
+    await this.writeServerFile(path, [hba.trimEnd(), REPLICATION_HBA, '']);
+    await this.asSuperuser(clusterId, port, (client) => client.query('select pg_reload_conf()'));
   }
 
   async stopAll(): Promise<void> {

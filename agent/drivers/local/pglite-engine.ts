@@ -10,11 +10,12 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { PGlite } from '@electric-sql/pglite';
 import type { ClusterSpec } from '../../../protocol/agent.ts';
 import type { Logger } from '../../log.ts';
 import { ensureRoleAndDatabase, quoteIdentifier, type Query, type RoleChanges } from './cluster-sql.ts';
-import { clusterDir, type EngineStart, type LocalEngine } from './local-engine.ts';
+import { clusterDir, type BaseBackupStream, type EngineStart, type LocalEngine } from './local-engine.ts';
 import { PgliteServer, type PgliteCredentials } from './pglite-server.ts';
 
 interface Instance {
@@ -195,6 +196,19 @@ export class PgliteEngine implements LocalEngine {
     if (!existsSync(dir)) return false;
     await rm(dir, { recursive: true, force: true });
     return true;
+  }
+
+  /**
+   * PGlite keeps no WAL archive: a backup is its whole data directory as a tar, taken between two sessions (no
+   * client holds the single session meanwhile), so it is consistent; it restores only as a whole, to that moment.
+   */
+  async baseBackup(clusterId: string): Promise<BaseBackupStream> {
+    const instance = this.instances.get(clusterId);
+    if (!instance) throw new Error('the server is not running');
+    const time = new Date().toISOString();
+    const dump = await instance.server.runExclusive(() => instance.db.dumpDataDir('none'));
+    const archive = Readable.from(Buffer.from(await dump.arrayBuffer()));
+    return { archive, begin: { lsn: null, time }, done: Promise.resolve({ lsn: null, time }) };
   }
 
   async stopAll(): Promise<void> {

@@ -1,7 +1,7 @@
 // Postgres refuses to run as root, and CI runs as root. Then the servers (initdb, pg_ctl, postgres) run as an
 // unprivileged OS user, `postgres` unless OROCHI_PG_OS_USER names another, and their directories belong to it.
 // As any other user the agent runs them as itself and this module stays out of the way.
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -61,6 +61,16 @@ export async function runAs(
     const output = `${failure.stderr ?? ''}${failure.stdout ?? ''}`.trim().split('\n').slice(-8).join('\n');
     throw new Error(`${file.split('/').pop()} ${args[0] ?? ''} failed${output ? `: ${output}` : ` (${failure.message})`}`);
   }
+}
+
+/** Starts a server program whose output is a stream (pg_basebackup to stdout), as the server user when there is one. */
+export function spawnAs(user: ServerUser | null, file: string, args: string[], options: { cwd: string }): ChildProcessWithoutNullStreams {
+  const command = commandAs(user, file, args);
+  return spawn(command.file, command.args, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C', TZ: 'UTC' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }
 
 export async function chownToServerUser(user: ServerUser | null, path: string): Promise<void> {

@@ -2,7 +2,7 @@
 // kubernetes driver provisions: each Cluster is one server run by the agent's own `local` driver (native PostgreSQL
 // when installed, else PGlite) in a directory of its own, so a password, a hibernation or a deletion that the driver
 // writes to the stand-in ends up as a real role's password, a stopped server or removed data.
-import { type ClusterSpec } from '../../../protocol/agent.ts';
+import { type ClusterSpec, DEFAULT_BACKUP_SPEC } from '../../../protocol/agent.ts';
 import { SIZE_TABLE, type ClusterSize } from '../../../protocol/sizes.ts';
 import type { DriverRecord } from '../../drivers/driver.ts';
 import { LocalDriver } from '../../drivers/local/local-driver.ts';
@@ -46,6 +46,7 @@ export function localInstances(options: { dataDir: string; log: Logger }): Local
     database: db.database,
     username: db.owner,
     password_sealed: '',
+    backups: DEFAULT_BACKUP_SPEC,
   });
   return {
     run: (key, db) =>

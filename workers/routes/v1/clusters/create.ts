@@ -11,7 +11,7 @@ import { seal } from '../../../../protocol/sealing.ts';
 import { ApiError, errorResponses, notFound } from '../../../../core/errors.ts';
 import { newId } from '../../../../core/ids.ts';
 import { isUniqueViolation, lockOrganization } from '../../../../core/identity/organizations.ts';
-import { requireClusterQuota } from '../../../../core/identity/quotas.ts';
+import { requireClusterQuota, requireBackupRetention } from '../../../../core/identity/quotas.ts';
 import { requireOrgAccess, requireProjectAccess, targetOrgId } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { createClusterSchema, mutationResponseSchema } from '../../../schemas/clusters.ts';
@@ -60,6 +60,7 @@ export const createCluster = defineRoute(route, async (c) => {
       // With the org locked, two creates cannot both squeeze under the plan's cluster limit.
       const org = await lockOrganization(tx, orgId);
       await requireClusterQuota(tx, org);
+      requireBackupRetention(org, body.settings?.backup_retention_days);
       const [region] = await tx
         .select()
         .from(regions)

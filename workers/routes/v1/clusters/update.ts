@@ -8,6 +8,9 @@ import { ApiError, errorResponses } from '../../../../core/errors.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { clusterParamsSchema, mutationResponseSchema, updateClusterSchema } from '../../../schemas/clusters.ts';
 import { defineRoute } from '../../define-route.ts';
+import { eq } from 'drizzle-orm';
+import { organizations } from '../../../../drizzle/schema.ts';
+import { requireBackupRetention } from '../../../../core/identity/quotas.ts';
 
 const route = createRoute({
   method: 'patch',
@@ -29,6 +32,10 @@ export const updateCluster = defineRoute(route, async (c) => {
   const body = c.req.valid('json');
   const { cluster, operation } = await db(c).transaction(async (tx) => {
     const { cluster } = await requireClusterAccess(tx, principal, id, 'clusters:write', { lock: true });
+    if (body.settings?.backup_retention_days !== undefined) {
+      const [org] = await tx.select({ plan: organizations.plan }).from(organizations).where(eq(organizations.id, cluster.orgId));
+      requireBackupRetention(org!, body.settings.backup_retention_days);
+    }
     if (body.storage_gb !== undefined && body.storage_gb < cluster.storageGb) {
       throw new ApiError('validation_failed', `Storage can grow but not shrink (now ${cluster.storageGb} GB)`, {
         details: [{ path: 'storage_gb', message: `must be at least ${cluster.storageGb}` }],
