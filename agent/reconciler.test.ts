@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { AgentEvent, AgentMessage, AgentStatus } from '../protocol/agent.ts';
+import type { AgentEvent, AgentMessage, AgentStatus, BackupReport } from '../protocol/agent.ts';
 import { Reconciler, workingPhase } from './reconciler.ts';
 import { seal } from '../protocol/sealing.ts';
 import { StateStore } from './state-store.ts';
@@ -19,7 +19,14 @@ describe('reconciler', () => {
   let reconciler: Reconciler;
   const regionKey = randomBytes(32).toString('base64url');
 
-  const make = (options: { concurrency?: number } = {}) =>
+  const stored: string[] = [];
+  const sink = {
+    async put(key: string) {
+      stored.push(key);
+      return { size: 6, sha256: 'a'.repeat(64) };
+    },
+  };
+  const make = (options: { concurrency?: number; backups?: ConstructorParameters<typeof Reconciler>[0]['backups'] } = {}) =>
     new Reconciler({
       state,
       driver,
@@ -28,7 +35,10 @@ describe('reconciler', () => {
       concurrency: options.concurrency,
       retry: { baseMs: 20, capMs: 50 },
       checkIntervalMs: 0,
+      backups: options.backups ?? { sink },
+      scheduleCheckMs: 0,
     });
+  const backupReports = (clusterId: string) => sent.filter((m): m is BackupReport => m.type === 'backup' && m.cluster_id === clusterId);
   const statuses = (clusterId: string) => sent.filter((m): m is AgentStatus => m.type === 'status' && m.cluster_id === clusterId);
   const events = (clusterId: string, type?: string) =>
     sent.filter((m): m is AgentEvent => m.type === 'event' && m.cluster_id === clusterId && (!type || m.event_type === type));
@@ -200,5 +210,60 @@ describe('reconciler', () => {
     expect(workingPhase('running', 'running')).toBe('updating');
     expect(workingPhase('sleeping', 'running')).toBe('updating');
     expect(workingPhase('deleted', 'running')).toBe('deleting');
+  });
+
+  describe('backups', () => {
+    test('takes a requested backup once, reporting it as it starts and ends, even when the command comes again', async () => {
+      const spec = await sealedSpec('pw-one');
+      await reconciler.submit(command('cl_b', REGION, 1, spec));
+      await reconciler.idle();
+      const requested = { ...spec, backups: { ...spec.backups, requested: { backup_id: 'bk_one', requested_at: new Date().toISOString() } } };
+      await reconciler.submit(command('cl_b', REGION, 2, requested));
+      await reconciler.idle();
+      expect(driver.backups).toEqual([{ clusterId: 'cl_b', backupId: 'bk_one', kind: 'manual' }]);
+      expect(backupReports('cl_b').map((r) => r.status)).toEqual(['running', 'completed']);
+      expect(backupReports('cl_b')[1]).toMatchObject({ size_bytes: 6, begin_lsn: '0/1000000', end_lsn: '0/2000000', error: null });
+      expect(state.cluster('cl_b')!.backups_taken).toEqual(['bk_one']);
+      // The same generation again (a resync, a duplicate) takes nothing more.
+      await reconciler.submit(command('cl_b', REGION, 2, requested));
+      await reconciler.idle();
+      expect(driver.backups).toHaveLength(1);
+      expect(reconciler.latestBackupReports()).toEqual([expect.objectContaining({ backup_id: 'bk_one', status: 'completed' })]);
+    });
+
+    test('reports a failed backup with its reason, and one asked for in a region without a store says so', async () => {
+      const spec = await sealedSpec('pw-one');
+      await reconciler.submit(command('cl_c', REGION, 1, spec));
+      await reconciler.idle();
+      driver.backupFailure = 'object store http://127.0.0.1:1 (orochi-backups): put: unavailable';
+      await reconciler.submit(command('cl_c', REGION, 2, { ...spec, backups: { ...spec.backups, requested: { backup_id: 'bk_down', requested_at: '' } } }));
+      await reconciler.idle();
+      expect(backupReports('cl_c').at(-1)).toMatchObject({ status: 'failed', error: expect.stringContaining('unavailable') });
+      await reconciler.stop();
+      reconciler = make({ backups: { unavailable: 'backups are not configured in this region: OROCHI_S3_ENDPOINT is not set' } });
+      driver.backupFailure = null;
+      await reconciler.submit(command('cl_c', REGION, 3, { ...spec, backups: { ...spec.backups, requested: { backup_id: 'bk_none', requested_at: '' } } }));
+      await reconciler.idle();
+      expect(backupReports('cl_c').at(-1)).toMatchObject({ backup_id: 'bk_none', status: 'failed', error: expect.stringContaining('not configured') });
+    });
+
+    test("takes a scheduled backup when the cluster's schedule is due, once however many times were missed", async () => {
+      const spec = await sealedSpec('pw-one', {});
+      const hourly = { ...spec, backups: { ...spec.backups, schedule: '0 * * * *' } };
+      await reconciler.submit(command('cl_d', REGION, 1, hourly));
+      await reconciler.idle();
+      // First seen: the schedule starts now, nothing is taken at once.
+      expect(driver.backups).toEqual([]);
+      expect(state.cluster('cl_d')!.last_scheduled_backup_at).not.toBeNull();
+      // As if the agent had been away for three hours.
+      state.cluster('cl_d')!.last_scheduled_backup_at = new Date(Date.now() - 3 * 3600_000).toISOString();
+      await reconciler.submit(command('cl_d', REGION, 1, hourly));
+      await reconciler.idle();
+      expect(driver.backups).toEqual([{ clusterId: 'cl_d', backupId: expect.stringMatching(/^bk_[0-9a-z]{26}$/), kind: 'scheduled' }]);
+      expect(backupReports('cl_d').at(-1)).toMatchObject({ kind: 'scheduled', status: 'completed' });
+      await reconciler.submit(command('cl_d', REGION, 1, hourly));
+      await reconciler.idle();
+      expect(driver.backups).toHaveLength(1);
+    });
   });
 });

@@ -6,10 +6,12 @@
 // again is re-applied only when what is observed differs from its spec (a server that died, a restart of the
 // agent); a failed apply is retried with backoff; and a periodic check puts back anything that drifted.
 import { backupReportSchema, statusSchema, type AgentMessage, type AgentStatus, type BackupReport, type Command } from '../protocol/agent.ts';
-import { type DesiredState, type ObservedPhase } from '../protocol/enums.ts';
+import { type BackupKind, type DesiredState, type ObservedPhase } from '../protocol/enums.ts';
+import { newId } from '../protocol/ids.ts';
 import { unseal } from '../protocol/sealing.ts';
 import { Backoff, type BackoffOptions } from '../protocol/backoff.ts';
 import type { BackupSink, ClusterDriver, ClusterObservation, DriverEvent } from './drivers/driver.ts';
+import { nextRun, parseCron } from './backup/schedule.ts';
 import { Limiter } from './limiter.ts';
 import { errorMessage, type Logger } from './log.ts';
 import type { ClusterRecord, StateStore } from './state-store.ts';
@@ -31,6 +33,8 @@ export interface ReconcilerOptions {
   followLimitMs?: number;
   /** The region's object store for backups; null when the region has none, which a backup asked for then says. */
   backups?: { sink: BackupSink } | { unavailable: string };
+  /** How often clusters' backup schedules are checked. Default 30 s; 0 turns scheduled backups off. */
+  scheduleCheckMs?: number;
 }
 
 /** Ids of backups taken on demand a cluster's record remembers, so each is taken once. */
@@ -59,6 +63,11 @@ function clip(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }
 
+/** The cluster runs as its command asks, settled: the moment a backup may be taken. */
+function runsAsAsked(command: Command, observation: ClusterObservation): boolean {
+  return command.spec.state === 'running' && observation.state === 'running' && (!observation.phase || observation.phase === 'running');
+}
+
 /** The phase reported while converging, from what is there to what should be. */
 export function workingPhase(desired: DesiredState, observed: ClusterObservation['state']): ObservedPhase {
   if (desired === 'deleted') return 'deleting';
@@ -77,6 +86,9 @@ export class Reconciler {
   private readonly orphansReported = new Set<string>();
   private readonly limiter: Limiter;
   private checkTimer: NodeJS.Timeout | null = null;
+  private scheduleTimer: NodeJS.Timeout | null = null;
+  /** Schedules that do not parse, reported once per cluster and expression. */
+  private readonly badSchedules = new Set<string>();
   private unwatch: (() => void) | null = null;
   private closing = false;
 
@@ -93,6 +105,11 @@ export class Reconciler {
       this.checkTimer.unref();
     }
     this.unwatch = this.options.driver.watch?.((clusterId) => this.nudge(clusterId)) ?? null;
+    const scheduleEvery = this.options.scheduleCheckMs ?? 30_000;
+    if (scheduleEvery > 0 && 'sink' in (this.options.backups ?? {})) {
+      this.scheduleTimer = setInterval(() => this.runDueBackups(), scheduleEvery);
+      this.scheduleTimer.unref();
+    }
   }
 
   /**
@@ -179,6 +196,7 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.closing = true;
     if (this.checkTimer) clearInterval(this.checkTimer);
+    if (this.scheduleTimer) clearInterval(this.scheduleTimer);
     this.unwatch?.();
     this.unwatch = null;
     for (const worker of this.workers.values()) {
@@ -281,6 +299,7 @@ export class Reconciler {
       this.reportStatus(clusterId, this.statusFrom(command.generation, observation), report);
       this.follow(clusterId, worker, observation);
       await this.takeRequestedBackup(clusterId, command, record, observation);
+      await this.takeScheduledBackup(clusterId, command, record, observation);
       return;
     }
     if (!pending && observation && record.failure === null) {
@@ -351,6 +370,7 @@ export class Reconciler {
       this.follow(clusterId, worker, result.observation);
       log.info('applied', { state: spec.state, phase: result.observation.phase ?? spec.state, endpoint: result.observation.endpoint });
       await this.takeRequestedBackup(clusterId, command, record, result.observation);
+      await this.takeScheduledBackup(clusterId, command, record, result.observation);
     } catch (error) {
       const message = errorMessage(error);
       // A retry failing the same way again is not news: no new event, and the status only if it changed.
@@ -382,12 +402,63 @@ export class Reconciler {
    */
   private async takeRequestedBackup(clusterId: string, command: Command, record: ClusterRecord, observation: ClusterObservation): Promise<void> {
     const requested = command.spec.backups.requested;
-    if (!requested || command.spec.state !== 'running' || observation.state !== 'running' || (observation.phase && observation.phase !== 'running')) return;
+    if (!requested || !runsAsAsked(command, observation)) return;
     if (record.backups_taken.includes(requested.backup_id) || this.closing) return;
-    const { driver, state } = this.options;
-    const log = this.options.log.child({ cluster_id: clusterId, backup_id: requested.backup_id });
+    await this.takeBackup(clusterId, requested.backup_id, 'manual', command, record);
+    record.backups_taken = [requested.backup_id, ...record.backups_taken.filter((id) => id !== requested.backup_id)].slice(0, BACKUPS_REMEMBERED);
+    await this.options.state.commit();
+  }
+
+  /**
+   * The backup the cluster's schedule has due, if any. A cluster first seen starts its schedule from now (no backup
+   * at once); an agent that was down through a due time takes one backup when it is back, not one per missed time.
+   */
+  private async takeScheduledBackup(clusterId: string, command: Command, record: ClusterRecord, observation: ClusterObservation): Promise<void> {
+    if (!runsAsAsked(command, observation) || this.closing || !('sink' in (this.options.backups ?? {}))) return;
+    const now = new Date();
+    if (!record.last_scheduled_backup_at) {
+      record.last_scheduled_backup_at = now.toISOString();
+      await this.options.state.commit();
+      return;
+    }
+    const due = this.nextScheduledBackup(clusterId, command.spec.backups.schedule, new Date(record.last_scheduled_backup_at));
+    if (!due || due > now) return;
+    record.last_scheduled_backup_at = now.toISOString();
+    await this.options.state.commit();
+    await this.takeBackup(clusterId, newId('bk'), 'scheduled', command, record);
+  }
+
+  private nextScheduledBackup(clusterId: string, expression: string, after: Date): Date | null {
+    try {
+      return nextRun(parseCron(expression), after);
+    } catch (error) {
+      const key = `${clusterId} ${expression}`;
+      if (!this.badSchedules.has(key)) {
+        this.badSchedules.add(key);
+        this.options.log.error('backup schedule cannot be read; no scheduled backups', { cluster_id: clusterId, schedule: expression, error: errorMessage(error) });
+      }
+      return null;
+    }
+  }
+
+  /** Looks at every cluster whose scheduled backup is due and lets its worker take it. */
+  private runDueBackups(): void {
+    const now = new Date();
+    for (const [clusterId, record] of Object.entries(this.options.state.data.clusters)) {
+      const command = record.applied;
+      if (!command || command.spec.state !== 'running' || record.failure !== null || !record.last_scheduled_backup_at) continue;
+      const due = this.nextScheduledBackup(clusterId, command.spec.backups.schedule, new Date(record.last_scheduled_backup_at));
+      const worker = this.workers.get(clusterId);
+      if (due && due <= now && !worker?.running && !worker?.retryTimer) this.schedule(clusterId, false);
+    }
+  }
+
+  /** Takes one backup and reports it as it starts and as it ends; the outcome is the report, never an exception. */
+  private async takeBackup(clusterId: string, backupId: string, kind: BackupKind, command: Command, record: ClusterRecord): Promise<void> {
+    const { driver } = this.options;
+    const log = this.options.log.child({ cluster_id: clusterId, backup_id: backupId, kind });
     const startedAt = new Date().toISOString();
-    const base = { cluster_id: clusterId, backup_id: requested.backup_id, kind: 'manual' as const, started_at: startedAt };
+    const base = { cluster_id: clusterId, backup_id: backupId, kind, started_at: startedAt };
     this.reportBackup({ ...base, status: 'running', finished_at: null, size_bytes: null, begin_lsn: null, end_lsn: null, begin_time: null, end_time: null, error: null });
     log.info('backup starting');
     try {
@@ -396,8 +467,8 @@ export class Reconciler {
       if (!driver.backup) throw new Error(`the ${driver.kind} driver does not take backups`);
       const outcome = await driver.backup({
         clusterId,
-        backupId: requested.backup_id,
-        kind: 'manual',
+        backupId,
+        kind,
         spec: command.spec,
         record: record.driver,
         sink: backups.sink,
@@ -419,8 +490,6 @@ export class Reconciler {
       this.reportBackup({ ...base, status: 'failed', finished_at: new Date().toISOString(), size_bytes: null, begin_lsn: null, end_lsn: null, begin_time: null, end_time: null, error: message });
       log.error('backup failed', { error: message });
     }
-    record.backups_taken = [requested.backup_id, ...record.backups_taken.filter((id) => id !== requested.backup_id)].slice(0, BACKUPS_REMEMBERED);
-    await state.commit();
   }
 
   private reportBackup(fields: Omit<BackupReport, 'type' | 'at'>): void {

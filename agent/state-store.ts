@@ -23,6 +23,8 @@ const clusterRecordSchema = z.object({
   driver: z.record(z.string(), z.unknown()).nullable(),
   /** Backups asked for on demand that were taken (or failed), newest first: each id is taken once. */
   backups_taken: z.array(z.string()).default([]),
+  /** When the cluster's schedule last took a backup (or was first seen): the next is due after it. */
+  last_scheduled_backup_at: z.string().nullable().default(null),
   updated_at: z.string(),
 });
 export type ClusterRecord = z.infer<typeof clusterRecordSchema>;
@@ -89,7 +91,7 @@ export class StateStore {
   ensureCluster(clusterId: string): ClusterRecord {
     let record = this.data.clusters[clusterId];
     if (!record) {
-      record = { applied_generation: 0, applied: null, pending: null, failure: null, driver: null, backups_taken: [], updated_at: new Date().toISOString() };
+      record = { applied_generation: 0, applied: null, pending: null, failure: null, driver: null, backups_taken: [], last_scheduled_backup_at: null, updated_at: new Date().toISOString() };
       this.data.clusters[clusterId] = record;
     }
     return record;

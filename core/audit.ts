@@ -1,7 +1,7 @@
 // Every mutation leaves a row in audit_log, written in the same transaction as the change itself.
 import { auditLog } from '../drizzle/schema.ts';
 import type { Queryable } from './db.ts';
-import { newId } from './ids.ts';
+import { newId } from '../protocol/ids.ts';
 import type { RequestMeta } from './request.ts';
 
 export interface AuditEntry {

@@ -3,7 +3,7 @@
 import { mailOutbox } from '../drizzle/schema.ts';
 import { seal } from '../protocol/sealing.ts';
 import type { Queryable } from './db.ts';
-import { newId } from './ids.ts';
+import { newId } from '../protocol/ids.ts';
 import type { Settings } from './settings.ts';
 
 export interface Mail {

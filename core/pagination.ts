@@ -3,7 +3,7 @@
 import { lt, type AnyColumn, type SQL } from 'drizzle-orm';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding.ts';
 import { ApiError } from './errors.ts';
-import { ID_PATTERN } from './ids.ts';
+import { ID_PATTERN } from '../protocol/ids.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -15,7 +15,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { startProbeAgent } from './bench/probe-agent.ts';
 import { removeDataDir } from './stack.ts';
-import { newId } from '../core/ids.ts';
+import { newId } from '../protocol/ids.ts';
 
 /** The parts of the running stack the benchmarks use, read off `npm start`'s output. */
 interface Stack {

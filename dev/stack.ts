@@ -199,7 +199,7 @@ async function ensureLocalRegion(databaseUrl: string, agentDir: string): Promise
       "select id from regions where name = 'local' and visibility = 'shared' and revoked_at is null order by id limit 1",
     );
     if (rows.length === 0) {
-      const { newId } = await import('../core/ids.ts');
+      const { newId } = await import('../protocol/ids.ts');
       ({ rows } = await client.query<{ id: string }>(
         "insert into regions (id, name, provider, driver, visibility, status) values ($1, 'local', 'local', 'local', 'shared', 'pending') returning id",
         [newId('rg')],

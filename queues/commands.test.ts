@@ -5,7 +5,7 @@ import { clusters, operations } from '../drizzle/schema.ts';
 import worker from '../workers/index.ts';
 import { consumeCommandDeadLetters, consumeCommands } from './commands.ts';
 import type { Bindings } from '../workers/env.ts';
-import { newId } from '../core/ids.ts';
+import { newId } from '../protocol/ids.ts';
 import { bindings, greetedAgent, regionStub, regionWithAgent, seedRegionCluster, testCommand } from '../workers/test/agents.ts';
 import { signUp, withCatalog } from '../workers/test/harness.ts';
 import type { Command } from '../protocol/agent.ts';

@@ -4,7 +4,7 @@ import { mailOutbox } from '../drizzle/schema.ts';
 import worker from '../workers/index.ts';
 import type { Bindings } from '../workers/env.ts';
 import { seal } from '../protocol/sealing.ts';
-import { newId } from '../core/ids.ts';
+import { newId } from '../protocol/ids.ts';
 import { mailbox } from '../workers/test/auth-flows.ts';
 import { uniqueEmail, withCatalog } from '../workers/test/harness.ts';
 

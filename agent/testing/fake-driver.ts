@@ -1,7 +1,8 @@
 // An in-memory driver for the reconciler's and the connection's tests: it keeps clusters in a map, emits the
 // same events as the local driver, and lets a test hold an apply (gate), fail one, or make a cluster "crash".
 import type { ClusterSpec } from '../../protocol/agent.ts';
-import type { ApplyRequest, ApplyResult, ClusterDriver, ClusterObservation, DriverRecord } from '../drivers/driver.ts';
+import { Readable } from 'node:stream';
+import type { ApplyRequest, ApplyResult, BackupOutcome, BackupRequest, ClusterDriver, ClusterObservation, DriverRecord } from '../drivers/driver.ts';
 
 interface FakeCluster {
   state: 'running' | 'sleeping';
@@ -19,9 +20,21 @@ export class FakeDriver implements ClusterDriver {
   /** Make the next applies throw this many times. */
   failures = 0;
   shutdownCalls = 0;
+  /** Backups taken, in order; make the next ones fail by setting `backupFailure`. */
+  readonly backups: Array<{ clusterId: string; backupId: string; kind: string }> = [];
+  backupFailure: string | null = null;
   private gate: Promise<void> | null = null;
   private openGate: (() => void) | null = null;
   private nextPort = 40000;
+
+  async backup(request: BackupRequest): Promise<BackupOutcome> {
+    if (this.backupFailure) throw new Error(this.backupFailure);
+    if (this.clusters.get(request.clusterId)?.state !== 'running') throw new Error('the cluster is not running here');
+    const begin = { lsn: '0/1000000', time: new Date().toISOString() };
+    const stored = await request.sink.put(`clusters/${request.clusterId}/base/${request.backupId}/base.tar.gz`, Readable.from(Buffer.from('backup')), {});
+    this.backups.push({ clusterId: request.clusterId, backupId: request.backupId, kind: request.kind });
+    return { sizeBytes: stored.size, begin, end: { lsn: '0/2000000', time: new Date().toISOString() } };
+  }
 
   /** Applies wait until `release()`. */
   hold(): void {

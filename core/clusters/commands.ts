@@ -3,7 +3,7 @@
 import type { Command } from '../../protocol/agent.ts';
 import type { ClusterAction } from '../../protocol/enums.ts';
 import { seal, unseal } from '../../protocol/sealing.ts';
-import { newId } from '../ids.ts';
+import { newId } from '../../protocol/ids.ts';
 import { regionKey } from '../regions/region-keys.ts';
 import type { ClusterRow } from './serialize.ts';
 import { DEFAULT_BACKUP_SPEC, type BackupSpec } from '../../protocol/agent.ts';

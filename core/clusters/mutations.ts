@@ -9,7 +9,7 @@ import { audit } from '../audit.ts';
 import type { ClusterRow, OperationRow } from './serialize.ts';
 import type { Queryable } from '../db.ts';
 import { ApiError } from '../errors.ts';
-import { newId } from '../ids.ts';
+import { newId } from '../../protocol/ids.ts';
 import type { RequestMeta } from '../request.ts';
 
 export type ClusterChanges = Partial<Pick<ClusterRow, 'size' | 'instances' | 'storageGb' | 'settings' | 'passwordCiphertext' | 'backupRequests'>>;

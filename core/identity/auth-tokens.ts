@@ -4,7 +4,7 @@ import { and, eq, gt, isNull } from 'drizzle-orm';
 import { authTokens } from '../../drizzle/schema.ts';
 import { randomToken, sha256Hex } from '../crypto.ts';
 import type { Queryable } from '../db.ts';
-import { newId } from '../ids.ts';
+import { newId } from '../../protocol/ids.ts';
 import { appLink, writeMail } from '../mail.ts';
 import type { Settings } from '../settings.ts';
 

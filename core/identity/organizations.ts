@@ -4,7 +4,7 @@ import { memberships, organizations, projects } from '../../drizzle/schema.ts';
 import type { Plan } from '../../protocol/enums.ts';
 import type { Queryable } from '../db.ts';
 import { notFound } from '../errors.ts';
-import { newId } from '../ids.ts';
+import { newId } from '../../protocol/ids.ts';
 import { slugFrom } from './slugs.ts';
 
 /** Starts the organization on `plan`, which callers take from the platform's DEFAULT_PLAN setting. */

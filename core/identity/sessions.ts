@@ -8,7 +8,7 @@ import { memberships, refreshTokens, sessions } from '../../drizzle/schema.ts';
 import { randomToken, sha256Hex } from '../crypto.ts';
 import type { Queryable } from '../db.ts';
 import { ApiError } from '../errors.ts';
-import { newId } from '../ids.ts';
+import { newId } from '../../protocol/ids.ts';
 import type { RequestMeta } from '../request.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS, signAccessToken } from './tokens.ts';
 

@@ -24,7 +24,7 @@ import { parseSettings } from '../../core/settings.ts';
 import type { ObjectBindings } from '../bindings.ts';
 import type { ClusterRow, OperationRow } from '../../core/clusters/serialize.ts';
 import { openDatabase, type HttpDatabase } from '../../core/db.ts';
-import { ID_PATTERN, newId } from '../../core/ids.ts';
+import { ID_PATTERN, newId } from '../../protocol/ids.ts';
 import { log } from '../../core/logger.ts';
 import { backupMessage, eventMessage, operationMessage, publish, statusMessage, type EventRow, type Published } from './messages.ts';
 import { applyReport } from '../../core/clusters/state-machine.ts';

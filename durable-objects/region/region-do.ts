@@ -9,7 +9,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { AGENT_CLOSE_CODES, agentMessageSchema, commandSchema, type Command, type ControlMessage, type Hello } from '../../protocol/agent.ts';
 import { openDatabase } from '../../core/db.ts';
 import { errorBody, type ErrorCode } from '../../core/errors.ts';
-import { ID_PATTERN } from '../../core/ids.ts';
+import { ID_PATTERN } from '../../protocol/ids.ts';
 import { log } from '../../core/logger.ts';
 import { parseSettings } from '../../core/settings.ts';
 import { isWebSocketUpgrade } from '../../core/websocket.ts';

@@ -4,7 +4,7 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../context.ts';
 import { parseSettings } from '../../core/settings.ts';
 import { openDatabase } from '../../core/db.ts';
-import { newId } from '../../core/ids.ts';
+import { newId } from '../../protocol/ids.ts';
 import { log } from '../../core/logger.ts';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;

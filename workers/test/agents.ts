@@ -5,7 +5,7 @@ import { clusters } from '../../drizzle/schema.ts';
 import { PROTOCOL_VERSION, type Command, DEFAULT_BACKUP_SPEC } from '../../protocol/agent.ts';
 import type { Bindings } from '../env.ts';
 import { seal } from '../../protocol/sealing.ts';
-import { newId } from '../../core/ids.ts';
+import { newId } from '../../protocol/ids.ts';
 import { call, withCatalog, type Account } from './harness.ts';
 
 export const bindings = env as unknown as Bindings;

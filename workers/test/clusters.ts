@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:test';
 import { regions } from '../../drizzle/schema.ts';
 import type { AgentStatus } from '../../protocol/agent.ts';
-import { newId } from '../../core/ids.ts';
+import { newId } from '../../protocol/ids.ts';
 import { call, withCatalog, type Account } from './harness.ts';
 
 /** A region the org can use: its own (default) or a shared one. */

@@ -9,7 +9,7 @@ import { parseSettings } from '../../core/settings.ts';
 import { type Bindings } from '../env.ts';
 import { unseal } from '../../protocol/sealing.ts';
 import { openDatabase, type Database } from '../../core/db.ts';
-import { newId } from '../../core/ids.ts';
+import { newId } from '../../protocol/ids.ts';
 import type { Plan, Role } from '../../protocol/enums.ts';
 
 export interface ApiResponse<T = any> {

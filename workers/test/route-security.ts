@@ -7,7 +7,7 @@
 import { env } from 'cloudflare:test';
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { backups, regions } from '../../drizzle/schema.ts';
-import { ID_PATTERN, newId } from '../../core/ids.ts';
+import { ID_PATTERN, newId } from '../../protocol/ids.ts';
 import { can, type Permission } from '../../core/identity/rbac.ts';
 import { signAgentCredential } from '../../core/identity/tokens.ts';
 import { roles, type Role } from '../../protocol/enums.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authTokens } from '../../../../drizzle/schema.ts';
 import { sha256Hex } from '../../../../core/crypto.ts';
-import { newId } from '../../../../core/ids.ts';
+import { newId } from '../../../../protocol/ids.ts';
 import { call, errorCode, signUp, uniqueEmail, uniqueIp, withCatalog } from '../../../test/harness.ts';
 import { latestLinkToken, mailbox, setCookieLine } from '../../../test/auth-flows.ts';
 

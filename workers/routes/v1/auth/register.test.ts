@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clusters, projects } from '../../../../drizzle/schema.ts';
-import { newId } from '../../../../core/ids.ts';
+import { newId } from '../../../../protocol/ids.ts';
 import { createCluster, seedRegion } from '../../../test/clusters.ts';
 import { call, errorCode, signUp, uniqueEmail, withCatalog } from '../../../test/harness.ts';
 

@@ -5,7 +5,7 @@ import { audit } from '../../../../core/audit.ts';
 import { issueEmailVerification } from '../../../../core/identity/auth-tokens.ts';
 import { setSessionCookies } from '../../../lib/cookies.ts';
 import { ApiError, errorResponses } from '../../../../core/errors.ts';
-import { newId } from '../../../../core/ids.ts';
+import { newId } from '../../../../protocol/ids.ts';
 import { dispatchMail } from '../../../lib/mail.ts';
 import { createOrganization, isUniqueViolation } from '../../../../core/identity/organizations.ts';
 import { hashPassword } from '../../../../core/identity/passwords.ts';

@@ -5,7 +5,7 @@ import { requireClusterAccess } from '../../../../core/clusters/access.ts';
 import { beginOperation } from '../../../../core/clusters/mutations.ts';
 import { serializeBackup, serializeCluster, serializeOperation } from '../../../../core/clusters/serialize.ts';
 import { errorResponses } from '../../../../core/errors.ts';
-import { newId } from '../../../../core/ids.ts';
+import { newId } from '../../../../protocol/ids.ts';
 import { dispatchOperation } from '../../../lib/dispatch.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { backupStartedSchema } from '../../../schemas/backups.ts';

@@ -9,7 +9,7 @@ import { serializeCluster, serializeOperation } from '../../../../core/clusters/
 import { randomToken } from '../../../../core/crypto.ts';
 import { seal } from '../../../../protocol/sealing.ts';
 import { ApiError, errorResponses, notFound } from '../../../../core/errors.ts';
-import { newId } from '../../../../core/ids.ts';
+import { newId } from '../../../../protocol/ids.ts';
 import { isUniqueViolation, lockOrganization } from '../../../../core/identity/organizations.ts';
 import { requireClusterQuota, requireBackupRetention } from '../../../../core/identity/quotas.ts';
 import { requireOrgAccess, requireProjectAccess, targetOrgId } from '../../../../core/identity/rbac.ts';

@@ -5,7 +5,7 @@ import { invitations, memberships, users } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
 import { randomToken, sha256Hex } from '../../../../core/crypto.ts';
 import { ApiError, errorResponses } from '../../../../core/errors.ts';
-import { newId } from '../../../../core/ids.ts';
+import { newId } from '../../../../protocol/ids.ts';
 import { appLink, writeMail } from '../../../../core/mail.ts';
 import { dispatchMail } from '../../../lib/mail.ts';
 import { requireOrgAccess } from '../../../../core/identity/rbac.ts';

@@ -3,7 +3,7 @@ import { db, meta } from '../../../context.ts';
 import { projects } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
 import { ApiError, errorResponses } from '../../../../core/errors.ts';
-import { newId } from '../../../../core/ids.ts';
+import { newId } from '../../../../protocol/ids.ts';
 import { isUniqueViolation, lockOrganization } from '../../../../core/identity/organizations.ts';
 import { requireProjectQuota } from '../../../../core/identity/quotas.ts';
 import { requireOrgAccess, targetOrgId } from '../../../../core/identity/rbac.ts';

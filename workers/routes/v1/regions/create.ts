@@ -4,7 +4,7 @@ import { db, meta } from '../../../context.ts';
 import { regions } from '../../../../drizzle/schema.ts';
 import { audit } from '../../../../core/audit.ts';
 import { ApiError, errorResponses } from '../../../../core/errors.ts';
-import { newId } from '../../../../core/ids.ts';
+import { newId } from '../../../../protocol/ids.ts';
 import { lockOrganization } from '../../../../core/identity/organizations.ts';
 import { requireOrgAccess, targetOrgId } from '../../../../core/identity/rbac.ts';
 import { newRegistrationToken } from '../../../../core/regions/regions.ts';

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditLog, clusters, regions } from '../../../../drizzle/schema.ts';
-import { newId } from '../../../../core/ids.ts';
+import { newId } from '../../../../protocol/ids.ts';
 import { connectAgent, createRegion, openConnect, regionStub, regionWithAgent, seedRegionCluster, testCommand } from '../../../test/agents.ts';
 import { call, errorCode, joinOrg, signUp, withCatalog } from '../../../test/harness.ts';
 

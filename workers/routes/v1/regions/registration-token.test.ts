@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditLog, regions } from '../../../../drizzle/schema.ts';
-import { newId } from '../../../../core/ids.ts';
+import { newId } from '../../../../protocol/ids.ts';
 import { createRegion } from '../../../test/agents.ts';
 import { call, errorCode, joinOrg, signUp, withCatalog } from '../../../test/harness.ts';
 

@@ -1,5 +1,6 @@
 // Opaque, type-prefixed, time-ordered IDs (`cl_01jd3k...`): 48 bits of milliseconds then 80 random bits in
-// lowercase Crockford base32, so ordering by id is ordering by creation and cursors need only the id.
+// lowercase Crockford base32, so ordering by id is ordering by creation and cursors need only the id. In the protocol
+// because ids cross it both ways: the agent names the scheduled backups it takes.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export type IdPrefix =
