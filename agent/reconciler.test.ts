@@ -19,11 +19,18 @@ describe('reconciler', () => {
   let reconciler: Reconciler;
   const regionKey = randomBytes(32).toString('base64url');
 
-  const stored: string[] = [];
+  /** An in-memory object store: key -> when it was written. */
+  const stored = new Map<string, Date>();
   const sink = {
     async put(key: string) {
-      stored.push(key);
+      stored.set(key, new Date());
       return { size: 6, sha256: 'a'.repeat(64) };
+    },
+    async list(prefix: string) {
+      return [...stored].filter(([key]) => key.startsWith(prefix)).map(([key, lastModified]) => ({ key, lastModified }));
+    },
+    async delete(keys: readonly string[]) {
+      for (const key of keys) stored.delete(key);
     },
   };
   const make = (options: { concurrency?: number; backups?: ConstructorParameters<typeof Reconciler>[0]['backups'] } = {}) =>
@@ -264,6 +271,21 @@ describe('reconciler', () => {
       await reconciler.submit(command('cl_d', REGION, 1, hourly));
       await reconciler.idle();
       expect(driver.backups).toHaveLength(1);
+    });
+
+    test('retention removes backups past the period and those deleted through the API, never the newest, and reports each', async () => {
+      stored.clear();
+      const spec = await sealedSpec('pw-one');
+      await reconciler.submit(command('cl_e', REGION, 1, { ...spec, backups: { ...spec.backups, retention_days: 7, deleted_backup_ids: ['bk_unwanted'] } }));
+      await reconciler.idle();
+      const day = 86_400_000;
+      stored.set('clusters/cl_e/base/bk_new/base.tar.gz', new Date(Date.now() - 1 * day));
+      stored.set('clusters/cl_e/base/bk_unwanted/base.tar.gz', new Date(Date.now() - 2 * day));
+      stored.set('clusters/cl_e/base/bk_old/base.tar.gz', new Date(Date.now() - 10 * day));
+      stored.set('clusters/cl_e/base/bk_old/base.tar.gz.sha256.json', new Date(Date.now() - 10 * day));
+      await reconciler.applyRetention();
+      expect([...stored.keys()].filter((k) => k.startsWith('clusters/cl_e/'))).toEqual(['clusters/cl_e/base/bk_new/base.tar.gz']);
+      expect(backupReports('cl_e').filter((r) => r.status === 'deleted').map((r) => r.backup_id).sort()).toEqual(['bk_old', 'bk_unwanted']);
     });
   });
 });

@@ -11,6 +11,8 @@ import { newId } from '../protocol/ids.ts';
 import { unseal } from '../protocol/sealing.ts';
 import { Backoff, type BackoffOptions } from '../protocol/backoff.ts';
 import type { BackupSink, ClusterDriver, ClusterObservation, DriverEvent } from './drivers/driver.ts';
+import { clusterBackupsPrefix } from './backup/layout.ts';
+import { expiredBackups } from './backup/retention.ts';
 import { nextRun, parseCron } from './backup/schedule.ts';
 import { Limiter } from './limiter.ts';
 import { errorMessage, type Logger } from './log.ts';
@@ -35,6 +37,8 @@ export interface ReconcilerOptions {
   backups?: { sink: BackupSink } | { unavailable: string };
   /** How often clusters' backup schedules are checked. Default 30 s; 0 turns scheduled backups off. */
   scheduleCheckMs?: number;
+  /** How often retention runs over every cluster's backups. Default 1 h; 0 turns it off. */
+  retentionCheckMs?: number;
 }
 
 /** Ids of backups taken on demand a cluster's record remembers, so each is taken once. */
@@ -87,6 +91,8 @@ export class Reconciler {
   private readonly limiter: Limiter;
   private checkTimer: NodeJS.Timeout | null = null;
   private scheduleTimer: NodeJS.Timeout | null = null;
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private retentionRunning: Promise<void> | null = null;
   /** Schedules that do not parse, reported once per cluster and expression. */
   private readonly badSchedules = new Set<string>();
   private unwatch: (() => void) | null = null;
@@ -110,6 +116,54 @@ export class Reconciler {
       this.scheduleTimer = setInterval(() => this.runDueBackups(), scheduleEvery);
       this.scheduleTimer.unref();
     }
+    const retentionEvery = this.options.retentionCheckMs ?? 60 * 60_000;
+    if (retentionEvery > 0 && 'sink' in (this.options.backups ?? {})) {
+      this.retentionTimer = setInterval(() => void this.applyRetention(), retentionEvery);
+      this.retentionTimer.unref();
+    }
+  }
+
+  /**
+   * Removes, for every cluster the agent holds (deleted ones too: their backups outlive them for the retention
+   * period), the backups past retention and those deleted through the API, always keeping each cluster's newest;
+   * each removal is reported so the catalog shows it gone. One run at a time.
+   */
+  applyRetention(now = new Date()): Promise<void> {
+    this.retentionRunning ??= (async () => {
+      const backups = this.options.backups;
+      if (!backups || !('sink' in backups)) return;
+      for (const [clusterId, record] of Object.entries(this.options.state.data.clusters)) {
+        const spec = record.applied?.spec;
+        if (!spec || this.closing) continue;
+        try {
+          const objects = await backups.sink.list(clusterBackupsPrefix(clusterId));
+          for (const expired of expiredBackups(clusterId, objects, spec.backups.retention_days, spec.backups.deleted_backup_ids, now)) {
+            await backups.sink.delete(expired.keys);
+            const at = new Date().toISOString();
+            this.reportBackup({
+              cluster_id: clusterId,
+              backup_id: expired.backupId,
+              kind: 'scheduled',
+              status: 'deleted',
+              started_at: at,
+              finished_at: at,
+              size_bytes: null,
+              begin_lsn: null,
+              end_lsn: null,
+              begin_time: null,
+              end_time: null,
+              error: null,
+            });
+            this.options.log.info('backup removed by retention', { cluster_id: clusterId, backup_id: expired.backupId });
+          }
+        } catch (error) {
+          this.options.log.warn('backup retention failed; trying again next time', { cluster_id: clusterId, error: errorMessage(error) });
+        }
+      }
+    })().finally(() => {
+      this.retentionRunning = null;
+    });
+    return this.retentionRunning;
   }
 
   /**
@@ -197,6 +251,8 @@ export class Reconciler {
     this.closing = true;
     if (this.checkTimer) clearInterval(this.checkTimer);
     if (this.scheduleTimer) clearInterval(this.scheduleTimer);
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    await this.retentionRunning;
     this.unwatch?.();
     this.unwatch = null;
     for (const worker of this.workers.values()) {

@@ -161,7 +161,8 @@ export const backupReportSchema = z.object({
   cluster_id: z.string(),
   backup_id: z.string(),
   kind: z.enum(backupKinds),
-  status: z.enum(['running', 'completed', 'failed']),
+  /** `deleted`: the region removed its objects (retention, or a deletion through the API). */
+  status: z.enum(['running', 'completed', 'failed', 'deleted']),
   started_at: z.string(),
   finished_at: z.string().nullable(),
   size_bytes: z.number().int().min(0).nullable(),

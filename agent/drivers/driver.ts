@@ -54,6 +54,9 @@ export interface ApplyResult {
 /** Where a driver writes a backup's bytes: the region's object store, as the agent configured it. */
 export interface BackupSink {
   put(key: string, body: Readable, meta: Record<string, string>): Promise<{ size: number; sha256: string }>;
+  /** Every object under the prefix (all pages). */
+  list(prefix: string): Promise<Array<{ key: string; lastModified: Date | null }>>;
+  delete(keys: readonly string[]): Promise<void>;
 }
 
 export interface BackupRequest {

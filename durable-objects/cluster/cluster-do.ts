@@ -126,6 +126,16 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
         }
         const { cluster } = snapshot;
         const now = new Date();
+        if (parsed.status === 'deleted') {
+          // The region removed its objects: gone from the catalog too, whether retention or the API asked.
+          const [gone] = await db
+            .update(backups)
+            .set({ status: 'deleted', updatedAt: now })
+            .where(and(eq(backups.id, parsed.backup_id), eq(backups.clusterId, cluster.id), ne(backups.status, 'deleted')))
+            .returning();
+          if (gone) await this.publish([backupMessage(gone)]);
+          return;
+        }
         const date = (iso: string | null) => (iso ? new Date(iso) : null);
         const values = {
           status: parsed.status,

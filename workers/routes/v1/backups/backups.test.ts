@@ -109,6 +109,20 @@ describe('backups', () => {
     expect((await call('GET', `/v1/clusters/${clusterId}/backups`, { token: ada.token })).body.data).toHaveLength(1);
   });
 
+  it('hides a backup the region removed (retention), live', async () => {
+    const ada = await signUp();
+    const { regionId, clusterId } = await runningCluster(ada);
+    const id = 'bk_01jd3k5x8r2m9q7v4w6y0z1a2e';
+    await record(regionId, backupReport(clusterId, id, { kind: 'scheduled', status: 'completed', finished_at: new Date().toISOString(), size_bytes: 10 }));
+    const socket = await connectReady({ token: ada.token });
+    await socket.subscribe([`cluster:${clusterId}`]);
+    await record(regionId, backupReport(clusterId, id, { kind: 'scheduled', status: 'deleted' }));
+    await socket.next((f) => f.type === 'backup.updated' && f.backup.id === id && f.backup.status === 'deleted');
+    expect((await call('GET', `/v1/clusters/${clusterId}/backups`, { token: ada.token })).body.data).toEqual([]);
+    expect((await call('GET', `/v1/backups/${id}`, { token: ada.token })).status).toBe(404);
+    socket.close();
+  });
+
   it('refuses a backup of a cluster that is not running', async () => {
     const ada = await signUp();
     const { regionId, clusterId } = await runningCluster(ada);

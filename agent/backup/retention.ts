@@ -1,0 +1,36 @@
+// Which of a cluster's base backups its retention lets go: those older than the retention period, and those
+// deleted through the API, but never the newest one, so a cluster always keeps a backup to restore from.
+import { clusterBackupsPrefix } from './layout.ts';
+
+export interface StoredObject {
+  key: string;
+  lastModified: Date | null;
+}
+
+export interface Expired {
+  backupId: string;
+  keys: string[];
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** The backups to remove, each with all of its objects (archive, checksum manifest). */
+export function expiredBackups(clusterId: string, objects: StoredObject[], retentionDays: number, deletedIds: readonly string[], now: Date): Expired[] {
+  const base = `${clusterBackupsPrefix(clusterId)}base/`;
+  const byBackup = new Map<string, { keys: string[]; newest: number }>();
+  for (const object of objects) {
+    if (!object.key.startsWith(base)) continue;
+    const backupId = object.key.slice(base.length).split('/')[0];
+    if (!backupId) continue;
+    const entry = byBackup.get(backupId) ?? { keys: [], newest: 0 };
+    entry.keys.push(object.key);
+    entry.newest = Math.max(entry.newest, object.lastModified?.getTime() ?? now.getTime());
+    byBackup.set(backupId, entry);
+  }
+  const newestFirst = [...byBackup].sort((a, b) => b[1].newest - a[1].newest);
+  const cutoff = now.getTime() - retentionDays * DAY;
+  const deleted = new Set(deletedIds);
+  return newestFirst
+    .filter(([backupId, entry], index) => deleted.has(backupId) || (index > 0 && entry.newest < cutoff))
+    .map(([backupId, entry]) => ({ backupId, keys: entry.keys }));
+}
