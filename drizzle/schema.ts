@@ -176,6 +176,15 @@ export const clusters = pgTable(
     // The span its backups and archived WAL can restore to, as the region last reported it.
     restoreEarliest: timestamp('restore_earliest', { withTimezone: true }),
     restoreLatest: timestamp('restore_latest', { withTimezone: true }),
+    // Whether times between those can be targeted (archived WAL), and if not, why; a break in the archive, for people.
+    restorePointInTime: boolean('restore_point_in_time').notNull().default(false),
+    restoreLimitation: text('restore_limitation'),
+    walGap: text('wal_gap'),
+    // A branch's parent and the point of the parent's history it was made from (protocol/agent.ts clusterSourceSchema).
+    parentId: text('parent_id'),
+    source: jsonb('source').$type<{ cluster_id: string; backup_id: string | null; target_time: string | null }>(),
+    // The newest in-place restore asked for (protocol/agent.ts restoreSpecSchema); the command carries it.
+    restoreRequest: jsonb('restore_request').$type<{ restore_id: string; backup_id: string | null; target_time: string | null; requested_at: string }>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
@@ -187,6 +196,7 @@ export const clusters = pgTable(
     index('clusters_org_status_idx').on(t.orgId, t.status, t.id),
     index('clusters_org_region_idx').on(t.orgId, t.regionId, t.id),
     index('clusters_region_idx').on(t.regionId),
+    index('clusters_parent_idx').on(t.parentId),
   ],
 );
 

@@ -45,6 +45,26 @@ export const backupSpecSchema = z.object({
 });
 export type BackupSpec = z.infer<typeof backupSpecSchema>;
 
+/**
+ * A point in a cluster's history: one of its base backups, or a moment (restored from the newest base backup before it
+ * and the archived WAL after). Both null: the newest point there is.
+ */
+export const historyPointSchema = z.object({
+  backup_id: z.string().nullable(),
+  target_time: z.string().nullable(),
+});
+
+export const clusterSourceSchema = historyPointSchema.extend({ cluster_id: z.string() });
+export type ClusterSource = z.infer<typeof clusterSourceSchema>;
+
+/**
+ * An in-place restore asked of the cluster: its data is replaced by the cluster's own history at the point, once per
+ * restore id (level-triggered like the rest of the spec). The pre-restore state is kept by the control plane as a
+ * branch at `requested_at`, so the agent archives everything up to then before it stops the server.
+ */
+export const restoreSpecSchema = historyPointSchema.extend({ restore_id: z.string(), requested_at: z.string() });
+export type RestoreSpec = z.infer<typeof restoreSpecSchema>;
+
 export const DEFAULT_BACKUP_SPEC: BackupSpec = { schedule: '0 3 * * *', retention_days: 7, requested: null, deleted_backup_ids: [] };
 
 export const clusterSpecSchema = z.object({
@@ -69,6 +89,13 @@ export const clusterSpecSchema = z.object({
   password_sealed: z.string(),
   /** Absent in commands issued before backups existed: they mean the default schedule and nothing asked for. */
   backups: backupSpecSchema.default(DEFAULT_BACKUP_SPEC),
+  /**
+   * Where a new cluster's data comes from when it is a branch: another cluster's history in the region's object
+   * store, at a backup or a point in time (both null: the newest point there is). Read when the cluster is first
+   * created; it then archives into its own place, never its source's.
+   */
+  source: clusterSourceSchema.nullable().default(null),
+  restore: restoreSpecSchema.nullable().default(null),
 });
 export type ClusterSpec = z.infer<typeof clusterSpecSchema>;
 
@@ -175,6 +202,24 @@ export const backupReportSchema = z.object({
 });
 export type BackupReport = z.infer<typeof backupReportSchema>;
 
+/**
+ * What a cluster's history in the object store can be restored to, sent whenever it changes and on every new
+ * connection: from its oldest base backup to the newest archived WAL (or, without WAL archiving, the newest backup's
+ * end). `point_in_time` false means only the backups themselves can be restored to, and `limitation` says why.
+ */
+export const restoreWindowSchema = z.object({
+  type: z.literal('restore_window'),
+  cluster_id: z.string(),
+  earliest: z.string().nullable(),
+  latest: z.string().nullable(),
+  point_in_time: z.boolean(),
+  limitation: z.string().max(500).nullable(),
+  /** A break in the archived WAL, for people: restores cannot cross it. Null when the archive is whole. */
+  wal_gap: z.string().max(500).nullable(),
+  at: z.string(),
+});
+export type RestoreWindowReport = z.infer<typeof restoreWindowSchema>;
+
 export const metricsSchema = z.object({
   type: z.literal('metrics'),
   cluster_id: z.string(),
@@ -198,6 +243,7 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   statusSchema,
   eventSchema,
   backupReportSchema,
+  restoreWindowSchema,
   metricsSchema,
   responseSchema,
   pongSchema,

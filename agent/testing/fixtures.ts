@@ -22,6 +22,8 @@ export function clusterSpec(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
     database: 'app',
     username: 'app',
     password_sealed: 'v1.unused.unused',
+    source: null,
+    restore: null,
     ...overrides,
   };
 }

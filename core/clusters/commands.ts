@@ -40,6 +40,8 @@ export async function buildCommand(
       username: cluster.username,
       password_sealed: await seal(await regionKey(encryptionKey, cluster.regionId), password),
       backups: backupSpec(cluster),
+      source: cluster.source ?? null,
+      restore: cluster.restoreRequest ?? null,
     },
     issued_at: new Date().toISOString(),
   };

@@ -163,6 +163,8 @@ export function testCommand(regionId: string, over: Partial<Command> = {}): Comm
       database: 'app',
       username: 'app',
       password_sealed: 'v1.x.y',
+      source: null,
+      restore: null,
     },
     issued_at: new Date().toISOString(),
     ...over,

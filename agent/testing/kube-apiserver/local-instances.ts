@@ -47,6 +47,8 @@ export function localInstances(options: { dataDir: string; log: Logger }): Local
     username: db.owner,
     password_sealed: '',
     backups: DEFAULT_BACKUP_SPEC,
+    source: null,
+    restore: null,
   });
   return {
     run: (key, db) =>
