@@ -1,16 +1,13 @@
 // The manifests the kubernetes driver applies, checked against what the API server would check: the real
 // CloudNativePG CRD's schema for the Cluster, and the Kubernetes core schemas (kubernetes-models) for the rest.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
+// The backup objects (ObjectStore, ScheduledBackup, Backup, recovery) have their own file: backup-manifests.test.ts.
 import { Namespace, Secret } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { describe, expect, test } from 'vitest';
-import { parse } from 'yaml';
 import { desiredStateSchema, type ClusterSpec } from '../../../protocol/agent.ts';
 import { clusterSizes, SIZE_TABLE } from '../../../protocol/sizes.ts';
 import { clusterSpec } from '../../testing/fixtures.ts';
-import { K8S_SCHEMA_DIR } from '../../testing/k8s-schemas.ts';
+import { crdValidator } from '../../testing/k8s-schemas.ts';
 import {
   APP_SECRET_NAME,
   CNPG_CLUSTER_NAME,
@@ -20,46 +17,17 @@ import {
   isDnsLabel,
   LABELS,
   namespaceFor,
+  POSTGRES_IMAGE_TAGS,
   renderClusterManifests,
   type Manifest,
 } from './manifests.ts';
 
-const CRD_PATH = join(K8S_SCHEMA_DIR, 'postgresql.cnpg.io_clusters.yaml');
 const PASSWORD = 'pw-Very$ecret-123';
 const CLUSTER_ID = 'cl_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const majors = ['15', '16', '17', '18'];
 const runningStates = desiredStateSchema.options.filter((state) => state !== 'deleted');
 
-/**
- * The CRD's own schema, made as strict as server-side apply with field validation: an object that lists its
- * properties rejects any other (the API server would prune or refuse them), so a misspelt field fails here
- * instead of silently vanishing in a real cluster. Objects that say they keep unknown fields are left open.
- */
-function strictify(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(strictify);
-  if (schema === null || typeof schema !== 'object') return schema;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) out[key] = strictify(value);
-  if (out.properties && out.additionalProperties === undefined && out['x-kubernetes-preserve-unknown-fields'] !== true) {
-    out.additionalProperties = false;
-  }
-  return out;
-}
-
-function clusterValidator(): ValidateFunction {
-  const crd = parse(readFileSync(CRD_PATH, 'utf8')) as { spec: { versions: Array<{ name: string; schema: { openAPIV3Schema: Record<string, unknown> } }> } };
-  const v1 = crd.spec.versions.find((version) => version.name === 'v1');
-  if (!v1) throw new Error('the CRD has no v1 version');
-  const root = strictify(v1.schema.openAPIV3Schema) as Record<string, unknown>;
-  // The x-kubernetes-* keywords are the API server's (CEL rules, list types); strict: false makes Ajv ignore them.
-  return new Ajv({ strict: false, allErrors: true }).compile(root);
-}
-
-const validateCluster = clusterValidator();
-
-function errorsOf(manifest: unknown): string {
-  return validateCluster(manifest) ? '' : JSON.stringify(validateCluster.errors, null, 2);
-}
+const errorsOf = crdValidator('Cluster');
 
 function render(overrides: Partial<ClusterSpec> = {}, generation = 7, options = {}): Manifest[] {
   return renderClusterManifests(CLUSTER_ID, generation, clusterSpec(overrides), PASSWORD, options);
@@ -158,10 +126,12 @@ describe('content', () => {
     expect(clusterBody(render({ size: 'dev' })).resources.requests).toEqual({ cpu: '250m', memory: '1Gi' });
   });
 
-  test.each(majors)('PostgreSQL %s gets its own image, from another repository when asked', (version) => {
-    expect(clusterBody(render({ version })).imageName).toBe(`ghcr.io/cloudnative-pg/postgresql:${version}`);
-    expect(clusterBody(render({ version: `${version}.3` })).imageName).toBe(`ghcr.io/cloudnative-pg/postgresql:${version}`);
-    expect(clusterBody(render({ version }, 1, { imageRepository: 'registry.example/pg' })).imageName).toBe(`registry.example/pg:${version}`);
+  test.each(majors)('PostgreSQL %s gets its own image at an exact minor, from another repository when asked', (version) => {
+    const tag = POSTGRES_IMAGE_TAGS[Number(version)]!;
+    expect(tag).toMatch(new RegExp(`^${version}\\.\\d+$`));
+    expect(clusterBody(render({ version })).imageName).toBe(`ghcr.io/cloudnative-pg/postgresql:${tag}`);
+    expect(clusterBody(render({ version: `${version}.3` })).imageName).toBe(`ghcr.io/cloudnative-pg/postgresql:${tag}`);
+    expect(clusterBody(render({ version }, 1, { imageRepository: 'registry.example/pg' })).imageName).toBe(`registry.example/pg:${tag}`);
   });
 
   test('versions without an image, and nats, are refused', () => {
@@ -214,7 +184,8 @@ describe('content', () => {
       policyTypes: string[];
       ingress: Array<{ from?: unknown[]; ports: Array<{ protocol: string; port: number }> }>;
     };
-    expect(policy.podSelector).toEqual({ matchLabels: { 'cnpg.io/cluster': CNPG_CLUSTER_NAME } });
+    // Every pod of the cluster inherits its id label, whichever CNPG Cluster (a restore makes a new one) runs it.
+    expect(policy.podSelector).toEqual({ matchLabels: { [LABELS.clusterId]: CLUSTER_ID } });
     expect(policy.policyTypes).toEqual(['Ingress']);
     const open = policy.ingress.filter((rule) => rule.from === undefined);
     expect(open).toEqual([{ ports: [{ protocol: 'TCP', port: 5432 }] }]);
