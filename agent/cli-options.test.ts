@@ -62,3 +62,29 @@ test('OROCHI_S3_* name the object store; without OROCHI_S3_ENDPOINT backups are 
   ).toMatchObject({ objectStore: { endpoint: 'http://127.0.0.1:9000', bucket: 'backups', accessKeyId: 'AKIA', secretAccessKey: 'secret', sse: 'off', forcePathStyle: true } });
   expect(() => parseCommandLine(['--url', 'http://a'], { OROCHI_S3_ENDPOINT: 'http://s3', OROCHI_S3_SSE: 'on' })).toThrow(UsageError);
 });
+
+test('kubernetes backups: a credentials Secret turns them on, with the endpoint, bucket and prefix of the agent\'s store unless given', () => {
+  const s3 = { OROCHI_S3_ENDPOINT: 'https://s3.example', OROCHI_S3_BUCKET: 'region-bk', OROCHI_S3_PREFIX: 'eu/', OROCHI_S3_ACCESS_KEY_ID: 'a', OROCHI_S3_SECRET_ACCESS_KEY: 'b' };
+  const agent = (argv: string[], env: NodeJS.ProcessEnv) => parseCommandLine(['--url', 'http://a', '--driver', 'kubernetes', ...argv], env);
+  expect(agent([], s3)).toMatchObject({ kubernetes: { render: {} } });
+  expect((agent([], s3) as { kubernetes: { render: object } }).kubernetes.render).not.toHaveProperty('backupStore');
+  expect(agent(['--backup-secret', 'orochi-system/s3'], s3)).toMatchObject({
+    kubernetes: { render: { backupStore: { endpointURL: 'https://s3.example', bucket: 'region-bk', prefix: 'eu/', region: 'us-east-1', credentialsSecret: { namespace: 'orochi-system', name: 's3' } } } },
+  });
+  expect(agent([], { ...s3, OROCHI_K8S_BACKUP_SECRET: 'ns/s3', OROCHI_K8S_BACKUP_ENDPOINT: 'http://minio.storage:9000' })).toMatchObject({
+    kubernetes: { render: { backupStore: { endpointURL: 'http://minio.storage:9000', credentialsSecret: { namespace: 'ns', name: 's3' } } } },
+  });
+  expect(() => agent(['--backup-secret', 'just-a-name'], s3)).toThrow(/<namespace>\/<name>/);
+  expect(() => agent(['--backup-secret', 'ns/s3'], {})).toThrow(/--backup-endpoint/);
+  expect(() => agent(['--backup-endpoint', 'http://x'], s3)).toThrow(/--backup-secret/);
+  expect(() => parseCommandLine(['--url', 'http://a', '--backup-secret', 'ns/s3'], s3)).toThrow(/for --driver kubernetes/);
+});
+
+test('render: the backup flags give the backup objects', () => {
+  expect(parseRenderCommandLine(['--backup-secret', 'ns/s3', '--backup-endpoint', 'http://minio:9000', '--backup-prefix', 'r1/'])).toMatchObject({
+    options: { backupStore: { endpointURL: 'http://minio:9000', bucket: 'orochi-backups', prefix: 'r1/', credentialsSecret: { namespace: 'ns', name: 's3' } } },
+  });
+  expect(() => parseRenderCommandLine(['--backup-secret', 'ns/s3'])).toThrow(/--backup-endpoint/);
+  expect(() => parseRenderCommandLine(['--backup-secret', 'ns/s3', '--backup-endpoint', 'ftp://x'])).toThrow(/http\(s\)/);
+  expect(() => parseRenderCommandLine(['--backup-secret', 'ns/s3', '--backup-endpoint', 'http://x', '--backup-prefix', 'r1'])).toThrow(/end with/);
+});

@@ -1,13 +1,15 @@
 // The agent's command line and environment: flags win over OROCHI_* variables, which win over defaults.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import type { AgentOptions } from './agent.ts';
-import { parseObjectStoreEnvironment } from './backup/object-store.ts';
+import { DEFAULT_BUCKET, parseObjectStoreEnvironment, type ObjectStoreConfig } from './backup/object-store.ts';
+import type { BackupStoreOptions } from './drivers/kubernetes/backup-manifests.ts';
 import type { RenderOptions } from './drivers/kubernetes/manifests.ts';
 import { enginePreference } from './drivers/local/local-driver.ts';
 import { parseLogLevel } from './log.ts';
 
 export const USAGE = `Usage: npm run agent -- --url <control plane URL> [--token <registration token>] [--data-dir <dir>]
                        [--driver local|kubernetes] [--kubeconfig <file>] [--storage-class <name>] [--image-repository <repository>]
+                       [--backup-secret <namespace>/<name>] [--backup-endpoint <url>]
 
   --url        the control plane, e.g. http://127.0.0.1:8787            (OROCHI_URL)
   --token      one-time registration token, needed until registered     (OROCHI_REGISTRATION_TOKEN)
@@ -15,6 +17,11 @@ export const USAGE = `Usage: npm run agent -- --url <control plane URL> [--token
   --driver     local (the default) or kubernetes (CloudNativePG clusters) (OROCHI_DRIVER)
   --kubeconfig the kubernetes driver's kubeconfig; default KUBECONFIG, else the pod's service account
   --storage-class, --image-repository: the kubernetes driver's data volumes and PostgreSQL images
+  --backup-secret   kubernetes: the Secret with ACCESS_KEY_ID and ACCESS_SECRET_KEY of the region's object store,
+                    copied into each cluster's namespace for CloudNativePG's barman-cloud plugin (OROCHI_K8S_BACKUP_SECRET);
+                    without it the kubernetes driver's clusters archive nothing
+  --backup-endpoint kubernetes: the object store's S3 URL as the PostgreSQL pods reach it; default OROCHI_S3_ENDPOINT
+                    (OROCHI_K8S_BACKUP_ENDPOINT). Bucket, prefix and region are OROCHI_S3_BUCKET, _PREFIX and _REGION.
   --log-level  debug | info | warn | error; default info                 (OROCHI_LOG_LEVEL)
   --stop-on-stdin-close  stop gracefully when stdin ends: for a supervisor that keeps a pipe open to the agent
 The local driver runs native PostgreSQL when installed (OROCHI_PG_BIN names a bin directory), else PGlite;
@@ -27,8 +34,11 @@ OROCHI_S3_SSE (AES256 | aws:kms | off) and OROCHI_S3_PREFIX; without OROCHI_S3_E
 
        npm run agent -- render --driver kubernetes [--file cluster.json] [--storage-class <name>]
                        [--namespace-prefix <prefix>] [--image-repository <repository>]
+                       [--backup-secret <namespace>/<name> --backup-endpoint <url> [--backup-bucket <bucket>]
+                        [--backup-prefix <prefix>] [--backup-region <region>]]
   Prints, as YAML, the objects the kubernetes driver would apply for the cluster described by the JSON in
-  --file (or on stdin): { "cluster_id", "generation", "spec", "password"? }.`;
+  --file (or on stdin): { "cluster_id", "generation", "spec", "password"? }, or a cluster as
+  GET /v1/clusters/{id} returns it. With the --backup-* flags, as the agent's, the backup objects too.`;
 
 export class UsageError extends Error {}
 
@@ -46,6 +56,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentC
     kubeconfig: { type: 'string' },
     'storage-class': { type: 'string' },
     'image-repository': { type: 'string' },
+    'backup-secret': { type: 'string' },
+    'backup-endpoint': { type: 'string' },
     'log-level': { type: 'string' },
     'stop-on-stdin-close': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -61,7 +73,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentC
   }
   const driver = values.driver ?? env.OROCHI_DRIVER ?? 'local';
   if (driver !== 'local' && driver !== 'kubernetes') throw new UsageError(`--driver ${driver}: the drivers are local and kubernetes`);
-  for (const flag of ['kubeconfig', 'storage-class', 'image-repository'] as const) {
+  for (const flag of ['kubeconfig', 'storage-class', 'image-repository', 'backup-secret', 'backup-endpoint'] as const) {
     if (values[flag] === '') throw new UsageError(`--${flag} must not be empty`);
     if (values[flag] !== undefined && driver !== 'kubernetes') throw new UsageError(`--${flag} is for --driver kubernetes`);
   }
@@ -75,6 +87,13 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentC
     objectStore = parseObjectStoreEnvironment(env);
   } catch (error) {
     throw new UsageError((error as Error).message);
+  }
+  if (driver === 'kubernetes') {
+    const backupStore = backupStoreOptions(
+      { secret: values['backup-secret'] ?? env.OROCHI_K8S_BACKUP_SECRET, endpoint: values['backup-endpoint'] ?? env.OROCHI_K8S_BACKUP_ENDPOINT },
+      objectStore,
+    );
+    if (backupStore) render.backupStore = backupStore;
   }
   return {
     url,
@@ -104,6 +123,11 @@ export function parseRenderCommandLine(argv: string[]): RenderCommandLine | 'hel
     'storage-class': { type: 'string' },
     'namespace-prefix': { type: 'string' },
     'image-repository': { type: 'string' },
+    'backup-secret': { type: 'string' },
+    'backup-endpoint': { type: 'string' },
+    'backup-bucket': { type: 'string' },
+    'backup-prefix': { type: 'string' },
+    'backup-region': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
@@ -121,7 +145,52 @@ export function parseRenderCommandLine(argv: string[]): RenderCommandLine | 'hel
   if (storageClass !== undefined) options.storageClass = storageClass;
   if (namespacePrefix !== undefined) options.namespacePrefix = namespacePrefix;
   if (imageRepository !== undefined) options.imageRepository = imageRepository;
+  const backupStore = backupStoreOptions(
+    {
+      secret: nonEmpty('backup-secret', values['backup-secret']),
+      endpoint: nonEmpty('backup-endpoint', values['backup-endpoint']),
+      bucket: nonEmpty('backup-bucket', values['backup-bucket']),
+      prefix: values['backup-prefix'],
+      region: nonEmpty('backup-region', values['backup-region']),
+    },
+    null,
+  );
+  if (backupStore) options.backupStore = backupStore;
   return { driver: 'kubernetes', file: nonEmpty('file', values.file) ?? null, options };
+}
+
+/**
+ * The kubernetes driver's object store, on when a credentials Secret is named: the endpoint as the pods reach it
+ * (else the agent's own), and the bucket, prefix and region given or the agent's (OROCHI_S3_*).
+ */
+function backupStoreOptions(
+  given: { secret: string | undefined; endpoint: string | undefined; bucket?: string; prefix?: string; region?: string },
+  agentStore: ObjectStoreConfig | null,
+): BackupStoreOptions | undefined {
+  const extra = given.endpoint ?? given.bucket ?? given.prefix ?? given.region;
+  if (given.secret === undefined) {
+    if (extra !== undefined) throw new UsageError('--backup-secret names the object store\'s credentials; the other --backup-* flags need it');
+    return undefined;
+  }
+  const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(given.secret);
+  if (!match) throw new UsageError(`--backup-secret must be <namespace>/<name>, not ${JSON.stringify(given.secret)}`);
+  const endpointURL = given.endpoint ?? agentStore?.endpoint;
+  if (!endpointURL) throw new UsageError('--backup-secret needs --backup-endpoint (or OROCHI_S3_ENDPOINT): where the PostgreSQL pods reach the object store');
+  try {
+    if (!/^https?:$/.test(new URL(endpointURL).protocol)) throw new Error();
+  } catch {
+    throw new UsageError(`--backup-endpoint must be an http(s) URL, not ${JSON.stringify(endpointURL)}`);
+  }
+  const prefix = given.prefix ?? agentStore?.prefix ?? '';
+  if (prefix !== '' && !prefix.endsWith('/')) throw new UsageError(`--backup-prefix must be empty or end with '/', not ${JSON.stringify(prefix)}`);
+  const region = given.region ?? agentStore?.region;
+  return {
+    endpointURL,
+    bucket: given.bucket ?? agentStore?.bucket ?? DEFAULT_BUCKET,
+    prefix,
+    ...(region ? { region } : {}),
+    credentialsSecret: { namespace: match[1]!, name: match[3]! },
+  };
 }
 
 /** Strict flag parsing; a bad command line is a UsageError (exit 2), whichever command it was for. */

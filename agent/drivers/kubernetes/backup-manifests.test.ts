@@ -1,7 +1,7 @@
 // The backup objects of a cluster (barman-cloud ObjectStore, ScheduledBackup, Backup) and the recovery half of a
 // Cluster made from a history, each against its real CRD schema made strict, and what they say.
 import { describe, expect, test } from 'vitest';
-import type { ClusterSpec } from '../../../protocol/agent.ts';
+import { DEFAULT_BACKUP_SPEC, type ClusterSpec } from '../../../protocol/agent.ts';
 import { clusterSpec } from '../../testing/fixtures.ts';
 import { crdValidator } from '../../testing/k8s-schemas.ts';
 import {
@@ -56,7 +56,7 @@ describe('a cluster in a region with an object store', () => {
   });
 
   test('archives under its own id below clusters/, with credentials from the copied Secret and its retention', () => {
-    const manifests = render({ backups: { schedule: '30 2 * * 0', retention_days: 14, requested: null, deleted_backup_ids: [] } });
+    const manifests = render({ backups: { ...DEFAULT_BACKUP_SPEC, schedule: '30 2 * * 0', retention_days: 14 } });
     expect(byKind(manifests, 'Cluster').spec.plugins).toEqual([
       { name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: OBJECT_STORE_NAME, serverName: CLUSTER_ID } },
     ]);

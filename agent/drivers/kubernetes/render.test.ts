@@ -6,10 +6,12 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { clusterSpec, tempDir } from '../../testing/fixtures.ts';
-import { renderClusterManifests } from './manifests.ts';
+import { crdValidator } from '../../testing/k8s-schemas.ts';
+import { POSTGRES_IMAGE_TAGS, renderClusterManifests } from './manifests.ts';
 import { manifestsToYaml, PASSWORD_PLACEHOLDER, renderFromText, RenderInputError } from './render.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
+const validators = { Cluster: crdValidator('Cluster'), ObjectStore: crdValidator('ObjectStore'), ScheduledBackup: crdValidator('ScheduledBackup') };
 let dir: Awaited<ReturnType<typeof tempDir>>;
 
 beforeAll(async () => {
@@ -101,4 +103,73 @@ test('in-process: render options reach the manifests, deleted renders nothing wi
   expect(deleted.yaml).toBe('');
   expect(deleted.notes.join()).toContain('deleted');
   expect(() => renderFromText(JSON.stringify({ ...input, spec: { ...specWithoutPassword, engine: 'nats' } }))).toThrow(RenderInputError);
+});
+
+/** GET /v1/clusters/{id}'s body for a cluster, as the API serializes it (core/clusters/serialize.ts). */
+const apiCluster = {
+  id: 'cl_01apicluster',
+  org_id: 'org_1',
+  project_id: 'prj_1',
+  name: 'shop',
+  engine: 'postgres',
+  version: '17',
+  region_id: 'rg_1',
+  tier: 'dedicated',
+  size: 'medium',
+  instances: 2,
+  ready_instances: 2,
+  storage_gb: 20,
+  status: 'running',
+  health: 'healthy',
+  status_message: null,
+  endpoint: { host: '203.0.113.7', port: 5432 },
+  database: 'shop',
+  username: 'shopper',
+  generation: 6,
+  observed_generation: 6,
+  settings: { backup_schedule: '15 4 * * *', backup_retention_days: 30 },
+  created_at: '2026-03-01T00:00:00.000Z',
+  updated_at: '2026-03-01T00:00:00.000Z',
+};
+const backupFlags = ['--backup-secret', 'orochi-system/s3', '--backup-endpoint', 'http://minio.storage:9000'];
+
+test('a cluster as GET /v1/clusters/{id} returns it, with the backup flags: what that cluster would get, valid against the CRDs', async () => {
+  const result = await run(backupFlags, JSON.stringify({ cluster: apiCluster }));
+  expect(result.code).toBe(0);
+  expect(result.stderr).toContain(PASSWORD_PLACEHOLDER);
+  expect(result.stderr).toContain('orochi-system/s3');
+  const objects = documents(result.stdout) as Array<{ kind: string; metadata: { name: string; annotations: Record<string, string> }; spec: Record<string, unknown> }>;
+  expect(objects.map((object) => object.kind)).toEqual(['Namespace', 'Secret', 'ObjectStore', 'Cluster', 'NetworkPolicy', 'ScheduledBackup']);
+  for (const object of objects) {
+    if (object.kind in validators) expect(validators[object.kind as keyof typeof validators](object), object.kind).toBe('');
+  }
+  const cluster = objects.find((object) => object.kind === 'Cluster')!;
+  expect(cluster.metadata.annotations['orochi.cloud/generation']).toBe('6');
+  expect(cluster.spec).toMatchObject({ instances: 2, imageName: `ghcr.io/cloudnative-pg/postgresql:${POSTGRES_IMAGE_TAGS[17]}`, bootstrap: { initdb: { database: 'shop', owner: 'shopper' } } });
+  expect(objects.find((object) => object.kind === 'ScheduledBackup')!.spec.schedule).toBe('0 15 4 * * *');
+  expect(objects.find((object) => object.kind === 'ObjectStore')!.spec.retentionPolicy).toBe('30d');
+}, 30_000);
+
+test('in-process: the API shape bare or wrapped; asleep stays asleep, deleted renders nothing; a branch recovers from its source', () => {
+  const bare = renderFromText(JSON.stringify(apiCluster));
+  expect(bare.manifests).toEqual(renderFromText(JSON.stringify({ cluster: apiCluster })).manifests);
+  expect(bare.manifests[0]!.metadata.name).toBe('orochi-cl-01apicluster');
+  const asleep = renderFromText(JSON.stringify({ ...apiCluster, status: 'sleeping' }));
+  expect(asleep.manifests.find((m) => m.kind === 'Cluster')!.metadata.annotations['cnpg.io/hibernation']).toBe('on');
+  expect(renderFromText(JSON.stringify({ ...apiCluster, status: 'deleting' })).manifests).toEqual([]);
+
+  const branch = { ...apiCluster, source: { cluster_id: 'cl_01parent', backup_id: 'bk_01parentbackup', target_time: null } };
+  expect(() => renderFromText(JSON.stringify(branch))).toThrow(/object store/);
+  const options = { backupStore: { endpointURL: 'http://minio:9000', bucket: 'b', prefix: '', credentialsSecret: { namespace: 'ns', name: 's3' } } };
+  const rendered = renderFromText(JSON.stringify(branch), options);
+  const spec = rendered.manifests.find((m) => m.kind === 'Cluster')!.spec as { bootstrap: unknown; externalClusters: Array<{ plugin: { parameters: { serverName: string } } }> };
+  expect(validators.Cluster(rendered.manifests.find((m) => m.kind === 'Cluster'))).toBe('');
+  expect(spec.externalClusters[0]!.plugin.parameters.serverName).toBe('cl_01parent');
+  expect(rendered.notes.join('\n')).toContain('bk_01parentbackup');
+});
+
+test('in-process: an API cluster missing what the manifests need says which field', () => {
+  const { size: _size, ...noSize } = apiCluster;
+  expect(() => renderFromText(JSON.stringify({ cluster: noSize }))).toThrow(/cluster\.size/);
+  expect(() => renderFromText(JSON.stringify({ ...apiCluster, engine: 'mysql' }))).toThrow(RenderInputError);
 });
