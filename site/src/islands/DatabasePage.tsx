@@ -1,18 +1,21 @@
-// One database (/databases/<cluster id>): its header with the live status, and two tabs: Overview (details,
-// connection, recent operations and events) and Settings (resize, sleep/wake, rotate password, delete).
-// Status, operations and events follow the cluster's realtime channel, or a 5 s poll while the socket is down.
+// One database (/databases/<cluster id>): its header with the live status, and its tabs: Overview (details,
+// connection, recent operations and events), Backups (history, back up now, schedule and retention, restore) and
+// Settings (resize, sleep/wake, rotate password, delete). Status, operations and events follow the cluster's
+// realtime channel, or a 5 s poll while the socket is down. A tab other than Overview is built when first opened.
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { api, ApiFailure, errorText, unwrap } from '../lib/api.ts';
 import { useRealtime, type RealtimeHandlers } from '../lib/realtime.ts';
 import { useSession } from '../lib/session.ts';
 import { Notice, Spinner, StatusDot } from '../components/ui.tsx';
 import { Overview } from './database/Overview.tsx';
-import { Settings, type Mutation } from './database/Settings.tsx';
+import { Settings } from './database/Settings.tsx';
+import { BackupsTab } from './database/BackupsTab.tsx';
 import { fresher, mergeById, mergeFetched } from '../lib/merge.ts';
-import { clusterIdFromPath, engineLabel, type Cluster, type ClusterEvent, type Operation, type Role } from './database/model.ts';
+import { clusterIdFromPath, engineLabel, type Cluster, type ClusterEvent, type Mutation, type Operation, type Role } from './database/model.ts';
 
 const TABS = [
   { key: 'overview', label: 'Overview' },
+  { key: 'backups', label: 'Backups' },
   { key: 'settings', label: 'Settings' },
 ] as const;
 type TabKey = (typeof TABS)[number]['key'];
@@ -38,7 +41,10 @@ export default function DatabasePage() {
   const [listErrors, setListErrors] = useState<{ operations?: string; events?: string }>({});
   const [regionName, setRegionName] = useState<string | null>(null);
   const [tab, setTab] = useState<TabKey>('overview');
-  const tabRefs = useRef<Record<TabKey, HTMLButtonElement | null>>({ overview: null, settings: null });
+  const tabRefs = useRef<Partial<Record<TabKey, HTMLButtonElement | null>>>({});
+  // Tabs opened so far: each is built on its first visit (its reads start then) and kept afterwards.
+  const [opened, setOpened] = useState<ReadonlySet<TabKey>>(new Set(['overview']));
+  useEffect(() => setOpened((seen) => (seen.has(tab) ? seen : new Set([...seen, tab]))), [tab]);
 
   // "3 minutes ago" stays true without new data.
   const [, setTick] = useState(0);
@@ -265,6 +271,9 @@ export default function DatabasePage() {
 
       <div role="tabpanel" id="panel-overview" aria-labelledby="tab-overview" hidden={tab !== 'overview'} tabIndex={0} className="db-panel">
         <Overview cluster={cluster} regionName={region} operations={operations} events={events} listErrors={listErrors} onGoToSettings={() => selectTab('settings', true)} />
+      </div>
+      <div role="tabpanel" id="panel-backups" aria-labelledby="tab-backups" hidden={tab !== 'backups'} tabIndex={0} className="db-panel">
+        {opened.has('backups') ? <BackupsTab cluster={cluster} operations={operations ?? []} role={role} onMutated={onMutated} onConflict={() => id && void refresh(id, false)} /> : null}
       </div>
       <div role="tabpanel" id="panel-settings" aria-labelledby="tab-settings" hidden={tab !== 'settings'} tabIndex={0} className="db-panel">
         <Settings cluster={cluster} operations={operations ?? []} role={role} onMutated={onMutated} onConflict={() => id && void refresh(id, false)} />

@@ -67,3 +67,32 @@ const actionWords: Record<string, string> = {
 export function actionLabel(action: string): string {
   return actionWords[action] ?? action;
 }
+
+/** "850 ms", "12 s", "3 min 5 s", "2 h 5 min". */
+export function duration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+const BYTE_UNITS = ['KB', 'MB', 'GB', 'TB', 'PB'];
+
+/** A size in bytes as people read it, in powers of 1024: "512 B", "1.5 KB", "2.1 GB". */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  let value = n;
+  let unit = -1;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  // Rounding can reach the next unit: 1023.96 KB reads as 1 MB, not "1,024 KB".
+  if (Number(value.toFixed(1)) >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toLocaleString('en', { maximumFractionDigits: value < 10 ? 1 : 0 })} ${BYTE_UNITS[unit]}`;
+}

@@ -81,3 +81,14 @@ export function EventList({ events, error }: { events: ClusterEvent[] | null; er
     </ul>
   );
 }
+
+/** The operation an action started, as it stands now (the live list has the newest state). */
+export function OperationProgress({ started, operations }: { started: Operation | null; operations: Operation[] }) {
+  if (!started) return null;
+  const current = operations.find((o) => o.id === started.id) ?? started;
+  return (
+    <div className="db-progress" role="status" aria-live="polite" data-testid={`progress-${current.action}`} data-op-status={current.status}>
+      <strong>{actionLabel(current.action)}:</strong> <OperationStatus operation={current} />
+    </div>
+  );
+}

@@ -7,14 +7,12 @@ import { api, ApiFailure, unwrap } from '../../lib/api.ts';
 import { gb, statusLabel, usd } from '../../lib/format.ts';
 import { CopyButton, Notice, TextField } from '../../components/ui.tsx';
 import { generatePassword, passwordProblem, STORAGE_MAX_GB } from '../../lib/cluster-rules.ts';
-import { OperationStatus } from './Activity.tsx';
+import { OperationProgress } from './Activity.tsx';
+import { Section } from './Section.tsx';
 import { DeleteDialog } from './DeleteDialog.tsx';
-import { actionErrorText, actionLabel, canWrite, inFlight, TRANSITIONAL, type Cluster, type Operation, type Role } from './model.ts';
+import { actionErrorText, actionLabel, canWrite, inFlight, TRANSITIONAL, type Cluster, type Mutation, type Operation, type Role } from './model.ts';
 
-export interface Mutation {
-  cluster: Cluster;
-  operation: Operation;
-}
+export type { Mutation };
 
 interface Props {
   cluster: Cluster;
@@ -23,27 +21,6 @@ interface Props {
   onMutated: (result: Mutation) => void;
   /** The page's picture is stale (a 409 said so): read the cluster and its operations again now. */
   onConflict: () => void;
-}
-
-/** The operation an action started, as it stands now (the live list has the newest state). */
-function Progress({ started, operations }: { started: Operation | null; operations: Operation[] }) {
-  if (!started) return null;
-  const current = operations.find((o) => o.id === started.id) ?? started;
-  return (
-    <div className="db-progress" role="status" aria-live="polite" data-testid={`progress-${current.action}`} data-op-status={current.status}>
-      <strong>{actionLabel(current.action)}:</strong> <OperationStatus operation={current} />
-    </div>
-  );
-}
-
-function Section({ title, children, danger = false }: { title: string; children: ReactNode; danger?: boolean }) {
-  const id = useId();
-  return (
-    <section className={`card db-setting${danger ? ' db-danger' : ''}`} aria-labelledby={id}>
-      <h2 id={id}>{title}</h2>
-      {children}
-    </section>
-  );
 }
 
 export function Settings({ cluster, operations, role, onMutated, onConflict }: Props) {
@@ -221,7 +198,7 @@ function ResizeForm({ cluster, operations, busy, onMutated, onConflict }: Action
           {submitting ? 'Resizing…' : 'Resize'}
         </button>
       </form>
-      <Progress started={started} operations={operations} />
+      <OperationProgress started={started} operations={operations} />
     </Section>
   );
 }
@@ -270,7 +247,7 @@ function Power({ cluster, operations, busy, onMutated, onConflict }: ActionProps
         </>
       )}
       {error ? <Notice>{error}</Notice> : null}
-      <Progress started={started} operations={operations} />
+      <OperationProgress started={started} operations={operations} />
     </Section>
   );
 }
@@ -371,7 +348,7 @@ function RotatePassword({ cluster, operations, busy, onMutated, onConflict }: Ac
           <Notice kind="success">A new password was generated. Reveal it in the connection details on the Overview tab once the rotation has finished (reveals are audited).</Notice>
         )
       ) : null}
-      <Progress started={started} operations={operations} />
+      <OperationProgress started={started} operations={operations} />
     </Section>
   );
 }

@@ -18,6 +18,12 @@ export function clusterIdFromPath(pathname: string): string | null {
   return id && CLUSTER_ID.test(id) ? id : null;
 }
 
+/** What a mutation answers (202): the cluster as it now is and the operation it started. */
+export interface Mutation {
+  cluster: Cluster;
+  operation: Operation;
+}
+
 export function canWrite(role: Role | null): boolean {
   return canWriteClusters(role ?? undefined);
 }
@@ -34,7 +40,7 @@ export function inFlight(operations: Operation[]): Operation | null {
 /** Statuses during which the cluster is changing and new actions would be refused. */
 export const TRANSITIONAL = new Set(['provisioning', 'updating', 'waking', 'deleting']);
 
-export { actionLabel } from '../../lib/format.ts';
+export { actionLabel, duration } from '../../lib/format.ts';
 
 /** Replaces the item with the same id, or puts a new one first; newest first by id (ids sort by time). */
 export function engineLabel(cluster: Pick<Cluster, 'engine' | 'version'>): string {
@@ -44,12 +50,6 @@ export function engineLabel(cluster: Pick<Cluster, 'engine' | 'version'>): strin
 const healthWords: Record<string, string> = { healthy: 'Healthy', degraded: 'Degraded', unhealthy: 'Unhealthy', unknown: 'Unknown' };
 export function healthLabel(health: string): string {
   return healthWords[health] ?? health;
-}
-
-export function duration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
 /** An action's failure in words; a 409 operation_in_progress says what to do about it. */
