@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import { PROTOCOL_VERSION, type ControlMessage } from '../protocol/agent.ts';
 import type { BackoffOptions } from '../protocol/backoff.ts';
 import { BACKUPS_NOT_CONFIGURED, describeObjectStore, ObjectStore, type ObjectStoreConfig } from './backup/object-store.ts';
+import { WalArchive } from './backup/wal-archive.ts';
+import { serverUser } from './drivers/local/server-user.ts';
 import { AgentConnection } from './connection.ts';
 import { AgentCredentials } from './credentials.ts';
 import { claimDataDir } from './data-dir-lock.ts';
@@ -91,8 +93,23 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     await release();
     throw new Error(`no credential in ${state.path} and no registration token: pass --token or set OROCHI_REGISTRATION_TOKEN`);
   }
+  // Backups go straight from the data plane to the region's object store; without one, a backup asked for fails saying so.
+  const objectStore = options.objectStore ? new ObjectStore(options.objectStore) : null;
+  let reconciler: Reconciler | null = null;
+  let walArchive: WalArchive | null = null;
   let driver: ClusterDriver;
   try {
+    // Local servers archive their WAL through the agent (backup/wal-archive.ts), which holds the store's credentials.
+    const localDriver = !options.driver || options.driver === 'local';
+    if (localDriver && objectStore) {
+      walArchive = await WalArchive.start({
+        store: objectStore,
+        dataDir,
+        log: log.child({ part: 'wal-archive' }),
+        owner: await serverUser().catch(() => null),
+        onArchived: (clusterId) => reconciler?.windowChanged(clusterId),
+      });
+    }
     driver =
       options.driver === 'kubernetes'
         ? new KubernetesDriver({
@@ -102,8 +119,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           })
         : options.driver && options.driver !== 'local'
           ? options.driver
-          : new LocalDriver({ dataDir, log: log.child({ part: 'driver' }), engine: options.localEngine });
+          : new LocalDriver({
+              dataDir,
+              log: log.child({ part: 'driver' }),
+              engine: options.localEngine,
+              archive: objectStore && walArchive ? { store: objectStore, wal: walArchive } : null,
+            });
   } catch (error) {
+    await walArchive?.close();
+    objectStore?.close();
     await release();
     throw error;
   }
@@ -111,9 +135,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   let accepting = true;
   // The reconciler reports through the connection, which is built after it: messages go through this hop.
   let connection: AgentConnection | null = null;
-  // Backups go straight from the data plane to the region's object store; without one, a backup asked for fails saying so.
-  const objectStore = options.objectStore ? new ObjectStore(options.objectStore) : null;
-  const reconciler = new Reconciler({
+  reconciler = new Reconciler({
     backups: objectStore ? { sink: objectStore } : { unavailable: BACKUPS_NOT_CONFIGURED },
     state,
     driver,
@@ -165,7 +187,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       driver: driver.kind,
       clusters: reconciler.appliedGenerations(),
     }),
-    resend: () => [...reconciler.latestStatuses(), ...reconciler.latestBackupReports()],
+    resend: () => [...reconciler.latestStatuses(), ...reconciler.latestBackupReports(), ...reconciler.latestRestoreWindows()],
     onMessage: handle,
   });
   const conn = connection;
@@ -211,6 +233,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         await preparing;
         await reconciler.stop();
         credentials.stop();
+        await walArchive?.close();
         objectStore?.close();
         await conn.stop();
         try {

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -31,6 +32,10 @@ describe('reconciler', () => {
     },
     async delete(keys: readonly string[]) {
       for (const key of keys) stored.delete(key);
+    },
+    async get(key: string): Promise<{ body: Readable }> {
+      if (!stored.has(key)) throw Object.assign(new Error(`no ${key}`), { code: 'not_found' });
+      return { body: Readable.from([Buffer.from('{}')]) };
     },
   };
   const make = (options: { concurrency?: number; backups?: ConstructorParameters<typeof Reconciler>[0]['backups'] } = {}) =>

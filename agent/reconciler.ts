@@ -5,14 +5,14 @@
 // Level-triggered: a command older than the applied generation is stale and ignored; the applied generation
 // again is re-applied only when what is observed differs from its spec (a server that died, a restart of the
 // agent); a failed apply is retried with backoff; and a periodic check puts back anything that drifted.
-import { backupReportSchema, statusSchema, type AgentMessage, type AgentStatus, type BackupReport, type Command } from '../protocol/agent.ts';
+import { backupReportSchema, restoreWindowSchema, statusSchema, type AgentMessage, type AgentStatus, type BackupReport, type Command, type RestoreWindowReport } from '../protocol/agent.ts';
 import { type BackupKind, type DesiredState, type ObservedPhase } from '../protocol/enums.ts';
 import { newId } from '../protocol/ids.ts';
 import { unseal } from '../protocol/sealing.ts';
 import { Backoff, type BackoffOptions } from '../protocol/backoff.ts';
 import type { BackupSink, ClusterDriver, ClusterObservation, DriverEvent } from './drivers/driver.ts';
 import { clusterBackupsPrefix } from './backup/layout.ts';
-import { expiredBackups } from './backup/retention.ts';
+import { expiredBackups, expiredWal } from './backup/retention.ts';
 import { nextRun, parseCron } from './backup/schedule.ts';
 import { Limiter } from './limiter.ts';
 import { errorMessage, type Logger } from './log.ts';
@@ -39,6 +39,8 @@ export interface ReconcilerOptions {
   scheduleCheckMs?: number;
   /** How often retention runs over every cluster's backups. Default 1 h; 0 turns it off. */
   retentionCheckMs?: number;
+  /** How long after a change (archived WAL, say) a cluster's restore window is read again; changes meanwhile wait for it. Default 2 s. */
+  windowDelayMs?: number;
 }
 
 /** Ids of backups taken on demand a cluster's record remembers, so each is taken once. */
@@ -87,6 +89,9 @@ export class Reconciler {
   private readonly latest = new Map<string, AgentStatus>();
   /** The newest backup report per cluster, sent again on every new connection (the control plane upserts it). */
   private readonly latestBackups = new Map<string, BackupReport>();
+  /** The newest restore window per cluster, sent when it changes and again on every new connection. */
+  private readonly latestWindows = new Map<string, RestoreWindowReport>();
+  private readonly windowTimers = new Map<string, NodeJS.Timeout>();
   private readonly orphansReported = new Set<string>();
   private readonly limiter: Limiter;
   private checkTimer: NodeJS.Timeout | null = null;
@@ -116,6 +121,9 @@ export class Reconciler {
       this.scheduleTimer = setInterval(() => this.runDueBackups(), scheduleEvery);
       this.scheduleTimer.unref();
     }
+    if (this.options.driver.restoreWindow) {
+      for (const clusterId of Object.keys(this.options.state.data.clusters)) this.windowChanged(clusterId);
+    }
     const retentionEvery = this.options.retentionCheckMs ?? 60 * 60_000;
     if (retentionEvery > 0 && 'sink' in (this.options.backups ?? {})) {
       this.retentionTimer = setInterval(() => void this.applyRetention(), retentionEvery);
@@ -136,26 +144,25 @@ export class Reconciler {
         const spec = record.applied?.spec;
         if (!spec || this.closing) continue;
         try {
+          if (spec.state === 'deleted' && spec.backups.purge) {
+            await this.purgeBackups(clusterId);
+            continue;
+          }
           const objects = await backups.sink.list(clusterBackupsPrefix(clusterId));
+          const removed = new Set<string>();
           for (const expired of expiredBackups(clusterId, objects, spec.backups.retention_days, spec.backups.deleted_backup_ids, now)) {
             await backups.sink.delete(expired.keys);
-            const at = new Date().toISOString();
-            this.reportBackup({
-              cluster_id: clusterId,
-              backup_id: expired.backupId,
-              kind: 'scheduled',
-              status: 'deleted',
-              started_at: at,
-              finished_at: at,
-              size_bytes: null,
-              begin_lsn: null,
-              end_lsn: null,
-              begin_time: null,
-              end_time: null,
-              error: null,
-            });
+            for (const key of expired.keys) removed.add(key);
+            this.reportBackupRemoved(clusterId, expired.backupId);
             this.options.log.info('backup removed by retention', { cluster_id: clusterId, backup_id: expired.backupId });
           }
+          const kept = objects.filter((object) => !removed.has(object.key));
+          const wal = expiredWal(clusterId, kept, await this.oldestBackupBegin(backups.sink, kept));
+          if (wal.length > 0) {
+            await backups.sink.delete(wal);
+            this.options.log.info('archived WAL removed by retention', { cluster_id: clusterId, files: wal.length });
+          }
+          if (removed.size > 0 || wal.length > 0) this.windowChanged(clusterId);
         } catch (error) {
           this.options.log.warn('backup retention failed; trying again next time', { cluster_id: clusterId, error: errorMessage(error) });
         }
@@ -233,6 +240,90 @@ export class Reconciler {
     return [...this.latest.values()].map((status) => ({ ...status, at: new Date().toISOString() }));
   }
 
+  /** Where the oldest kept backup began (null when none is kept or it has no LSN: then no WAL is removed). */
+  private async oldestBackupBegin(sink: BackupSink, objects: ReadonlyArray<{ key: string; lastModified: Date | null }>): Promise<string | null> {
+    const infos = objects.filter((object) => object.key.endsWith('/backup.json')).sort((a, b) => (a.lastModified?.getTime() ?? 0) - (b.lastModified?.getTime() ?? 0));
+    if (infos.length === 0) return null;
+    const chunks: Buffer[] = [];
+    for await (const chunk of (await sink.get(infos[0]!.key)).body) chunks.push(chunk as Buffer);
+    return (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { begin_lsn?: string | null }).begin_lsn ?? null;
+  }
+
+  /** Removes everything a deleted cluster left in the object store (deleted with purge_backups), reporting each backup gone. */
+  private async purgeBackups(clusterId: string): Promise<void> {
+    const backups = this.options.backups;
+    if (!backups || !('sink' in backups)) return;
+    const objects = await backups.sink.list(clusterBackupsPrefix(clusterId));
+    if (objects.length === 0) return;
+    await backups.sink.delete(objects.map((object) => object.key));
+    const ids = new Set(objects.map((object) => /\/base\/([^/]+)\//.exec(object.key)?.[1]).filter((id): id is string => Boolean(id)));
+    for (const backupId of ids) this.reportBackupRemoved(clusterId, backupId);
+    this.options.log.info('backups purged with the cluster', { cluster_id: clusterId, objects: objects.length });
+    this.windowChanged(clusterId);
+  }
+
+  private reportBackupRemoved(clusterId: string, backupId: string): void {
+    const at = new Date().toISOString();
+    this.reportBackup({
+      cluster_id: clusterId,
+      backup_id: backupId,
+      kind: 'scheduled',
+      status: 'deleted',
+      started_at: at,
+      finished_at: at,
+      size_bytes: null,
+      begin_lsn: null,
+      end_lsn: null,
+      begin_time: null,
+      end_time: null,
+      error: null,
+    });
+  }
+
+  /**
+   * Something changed what the cluster can be restored to (WAL archived, a backup taken or removed, a restore): its
+   * window is read again shortly, once for however many changes come meanwhile, and sent if it differs.
+   */
+  windowChanged(clusterId: string): void {
+    if (!this.options.driver.restoreWindow || this.windowTimers.has(clusterId) || this.closing) return;
+    const timer = setTimeout(() => {
+      this.windowTimers.delete(clusterId);
+      void this.reportRestoreWindow(clusterId);
+    }, this.options.windowDelayMs ?? 2_000);
+    timer.unref();
+    this.windowTimers.set(clusterId, timer);
+  }
+
+  private async reportRestoreWindow(clusterId: string): Promise<void> {
+    let window;
+    try {
+      window = await this.options.driver.restoreWindow?.(clusterId);
+    } catch (error) {
+      this.options.log.warn('reading the restore window failed', { cluster_id: clusterId, error: errorMessage(error) });
+      return;
+    }
+    if (!window) return;
+    const report = restoreWindowSchema.parse({
+      type: 'restore_window',
+      cluster_id: clusterId,
+      earliest: window.earliest,
+      latest: window.latest,
+      point_in_time: window.pointInTime,
+      limitation: window.limitation,
+      wal_gap: window.walGap,
+      at: new Date().toISOString(),
+    });
+    const previous = this.latestWindows.get(clusterId);
+    this.latestWindows.set(clusterId, report);
+    if (previous && JSON.stringify({ ...previous, at: '' }) === JSON.stringify({ ...report, at: '' })) return;
+    if (report.wal_gap && report.wal_gap !== previous?.wal_gap) this.options.log.error('gap in the archived WAL', { cluster_id: clusterId, gap: report.wal_gap });
+    this.options.send(report);
+  }
+
+  latestRestoreWindows(): RestoreWindowReport[] {
+    return [...this.latestWindows.values()].map((report) => ({ ...report, at: new Date().toISOString() }));
+  }
+
   latestBackupReports(): BackupReport[] {
     return [...this.latestBackups.values()].map((report) => ({ ...report, at: new Date().toISOString() }));
   }
@@ -252,6 +343,8 @@ export class Reconciler {
     if (this.checkTimer) clearInterval(this.checkTimer);
     if (this.scheduleTimer) clearInterval(this.scheduleTimer);
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    for (const timer of this.windowTimers.values()) clearTimeout(timer);
+    this.windowTimers.clear();
     await this.retentionRunning;
     this.unwatch?.();
     this.unwatch = null;
@@ -425,6 +518,14 @@ export class Reconciler {
       this.reportStatus(clusterId, this.statusFrom(generation, result.observation), true);
       this.follow(clusterId, worker, result.observation);
       log.info('applied', { state: spec.state, phase: result.observation.phase ?? spec.state, endpoint: result.observation.endpoint });
+      if (spec.state === 'deleted' && spec.backups.purge) {
+        await this.purgeBackups(clusterId).catch((error: unknown) => log.warn('purging backups failed; retention tries again', { error: errorMessage(error) }));
+      }
+      if (result.restored) {
+        // Its data came from an archive: a backup of its own starts its own restorable history at once.
+        this.windowChanged(clusterId);
+        await this.takeBackup(clusterId, newId('bk'), 'automatic', command, record);
+      }
       await this.takeRequestedBackup(clusterId, command, record, result.observation);
       await this.takeScheduledBackup(clusterId, command, record, result.observation);
     } catch (error) {
@@ -541,6 +642,7 @@ export class Reconciler {
         error: null,
       });
       log.info('backup completed', { size_bytes: outcome.sizeBytes });
+      this.windowChanged(clusterId);
     } catch (error) {
       const message = clip(errorMessage(error), MESSAGE_LIMIT);
       this.reportBackup({ ...base, status: 'failed', finished_at: new Date().toISOString(), size_bytes: null, begin_lsn: null, end_lsn: null, begin_time: null, end_time: null, error: message });

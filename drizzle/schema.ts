@@ -170,7 +170,7 @@ export const clusters = pgTable(
     // What the agent owes the cluster's backups beyond its schedule: the newest backup asked for and backups deleted
     // through the API whose objects it removes (the command carries both; see protocol/agent.ts backupSpecSchema).
     backupRequests: jsonb('backup_requests')
-      .$type<{ requested: { backup_id: string; requested_at: string } | null; deleted_backup_ids: string[] }>()
+      .$type<{ requested: { backup_id: string; requested_at: string } | null; deleted_backup_ids: string[]; purge?: boolean }>()
       .notNull()
       .default({ requested: null, deleted_backup_ids: [] }),
     // The span its backups and archived WAL can restore to, as the region last reported it.

@@ -42,6 +42,8 @@ export const backupSpecSchema = z.object({
   retention_days: z.number().int().min(1).max(3650),
   requested: z.object({ backup_id: z.string(), requested_at: z.string() }).nullable(),
   deleted_backup_ids: z.array(z.string()).max(100),
+  /** Set when the cluster was deleted with purge_backups: its backups and WAL go with it instead of after retention. */
+  purge: z.boolean().default(false),
 });
 export type BackupSpec = z.infer<typeof backupSpecSchema>;
 
@@ -65,7 +67,7 @@ export type ClusterSource = z.infer<typeof clusterSourceSchema>;
 export const restoreSpecSchema = historyPointSchema.extend({ restore_id: z.string(), requested_at: z.string() });
 export type RestoreSpec = z.infer<typeof restoreSpecSchema>;
 
-export const DEFAULT_BACKUP_SPEC: BackupSpec = { schedule: '0 3 * * *', retention_days: 7, requested: null, deleted_backup_ids: [] };
+export const DEFAULT_BACKUP_SPEC: BackupSpec = { schedule: '0 3 * * *', retention_days: 7, requested: null, deleted_backup_ids: [], purge: false };
 
 export const clusterSpecSchema = z.object({
   name: z.string(),

@@ -47,8 +47,11 @@ export type RegionVisibility = (typeof regionVisibilities)[number];
 export const regionStatuses = ['online', 'offline', 'pending'] as const;
 export type RegionStatus = (typeof regionStatuses)[number];
 
-/** Why a backup was taken: asked for ("Back up now"), or by the cluster's schedule. */
-export const backupKinds = ['manual', 'scheduled'] as const;
+/**
+ * Why a backup was taken: asked for ("Back up now"), by the cluster's schedule, or by the region itself as the first
+ * backup of a branch or of a cluster restored in place (its own restorable history starts there).
+ */
+export const backupKinds = ['manual', 'scheduled', 'automatic'] as const;
 export type BackupKind = (typeof backupKinds)[number];
 
 export const backupStatuses = ['pending', 'running', 'completed', 'failed', 'deleted'] as const;

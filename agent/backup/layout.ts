@@ -1,5 +1,6 @@
-// Where a region's backups lie in its object store, under the store's prefix: one folder per cluster, a folder per
-// base backup. Restores and branches read from a cluster's folder; a cluster only ever writes into its own.
+// Where a region's backups lie in its object store, under the store's prefix: one folder per cluster, holding a folder
+// per base backup (`base/<backup_id>/`) and its archived WAL (`wal/`). Restores and branches read from a cluster's
+// folder; a cluster only ever writes into its own.
 
 export function clusterBackupsPrefix(clusterId: string): string {
   return `clusters/${clusterId}/`;
@@ -7,4 +8,18 @@ export function clusterBackupsPrefix(clusterId: string): string {
 
 export function baseBackupKey(clusterId: string, backupId: string): string {
   return `${clusterBackupsPrefix(clusterId)}base/${backupId}/base.tar.gz`;
+}
+
+/** What a completed base backup is (wal-history.ts BaseBackupInfo), written once its archive is whole. */
+export function baseBackupInfoKey(clusterId: string, backupId: string): string {
+  return `${clusterBackupsPrefix(clusterId)}base/${backupId}/backup.json`;
+}
+
+export function walPrefix(clusterId: string): string {
+  return `${clusterBackupsPrefix(clusterId)}wal/`;
+}
+
+/** An archived WAL file (segment, partial segment, timeline history, backup label), gzipped. */
+export function walKey(clusterId: string, name: string): string {
+  return `${walPrefix(clusterId)}${name}.gz`;
 }

@@ -1,6 +1,9 @@
 // Which of a cluster's base backups its retention lets go: those older than the retention period, and those
-// deleted through the API, but never the newest one, so a cluster always keeps a backup to restore from.
-import { clusterBackupsPrefix } from './layout.ts';
+// deleted through the API, but never the newest one, so a cluster always keeps a backup to restore from; and the
+// archived WAL no kept backup needs: segments before the oldest kept backup began (timeline histories stay, they
+// are tiny and every later timeline's restore reads them).
+import { clusterBackupsPrefix, walPrefix } from './layout.ts';
+import { lsnSegment, parseSegmentName } from './wal-history.ts';
 
 export interface StoredObject {
   key: string;
@@ -33,4 +36,19 @@ export function expiredBackups(clusterId: string, objects: StoredObject[], reten
   return newestFirst
     .filter(([backupId, entry], index) => deleted.has(backupId) || (index > 0 && entry.newest < cutoff))
     .map(([backupId, entry]) => ({ backupId, keys: entry.keys }));
+}
+
+/** WAL files older than the segment the oldest kept backup began in; none when that is unknown. */
+export function expiredWal(clusterId: string, objects: readonly StoredObject[], oldestKeptBeginLsn: string | null): string[] {
+  if (oldestKeptBeginLsn === null) return [];
+  const needed = lsnSegment(oldestKeptBeginLsn);
+  const prefix = walPrefix(clusterId);
+  const keys: string[] = [];
+  for (const object of objects) {
+    if (!object.key.startsWith(prefix) || !object.key.endsWith('.gz')) continue;
+    // Segments, their partial copies from a promotion and backup labels are named by their segment's position.
+    const segment = parseSegmentName(object.key.slice(prefix.length, -'.gz'.length).slice(0, 24));
+    if (segment && segment.seq < needed) keys.push(object.key);
+  }
+  return keys;
 }

@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import type { ClusterSpec, Endpoint } from '../../protocol/agent.ts';
 import type { BackupKind, ObservedPhase } from '../../protocol/enums.ts';
+import type { RestoreWindow } from '../backup/wal-history.ts';
 
 export type DriverKind = 'local' | 'kubernetes';
 
@@ -49,11 +50,15 @@ export interface ApplyRequest {
 export interface ApplyResult {
   observation: ClusterObservation;
   record: DriverRecord | null;
+  /** The cluster's data was just restored from an archive (a branch made, a restore done): its own history starts now. */
+  restored?: boolean;
 }
 
 /** Where a driver writes a backup's bytes: the region's object store, as the agent configured it. */
 export interface BackupSink {
-  put(key: string, body: Readable, meta: Record<string, string>): Promise<{ size: number; sha256: string }>;
+  put(key: string, body: Readable | Buffer, meta: Record<string, string>): Promise<{ size: number; sha256: string }>;
+  /** The object's bytes, verified against their recorded checksum as they are read. */
+  get(key: string): Promise<{ body: Readable }>;
   /** Every object under the prefix (all pages). */
   list(prefix: string): Promise<Array<{ key: string; lastModified: Date | null }>>;
   delete(keys: readonly string[]): Promise<void>;
@@ -89,4 +94,6 @@ export interface ClusterDriver {
   prepare?(): Promise<void>;
   /** Takes a full backup of the running cluster into the sink; drivers without backups leave it out. */
   backup?(request: BackupRequest): Promise<BackupOutcome>;
+  /** What the cluster's history can be restored to; null when the driver cannot tell (no object store). */
+  restoreWindow?(clusterId: string): Promise<RestoreWindow | null>;
 }

@@ -55,5 +55,6 @@ export function backupSpec(cluster: ClusterRow): BackupSpec {
     retention_days: settings.backup_retention_days ?? DEFAULT_BACKUP_SPEC.retention_days,
     requested: cluster.backupRequests.requested,
     deleted_backup_ids: cluster.backupRequests.deleted_backup_ids,
+    purge: cluster.backupRequests.purge ?? false,
   };
 }

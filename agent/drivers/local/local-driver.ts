@@ -10,15 +10,17 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
-import { type ClusterSpec } from '../../../protocol/agent.ts';
+import { createGunzip, createGzip } from 'node:zlib';
+import { type ClusterSource, type ClusterSpec, type RestoreSpec } from '../../../protocol/agent.ts';
 import { SIZE_TABLE } from '../../../protocol/sizes.ts';
 import type { Logger } from '../../log.ts';
 import type { ApplyRequest, ApplyResult, BackupOutcome, BackupRequest, ClusterDriver, ClusterObservation, DriverEvent, DriverRecord } from '../driver.ts';
-import { baseBackupKey } from '../../backup/layout.ts';
+import { planRestore, readHistory, windowOf, type HistoryStore, type RestorePlan } from '../../backup/cluster-history.ts';
+import { baseBackupInfoKey, baseBackupKey } from '../../backup/layout.ts';
+import type { BaseBackupInfo, RestoreWindow } from '../../backup/wal-history.ts';
 import { clusterDir, type EngineKind, type LocalEngine } from './local-engine.ts';
 import { chooseInstallation, findNativeInstallations } from './native-binaries.ts';
-import { NativeEngine } from './native-engine.ts';
+import { NativeEngine, type RecoveryTarget, type WalArchiveCommands } from './native-engine.ts';
 import { PgliteEngine } from './pglite-engine.ts';
 import { serverUser, type ServerUser } from './server-user.ts';
 
@@ -29,6 +31,8 @@ export interface LocalDriverOptions {
   log: Logger;
   /** Default: OROCHI_LOCAL_ENGINE, else auto (native when installed). */
   engine?: EnginePreference;
+  /** The region's object store and WAL archiver, when it has a store: clusters then archive WAL and can be restored. */
+  archive?: { store: HistoryStore; wal: WalArchiveCommands } | null;
 }
 
 /** What the agent keeps for a local cluster in its state file. */
@@ -37,6 +41,8 @@ type LocalRecord = {
   major: number;
   port: number | null;
   size: string;
+  /** The newest in-place restore done, so each is done once. */
+  restored: string | null;
 };
 
 const HOST = '127.0.0.1';
@@ -49,9 +55,15 @@ export function enginePreference(value: string | undefined): EnginePreference {
 
 function asLocalRecord(record: DriverRecord | null): LocalRecord | null {
   if (!record) return null;
-  const { engine, major, port, size } = record as Partial<LocalRecord>;
+  const { engine, major, port, size, restored } = record as Partial<LocalRecord>;
   if ((engine !== 'native' && engine !== 'pglite') || typeof major !== 'number') return null;
-  return { engine, major, port: typeof port === 'number' ? port : null, size: typeof size === 'string' ? size : '' };
+  return {
+    engine,
+    major,
+    port: typeof port === 'number' ? port : null,
+    size: typeof size === 'string' ? size : '',
+    restored: typeof restored === 'string' ? restored : null,
+  };
 }
 
 export class LocalDriver implements ClusterDriver {
@@ -73,13 +85,26 @@ export class LocalDriver implements ClusterDriver {
       await this.delete(clusterId, record, emit);
       return { observation: this.deletedObservation(), record: null };
     }
-    const existing = await this.existingEngine(clusterId, previous);
+    let existing = await this.existingEngine(clusterId, previous);
+    let restored = previous?.restored ?? null;
+    let restoredNow = false;
+    // A branch: its first data comes from its source's history rather than an empty template.
+    if (spec.source && (!existing || !(await existing.hasData(clusterId)))) {
+      existing = await this.restoreFrom(clusterId, spec, spec.source.cluster_id, spec.source, previous?.port ?? null, emit, `Branched from ${spec.source.cluster_id}`);
+      restoredNow = true;
+    }
+    if (spec.restore && existing && restored !== spec.restore.restore_id) {
+      existing = await this.restoreInPlace(clusterId, spec, spec.restore, existing, previous?.port ?? null, emit);
+      restored = spec.restore.restore_id;
+      restoredNow = true;
+    }
     const engine = existing ?? (await this.newEngine(spec.version));
     const remember = async (port: number | null): Promise<LocalRecord> => ({
       engine: engine.kind,
       major: await engine.major(),
       port,
       size: spec.size,
+      restored: restored ?? spec.restore?.restore_id ?? null,
     });
 
     if (spec.state === 'sleeping' && existing && (await existing.hasData(clusterId))) {
@@ -97,7 +122,80 @@ export class LocalDriver implements ClusterDriver {
       await this.sleepWith(engine, clusterId, emit);
       return { observation: await this.describe(engine, clusterId, spec, null), record: await remember(port) };
     }
-    return { observation, record: await remember(port) };
+    return { observation, record: await remember(port), restored: restoredNow };
+  }
+
+  /**
+   * Restores the cluster in place from its own history. Everything it did up to the request is archived first: the
+   * control plane keeps that state as a branch made from the archive at the moment the restore was asked for.
+   */
+  private async restoreInPlace(
+    clusterId: string,
+    spec: ClusterSpec,
+    restore: RestoreSpec,
+    engine: LocalEngine,
+    port: number | null,
+    emit: (event: DriverEvent) => void,
+  ): Promise<LocalEngine> {
+    await this.flushArchive(engine, clusterId);
+    const point = restore.backup_id ? `backup ${restore.backup_id}` : (restore.target_time ?? 'the newest point');
+    return this.restoreFrom(clusterId, spec, clusterId, restore, port, emit, `Restored in place to ${point}`);
+  }
+
+  /** Fills the cluster's data from a point of `sourceId`'s history, with the source's engine; returns that engine. */
+  private async restoreFrom(
+    clusterId: string,
+    spec: ClusterSpec,
+    sourceId: string,
+    point: Pick<ClusterSource, 'backup_id' | 'target_time'>,
+    port: number | null,
+    emit: (event: DriverEvent) => void,
+    what: string,
+  ): Promise<LocalEngine> {
+    const archive = this.options.archive;
+    if (!archive) throw new Error("restores and branches need the region's object store, which is not configured");
+    // A source running here archives what it has done so far, so a branch at "now" misses nothing.
+    if (point.backup_id === null && sourceId !== clusterId) {
+      const source = await this.existingEngine(sourceId, null).catch(() => null);
+      if (source) await this.flushArchive(source, sourceId);
+    }
+    const started = performance.now();
+    const plan = await planRestore(archive.store, sourceId, point);
+    const engine = await this.engineFor(plan.backup);
+    const stream = (await archive.store.get(plan.baseKey)).body.pipe(createGunzip());
+    if (engine.kind === 'native') {
+      await (engine as NativeEngine).restore(clusterId, spec, stream, recoveryTarget(plan), port);
+    } else {
+      await (engine as PgliteEngine).restoreFull(clusterId, stream);
+    }
+    const replay = plan.recovery.kind === 'time' ? `, WAL replayed to ${plan.recovery.time}` : plan.recovery.kind === 'latest' ? ', all archived WAL replayed' : '';
+    emit({
+      event_type: 'restored',
+      message: `${what}: base backup ${plan.backup.backup_id} of ${plan.backup.end_time}${replay}, in ${Math.round(performance.now() - started)} ms.`,
+    });
+    return engine;
+  }
+
+  private async engineFor(backup: BaseBackupInfo): Promise<LocalEngine> {
+    if (backup.engine === 'pglite') return this.pgliteEngine();
+    if (backup.major) return this.nativeEngine(backup.major);
+    return this.newEngine(null);
+  }
+
+  /** Archives what the cluster's server has done so far, when it runs here with archiving; a failure is only logged. */
+  private async flushArchive(engine: LocalEngine, clusterId: string): Promise<void> {
+    if (engine.kind !== 'native') return;
+    try {
+      await (engine as NativeEngine).flushArchive(clusterId);
+    } catch (error) {
+      this.options.log.warn('archiving the newest WAL failed', { cluster_id: clusterId, error: (error as Error).message });
+    }
+  }
+
+  /** What the cluster's history in the object store can be restored to. */
+  async restoreWindow(clusterId: string): Promise<RestoreWindow | null> {
+    if (!this.options.archive) return null;
+    return windowOf(await readHistory(this.options.archive.store, clusterId));
   }
 
   /** Stops the cluster's server, keeping its data (sleep). */
@@ -141,6 +239,19 @@ export class LocalDriver implements ClusterDriver {
       taken.done,
       piping,
     ]);
+    const info: BaseBackupInfo = {
+      backup_id: request.backupId,
+      engine: engine.kind,
+      major: await engine.major(),
+      timeline: taken.begin.timeline ?? null,
+      begin_lsn: taken.begin.lsn,
+      end_lsn: end.lsn,
+      begin_time: taken.begin.time,
+      end_time: end.time,
+      size_bytes: stored.size,
+    };
+    // Written last: a backup without it was cut short and is never restored from.
+    await request.sink.put(baseBackupInfoKey(request.clusterId, request.backupId), Buffer.from(JSON.stringify(info)), {});
     return { sizeBytes: stored.size, begin: taken.begin, end };
   }
 
@@ -175,6 +286,8 @@ export class LocalDriver implements ClusterDriver {
   }
 
   private async sleepWith(engine: LocalEngine, clusterId: string, emit: (event: DriverEvent) => void): Promise<void> {
+    // What it did last stays restorable while it sleeps (a stopped server leaves its current segment unarchived).
+    await this.flushArchive(engine, clusterId);
     if (await engine.stop(clusterId)) emit({ event_type: 'stopped', message: 'Server stopped; data kept.' });
   }
 
@@ -236,9 +349,21 @@ export class LocalDriver implements ClusterDriver {
       const installation = (await findNativeInstallations()).find((candidate) => candidate.major === major);
       if (!installation) throw new Error(`this cluster was created with native PostgreSQL ${major}, which is no longer installed here`);
       this.user ??= serverUser();
-      engine = new NativeEngine(this.options.dataDir, installation, await this.user, this.options.log.child({ engine: 'native' }));
+      engine = new NativeEngine(this.options.dataDir, installation, await this.user, this.options.log.child({ engine: 'native' }), this.options.archive?.wal ?? null);
       this.natives.set(major, engine);
     }
     return engine;
+  }
+}
+
+function recoveryTarget(plan: RestorePlan): RecoveryTarget {
+  const sourceClusterId = plan.sourceClusterId;
+  switch (plan.recovery.kind) {
+    case 'backup':
+      return { kind: 'backup', sourceClusterId, timeline: plan.backup.timeline };
+    case 'time':
+      return { kind: 'time', sourceClusterId, time: plan.recovery.time, timeline: plan.recovery.timeline };
+    case 'latest':
+      return { kind: 'end', sourceClusterId, timeline: null };
   }
 }

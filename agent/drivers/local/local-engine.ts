@@ -46,6 +46,8 @@ export interface LocalEngine {
 export interface WalPoint {
   lsn: string | null;
   time: string;
+  /** The server's timeline then; null for engines without WAL of their own to restore from. */
+  timeline?: number | null;
 }
 
 export interface BaseBackupStream {

@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { type ClusterSpec } from '../../../protocol/agent.ts';
 import { SIZE_TABLE } from '../../../protocol/sizes.ts';
@@ -20,6 +22,13 @@ import { chownToServerUser, runAs, spawnAs, type ServerUser } from './server-use
 // Unix socket paths are limited to 107 bytes; deep data directories put the socket under the temp dir.
 const SOCKET_PATH_LIMIT = 100;
 const START_ATTEMPTS = 3;
+/** The newest restorable point lags the server by at most this (a partly written segment is archived after it). */
+const ARCHIVE_TIMEOUT_S = 60;
+/** Settings of a recovery in progress, included by orochi.conf while the file exists. */
+const RECOVERY_CONF = 'orochi-recovery.conf';
+/** Replaying a large archive takes a while; pg_ctl waits this long for the server to accept connections. */
+const RECOVERY_START_TIMEOUT_S = 600;
+const FLUSH_TIMEOUT_MS = 60_000;
 /** pg_basebackup connects for replication, which `all` does not cover: the superuser over the socket, like the rest. */
 const REPLICATION_HBA = 'local replication all trust';
 
@@ -33,6 +42,8 @@ export class NativeEngine implements LocalEngine {
     private readonly installation: NativeInstallation,
     private readonly user: ServerUser | null,
     private readonly log: Logger,
+    /** The region's WAL archiver; without one (no object store) servers keep their WAL to themselves. */
+    private readonly walArchive: WalArchiveCommands | null = null,
   ) {}
 
   async label(): Promise<string> {
@@ -196,18 +207,7 @@ export class NativeEngine implements LocalEngine {
       await rename(copying, pgdata);
     }
 
-    const maxConnections = SIZE_TABLE[spec.size].max_connections;
-    const confPath = join(pgdata, 'orochi.conf');
-    const previousConf = existsSync(confPath) ? await readFile(confPath, 'utf8') : null;
-    const previousMaxConnections = previousConf ? Number(/max_connections = (\d+)/.exec(previousConf)?.[1] ?? NaN) || null : null;
-    const conf = [
-      '# Written by the Orochi agent for this cluster.',
-      `unix_socket_directories = '${socketDir}'`,
-      `max_connections = ${maxConnections}`,
-      '',
-    ];
-    const confChanged = previousConf !== conf.join('\n');
-    if (confChanged) await this.writeServerFile(confPath, conf);
+    const { maxConnections, previousMaxConnections, changed: confChanged } = await this.writeClusterConf(clusterId, spec);
 
     let port = await this.runningPort(clusterId);
     let started = false;
@@ -226,14 +226,165 @@ export class NativeEngine implements LocalEngine {
     return { port, created, started, restarted, role, maxConnections, previousMaxConnections };
   }
 
-  private async start(clusterId: string, preferredPort: number | null): Promise<number> {
+  /**
+   * The cluster's own settings (orochi.conf, included by postgresql.conf): its socket, the size's connection limit,
+   * and continuous archiving into the cluster's own place in the object store when the region has one. A segment is
+   * switched out after at most 60 s of writes, so the newest restorable point lags the server by at most that.
+   */
+  private async writeClusterConf(clusterId: string, spec: ClusterSpec): Promise<{ maxConnections: number; previousMaxConnections: number | null; changed: boolean }> {
+    const maxConnections = SIZE_TABLE[spec.size].max_connections;
+    const confPath = join(this.pgdata(clusterId), 'orochi.conf');
+    const previousConf = existsSync(confPath) ? await readFile(confPath, 'utf8') : null;
+    const previousMaxConnections = previousConf ? Number(/max_connections = (\d+)/.exec(previousConf)?.[1] ?? NaN) || null : null;
+    const conf = [
+      '# Written by the Orochi agent for this cluster.',
+      `unix_socket_directories = '${this.socketDir(clusterId)}'`,
+      `max_connections = ${maxConnections}`,
+      ...(this.walArchive
+        ? [
+            'archive_mode = on',
+            `archive_command = ${confQuote(this.walArchive.archiveCommand(clusterId))}`,
+            `archive_timeout = ${ARCHIVE_TIMEOUT_S}`,
+          ]
+        : []),
+      // Present only while the server recovers from an archive (restore, branch).
+      `include_if_exists = '${RECOVERY_CONF}'`,
+      '',
+    ];
+    const changed = previousConf !== conf.join('\n');
+    if (changed) await this.writeServerFile(confPath, conf);
+    return { maxConnections, previousMaxConnections, changed };
+  }
+
+  /**
+   * Replaces the cluster's data with a base backup and replays archived WAL as the plan says, then promotes: the
+   * server runs, on a new timeline, archiving into its own place. Data there before is kept aside until the restore
+   * succeeds and put back if it fails, so a failed restore loses nothing.
+   */
+  async restore(clusterId: string, spec: ClusterSpec, archive: Readable, recovery: RecoveryTarget, preferredPort: number | null): Promise<void> {
+    if (!this.walArchive) throw new Error('restores need the region\'s object store, which is not configured');
+    await this.ensureTemplate();
+    const dir = clusterDir(this.dataDir, clusterId);
+    const pgdata = this.pgdata(clusterId);
+    const aside = `${pgdata}.pre-restore`;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chownToServerUser(this.user, dir);
+    await this.stop(clusterId);
+    await rm(aside, { recursive: true, force: true });
+    const hadData = existsSync(pgdata);
+    if (hadData) await rename(pgdata, aside);
+    try {
+      await mkdir(pgdata, { mode: 0o700 });
+      await chownToServerUser(this.user, pgdata);
+      await this.extract(clusterId, archive);
+      for (const leftover of ['postmaster.pid', 'postmaster.opts', RECOVERY_CONF, 'recovery.signal', 'standby.signal']) {
+        await rm(join(pgdata, leftover), { force: true });
+      }
+      // The backup carries its source's settings (and its archive_command): this cluster's own replace them.
+      await this.writeClusterConf(clusterId, spec);
+      await this.recover(clusterId, recovery, preferredPort);
+    } catch (error) {
+      await this.stop(clusterId).catch(() => undefined);
+      await rm(pgdata, { recursive: true, force: true });
+      if (hadData) await rename(aside, pgdata);
+      throw error;
+    }
+    await rm(aside, { recursive: true, force: true });
+  }
+
+  /** Unpacks a tar of a data directory into the cluster's (empty) pgdata, as the servers' OS user. */
+  private async extract(clusterId: string, archive: Readable): Promise<void> {
+    const child = spawnAs(this.user, 'tar', ['-x', '-f', '-', '-C', this.pgdata(clusterId)], { cwd: clusterDir(this.dataDir, clusterId) });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    child.stdout.resume();
+    const exited = new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`unpacking the base backup failed (tar exit ${code}): ${stderr.trim()}`))));
+    });
+    await Promise.all([pipeline(archive, child.stdin), exited]);
+  }
+
+  /** Starts the server in archive recovery and waits until it has promoted itself. */
+  private async recover(clusterId: string, recovery: RecoveryTarget, preferredPort: number | null): Promise<void> {
+    const pgdata = this.pgdata(clusterId);
+    const writeRecovery = async (target: RecoveryTarget) => {
+      await this.writeServerFile(join(pgdata, RECOVERY_CONF), recoverySettings(this.walArchive!.restoreCommand(target.sourceClusterId), target));
+      await this.writeServerFile(join(pgdata, 'recovery.signal'), ['']);
+    };
+    await writeRecovery(recovery);
+    const started = performance.now();
+    let target = recovery;
+    for (let attempt = 0; ; attempt++) {
+      let port: number | null = null;
+      try {
+        port = await this.start(clusterId, preferredPort, RECOVERY_START_TIMEOUT_S);
+        await this.awaitPromotion(clusterId, port);
+        break;
+      } catch (error) {
+        const log = await this.logTail(clusterId, 20);
+        // A time after the last transaction in the archive is never "reached" (PostgreSQL stops only at a commit past
+        // it): what the archive holds is then exactly the state at that time, so replay it all.
+        if (attempt === 0 && target.kind === 'time' && /recovery ended before configured recovery target was reached/.test(log)) {
+          this.log.info('no transaction after the restore target in the archive; replaying all of it', { cluster_id: clusterId });
+          await this.stop(clusterId).catch(() => undefined);
+          target = { kind: 'end', sourceClusterId: target.sourceClusterId, timeline: target.timeline };
+          await writeRecovery(target);
+          continue;
+        }
+        throw new Error(`recovery failed: ${(error as Error).message.split('\n')[0]}${log ? `\n${log}` : ''}`);
+      }
+    }
+    await rm(join(pgdata, RECOVERY_CONF), { force: true });
+    this.log.info('recovered from the archive', { cluster_id: clusterId, target: target.kind, ms: Math.round(performance.now() - started) });
+  }
+
+  private async awaitPromotion(clusterId: string, port: number): Promise<void> {
+    const deadline = Date.now() + RECOVERY_START_TIMEOUT_S * 1000;
+    for (;;) {
+      const inRecovery = await this.asSuperuser(clusterId, port, async (client) => (await client.query<{ r: boolean }>('select pg_is_in_recovery() as r')).rows[0]!.r).catch(
+        () => null,
+      );
+      if (inRecovery === false) return;
+      if (inRecovery === null && (await this.runningPort(clusterId)) === null) throw new Error('the server stopped during recovery');
+      if (Date.now() > deadline) throw new Error(`still recovering after ${RECOVERY_START_TIMEOUT_S} s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /**
+   * Makes everything the server has done so far restorable: a transaction is committed (so a restore to now has a
+   * commit to stop at), the segment is switched out, and this waits until the archiver has taken it.
+   */
+  async flushArchive(clusterId: string): Promise<boolean> {
+    const port = await this.runningPort(clusterId);
+    if (port === null || !this.walArchive) return false;
+    await this.asSuperuser(clusterId, port, async (client) => {
+      await client.query('select pg_current_xact_id()');
+      const { rows } = await client.query<{ name: string }>('select pg_walfile_name(pg_switch_wal()) as name');
+      const segment = rows[0]!.name;
+      const deadline = Date.now() + FLUSH_TIMEOUT_MS;
+      for (;;) {
+        const archived = await client.query<{ last: string | null; failed: string | null }>(
+          'select last_archived_wal as last, last_failed_wal as failed from pg_stat_archiver',
+        );
+        const last = archived.rows[0]?.last ?? '';
+        if (last >= segment) return;
+        if (Date.now() > deadline) throw new Error(`WAL segment ${segment} was not archived within ${FLUSH_TIMEOUT_MS / 1000} s (last failure: ${archived.rows[0]?.failed ?? 'none'})`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    });
+    return true;
+  }
+
+  private async start(clusterId: string, preferredPort: number | null, timeoutS = 60): Promise<number> {
     const dir = clusterDir(this.dataDir, clusterId);
     let lastError: unknown;
     for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
       // Another program may take a port between the check and the bind: then try another.
       const port = await choosePort(attempt === 0 ? preferredPort : null);
       try {
-        await this.pgCtl(clusterId, ['start', '-w', '-t', '60', '-D', this.pgdata(clusterId), '-l', join(dir, 'postgres.log'), '-o', `-p ${port}`]);
+        await this.pgCtl(clusterId, ['start', '-w', '-t', String(timeoutS), '-D', this.pgdata(clusterId), '-l', join(dir, 'postgres.log'), '-o', `-p ${port}`]);
         return port;
       } catch (error) {
         lastError = error;
@@ -248,13 +399,13 @@ export class NativeEngine implements LocalEngine {
   }
 
   private pgCtl(clusterId: string, args: string[]): Promise<unknown> {
-    return runAs(this.user, this.bin('pg_ctl'), args, { cwd: clusterDir(this.dataDir, clusterId), timeoutMs: 90_000 });
+    return runAs(this.user, this.bin('pg_ctl'), args, { cwd: clusterDir(this.dataDir, clusterId), timeoutMs: (RECOVERY_START_TIMEOUT_S + 30) * 1000 });
   }
 
-  private async logTail(clusterId: string): Promise<string> {
+  private async logTail(clusterId: string, lines = 5): Promise<string> {
     try {
       const text = await readFile(join(clusterDir(this.dataDir, clusterId), 'postgres.log'), 'utf8');
-      return text.trim().split('\n').slice(-5).join('\n');
+      return text.trim().split('\n').slice(-lines).join('\n');
     } catch {
       return '';
     }
@@ -299,8 +450,10 @@ export class NativeEngine implements LocalEngine {
     await this.allowReplication(clusterId, port);
     const walPoint = () =>
       this.asSuperuser(clusterId, port, async (client): Promise<WalPoint> => {
-        const { rows } = await client.query<{ lsn: string; time: Date }>('select pg_current_wal_lsn()::text as lsn, now() as time');
-        return { lsn: rows[0]!.lsn, time: rows[0]!.time.toISOString() };
+        const { rows } = await client.query<{ lsn: string; time: Date; timeline: number }>(
+          'select pg_current_wal_lsn()::text as lsn, clock_timestamp() as time, (select timeline_id from pg_control_checkpoint()) as timeline',
+        );
+        return { lsn: rows[0]!.lsn, time: rows[0]!.time.toISOString(), timeline: rows[0]!.timeline };
       });
     const begin = await walPoint();
     // A tar of the data directory on stdout, with the WAL it needs fetched into it: restorable on its own.
@@ -350,6 +503,34 @@ export class NativeEngine implements LocalEngine {
       }),
     );
   }
+}
+
+/** What the WAL archiver gives a server's configuration (wal-archive.ts). */
+export interface WalArchiveCommands {
+  archiveCommand(clusterId: string): string;
+  restoreCommand(sourceClusterId: string): string;
+}
+
+/** How far a recovery replays the source's archive (backup: just what the base backup needs; end: all of it). */
+export type RecoveryTarget =
+  | { kind: 'backup'; sourceClusterId: string; timeline: number | null }
+  | { kind: 'time'; sourceClusterId: string; time: string; timeline: number }
+  | { kind: 'end'; sourceClusterId: string; timeline: number | null };
+
+/** A value quoted for postgresql.conf. */
+function confQuote(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+function recoverySettings(restoreCommand: string, target: RecoveryTarget): string[] {
+  const lines = ['# Written by the Orochi agent while this server recovers from an archive; removed once it has.', `restore_command = ${confQuote(restoreCommand)}`];
+  if (target.kind === 'backup') lines.push("recovery_target = 'immediate'", "recovery_target_timeline = 'current'");
+  // PostgreSQL reads this setting with its own timestamp syntax, which takes no ISO 'T' or 'Z'.
+  const time = (iso: string) => `${iso.replace('T', ' ').replace(/Z$/, '')}+00`;
+  if (target.kind === 'time') lines.push(`recovery_target_time = '${time(target.time)}'`, `recovery_target_timeline = '${target.timeline}'`);
+  if (target.kind === 'end') lines.push(`recovery_target_timeline = '${target.timeline ?? 'latest'}'`);
+  lines.push("recovery_target_action = 'promote'", '');
+  return lines;
 }
 
 /** Scratch copies of earlier, interrupted creates; best effort, since an orphaned copy may still be writing. */

@@ -211,6 +211,34 @@ export class PgliteEngine implements LocalEngine {
     return { archive, begin: { lsn: null, time }, done: Promise.resolve({ lsn: null, time }) };
   }
 
+  /**
+   * Replaces the cluster's data with a full backup (PGlite's own data directory tar). Data there before is kept aside
+   * until the new data opens, and put back if it does not.
+   */
+  async restoreFull(clusterId: string, archive: Readable): Promise<void> {
+    const dir = clusterDir(this.dataDir, clusterId);
+    const data = this.data(clusterId);
+    const aside = `${data}.pre-restore`;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await this.stop(clusterId);
+    const chunks: Buffer[] = [];
+    for await (const chunk of archive) chunks.push(chunk as Buffer);
+    await rm(aside, { recursive: true, force: true });
+    const hadData = existsSync(data);
+    if (hadData) await rename(data, aside);
+    try {
+      const db = await PGlite.create(data, { loadDataDir: new Blob([Buffer.concat(chunks)]) });
+      await db.close();
+      // The role and database are made again for this cluster's own credentials when it starts.
+      await rm(join(dir, 'provisioned.json'), { force: true });
+    } catch (error) {
+      await rm(data, { recursive: true, force: true });
+      if (hadData) await rename(aside, data);
+      throw error;
+    }
+    await rm(aside, { recursive: true, force: true });
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all(
       [...this.instances.keys()].map(async (clusterId) => {

@@ -1,5 +1,5 @@
 // The resource types the Kubernetes API server STAND-IN serves, with the validation each one gets on write.
-// CNPG Clusters are checked against the real CRD's openAPIV3Schema (shared/k8s-schemas beside the repository), core types with
+// CNPG Clusters, Backups and ScheduledBackups and barman-cloud ObjectStores are checked against the real CRDs' openAPIV3Schema (shared/k8s-schemas beside the repository), core types with
 // kubernetes-models' schemas. See ./index.ts for what the stand-in does and does not implement.
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
@@ -179,6 +179,9 @@ export function loadResourceTypes(schemaDir: string = DEFAULT_SCHEMA_DIR): Resou
       NetworkPolicy as unknown as ModelClass,
     ),
     crdType(`${schemaDir}/postgresql.cnpg.io_clusters.yaml`, { nameRule: 'label' }),
+    crdType(`${schemaDir}/postgresql.cnpg.io_backups.yaml`, { nameRule: 'subdomain' }),
+    crdType(`${schemaDir}/postgresql.cnpg.io_scheduledbackups.yaml`, { nameRule: 'subdomain' }),
+    crdType(`${schemaDir}/barmancloud.cnpg.io_objectstores.yaml`, { nameRule: 'subdomain' }),
   ];
 }
 
