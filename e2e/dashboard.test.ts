@@ -4,20 +4,16 @@
 // and connects to it from this test with a Postgres client, puts it to sleep, wakes it and deletes it. Then: sign-in
 // failures and form validation in words, the phone layout, and an accessibility pass with axe-core (labels, focus
 // order, contrast). Screenshots of the main pages go to e2e/artifacts/.
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, root, startStack, type Stack } from '../dev/stack.ts';
+import { haveChromium, hydrated, launchChromium, open, signUpInBrowser, uniqueEmail } from './browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve(root, 'e2e/artifacts');
-// CI installs Chromium (.ci/run) and must never skip; a developer's machine without it is told why.
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium`);
 
 let stack: Stack;
 let dataDir: string;
@@ -31,32 +27,9 @@ async function newContext(options: { viewport?: { width: number; height: number 
   return context;
 }
 
-/** Waits until every island on the page has hydrated (Astro drops their `ssr` attribute then). */
-async function hydrated(page: Page): Promise<void> {
-  await page.waitForFunction(() => [...document.querySelectorAll('astro-island')].every((island) => !island.hasAttribute('ssr')));
-}
-
-/** Goes to `path` and waits for its islands. */
-async function open(page: Page, path: string): Promise<void> {
-  await page.goto(path);
-  await hydrated(page);
-}
-
 async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
-
-async function signUpInBrowser(page: Page, email: string, password: string): Promise<void> {
-  await open(page, '/signup');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByLabel('Confirm password').fill(password);
-  await page.getByLabel(/I agree/).check();
-  await page.getByRole('button', { name: /create account|sign up/i }).click();
-  await page.waitForURL('**/dashboard');
-}
-
-const uniqueEmail = (tag: string) => `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 
 async function axeViolations(page: Page): Promise<Array<{ id: string; impact: string | null; nodes: string[] }>> {
   // Evaluated through the DevTools protocol, which the page's CSP does not govern (a <script> tag it would refuse).
@@ -76,10 +49,7 @@ beforeAll(async () => {
   // The browser uses localhost: the session cookies are Secure, which Chromium honours over http on localhost only.
   stack = await startStack({ dataDir, port, appUrl: `http://localhost:${port}`, wranglerLogLevel: 'warn', output: (source, line) => logs.push(`[${source}] ${line}`) });
   origin = `http://localhost:${port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
