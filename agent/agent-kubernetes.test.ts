@@ -1,15 +1,21 @@
 // The agent end to end on the kubernetes driver, against the fake control plane and the Kubernetes API server
 // stand-in with its simulated CloudNativePG operator: a create reported as it converges, an agent restarted in the
-// middle of it picking up where it was, a hand edit of the Cluster put back, sleep, and delete.
+// middle of it picking up where it was, a hand edit of the Cluster put back, sleep, and delete; and with real
+// PostgreSQL servers behind the simulated operator and a real S3-compatible store, backups, a branch and a restore.
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { startObjectStore, type EmbeddedObjectStore } from '../dev/object-store.ts';
+import { DEFAULT_BACKUP_SPEC } from '../protocol/agent.ts';
 import { startAgent, type RunningAgent } from './agent.ts';
+import { ObjectStore } from './backup/object-store.ts';
 import { namespaceFor } from './drivers/kubernetes/manifests.ts';
 import { FakeControlPlane } from './testing/fake-control-plane.ts';
 import { collectingLogger, tempDir, waitFor } from './testing/fixtures.ts';
 import { startKubeApiServerStandIn, type JsonObject, type KubeApiServerStandIn } from './testing/kube-apiserver/index.ts';
+import { localInstances, type LocalInstances } from './testing/kube-apiserver/local-instances.ts';
 
 let cp: FakeControlPlane;
 let kube: KubeApiServerStandIn;
@@ -84,3 +90,120 @@ test('create (with a restart mid-create), drift put back, sleep and delete a clu
   expect(kube.objects().some((o) => (o.metadata as JsonObject).name === namespace || (o.metadata as JsonObject).namespace === namespace)).toBe(false);
   expect(log.lines.join('\n')).not.toContain('app-password-1');
 }, 60_000);
+
+describe('backups, a branch and an in-place restore through CloudNativePG\'s barman-cloud plugin', () => {
+  let s3: EmbeddedObjectStore;
+  let s3Dir: Awaited<ReturnType<typeof tempDir>>;
+  let instancesDir: Awaited<ReturnType<typeof tempDir>>;
+  let instances: LocalInstances;
+  let backupKube: KubeApiServerStandIn;
+
+  beforeEach(async () => {
+    s3Dir = await tempDir('kube-s3');
+    s3 = await startObjectStore({ dataDir: s3Dir.path });
+    // Its own temporary directory: the local driver makes it traversable for the PostgreSQL OS user when run as root.
+    instancesDir = await tempDir('kube-instances');
+    instances = localInstances({ dataDir: instancesDir.path, log: collectingLogger() });
+    backupKube = await startKubeApiServerStandIn({ operator: { stepDelayMs: 30, instances } });
+    await writeFile(kubeconfig, backupKube.kubeconfig());
+    // The region operator's Secret with the store's credentials, which the driver copies into each cluster's namespace.
+    const kc = new KubeConfig();
+    kc.loadFromString(backupKube.kubeconfig());
+    const api = KubernetesObjectApi.makeApiClient(kc);
+    await api.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'orochi-system' } } as KubernetesObject);
+    await api.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'backup-s3', namespace: 'orochi-system' },
+      stringData: { ACCESS_KEY_ID: s3.accessKeyId, ACCESS_SECRET_KEY: s3.secretAccessKey },
+    } as KubernetesObject);
+  }, 60_000);
+
+  afterEach(async () => {
+    for (const agent of agents.splice(0)) await agent.stop();
+    await backupKube?.stop();
+    await instances?.shutdown();
+    await s3?.stop();
+    await instancesDir?.remove();
+    await s3Dir?.remove();
+  });
+
+  test('back up now, branch from the backup, restore in place, and a backup failing while the store is down', async () => {
+    const store = { endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true, sse: 'off' as const, prefix: '' };
+    const agent = await startAgent({
+      url: cp.url,
+      registrationToken: cp.registrationToken(),
+      dataDir: join(dir.path, 'agent'),
+      driver: 'kubernetes',
+      kubernetes: {
+        kubeconfig,
+        render: { backupStore: { endpointURL: s3.endpoint, bucket: s3.bucket, prefix: '', credentialsSecret: { namespace: 'orochi-system', name: 'backup-s3' } } },
+      },
+      objectStore: store,
+      logger: collectingLogger(),
+      checkIntervalMs: 0,
+      followIntervalMs: 200,
+      reconnect: { baseMs: 20, capMs: 200 },
+    });
+    agents.push(agent);
+    await agent.waitForConnection(10_000);
+    const password = 'app-Password-1';
+    const query = async (port: number, sql: string) => {
+      const client = new pg.Client({ host: '127.0.0.1', port, user: 'app', password, database: 'app' });
+      await client.connect();
+      try {
+        return (await client.query<{ note: string }>(sql)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    const cnpgCluster = (namespace: string, name: string) => backupKube.objects().find((o) => o.kind === 'Cluster' && (o.metadata as JsonObject).namespace === namespace && (o.metadata as JsonObject).name === name);
+
+    cp.send(await cp.command('cl_source', 1, password));
+    const created = await cp.waitFor('status', (s) => s.cluster_id === 'cl_source' && s.phase === 'running', 60_000);
+    await query(created.endpoint!.port, "create table notes (note text); insert into notes values ('before the backup')");
+
+    // Back up now: a Backup walks to completed, and the agent reports it with its WAL span.
+    const requested = { ...DEFAULT_BACKUP_SPEC, requested: { backup_id: 'bk_first', requested_at: new Date().toISOString() } };
+    cp.send(await cp.command('cl_source', 2, password, { backups: requested }));
+    const completed = await cp.waitFor('backup', (b) => b.backup_id === 'bk_first' && b.status !== 'running', 60_000);
+    expect(completed).toMatchObject({ cluster_id: 'cl_source', kind: 'manual', status: 'completed', error: null });
+    expect(completed.begin_lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(completed.end_lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    const backupObject = backupKube.objects().find((o) => o.kind === 'Backup' && (o.metadata as JsonObject).name === 'backup-bk-first');
+    expect(backupObject?.status).toMatchObject({ phase: 'completed', serverName: 'cl_source' });
+    const stored = new ObjectStore(store);
+    const keys = (await stored.list('clusters/cl_source/base/')).map((o) => o.key);
+    stored.close();
+    expect(keys.some((key) => key.endsWith('/base.tar.gz'))).toBe(true);
+    await query(created.endpoint!.port, "insert into notes values ('after the backup')");
+
+    // A branch from that backup: a server of its own with the rows of the backup, archiving under its own id.
+    cp.send(await cp.command('cl_branch', 1, password, { source: { cluster_id: 'cl_source', backup_id: 'bk_first', target_time: null } }));
+    const branch = await cp.waitFor('status', (s) => s.cluster_id === 'cl_branch' && s.phase === 'running', 60_000);
+    expect(branch.endpoint!.port).not.toBe(created.endpoint!.port);
+    expect(await query(branch.endpoint!.port, 'select note from notes order by note')).toEqual([{ note: 'before the backup' }]);
+    const branchSpec = cnpgCluster(namespaceFor('cl_branch'), 'postgres')!.spec as JsonObject;
+    expect(JSON.stringify(branchSpec.plugins)).toContain('"serverName":"cl_branch"');
+    expect(JSON.stringify(branchSpec.externalClusters)).toContain('"serverName":"cl_source"');
+    expect(await query(created.endpoint!.port, 'select note from notes order by note')).toEqual([{ note: 'after the backup' }, { note: 'before the backup' }]);
+
+    // In place: a new CNPG Cluster recovers the backup, takes over, and the old one goes.
+    const restore = { restore_id: 'rs_first', backup_id: 'bk_first', target_time: null, requested_at: new Date().toISOString() };
+    cp.send(await cp.command('cl_source', 3, password, { backups: requested, restore }));
+    await cp.waitFor('event', (e) => e.cluster_id === 'cl_source' && e.event_type === 'restored', 60_000);
+    const restored = await cp.waitFor('status', (s) => s.cluster_id === 'cl_source' && s.observed_generation === 3 && s.phase === 'running', 60_000);
+    expect(await query(restored.endpoint!.port, 'select note from notes order by note')).toEqual([{ note: 'before the backup' }]);
+    const namespace = namespaceFor('cl_source');
+    await waitFor(() => cnpgCluster(namespace, 'postgres') === undefined, 10_000, 'the old CNPG Cluster deleted');
+    expect(JSON.stringify((cnpgCluster(namespace, 'postgres-r1')!.spec as JsonObject).plugins)).toContain('"serverName":"cl_source-r1"');
+
+    // The store goes down: the next backup fails, saying why.
+    await s3.stop();
+    const second = { ...DEFAULT_BACKUP_SPEC, requested: { backup_id: 'bk_second', requested_at: new Date().toISOString() } };
+    cp.send(await cp.command('cl_source', 4, password, { backups: second, restore }));
+    const failed = await cp.waitFor('backup', (b) => b.backup_id === 'bk_second' && b.status !== 'running', 60_000);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/backup-bk-second failed: .*127\.0\.0\.1/);
+  }, 240_000);
+});

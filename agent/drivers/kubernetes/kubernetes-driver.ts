@@ -6,23 +6,46 @@
 // The operator converges asynchronously: `apply` returns as soon as the objects are written, with an observation
 // whose `phase` says how far the operator got (provisioning, updating, waking, running, failed...). The reconciler
 // observes again until the phase settles; a watch on every managed Cluster tells it when something changed.
+//
+// Backups (with a region object store: render.backupStore) go through CloudNativePG's barman-cloud plugin: `backup`
+// creates a Backup and waits for its terminal phase. A branch is a new cluster whose CNPG Cluster recovers from its
+// source's serverName (resolved from the source's Backup and Cluster objects: barman's backup id and the source's
+// image). An in-place restore cannot recover into a running CNPG Cluster (bootstrap is read once), so it is a NEW CNPG
+// Cluster in the same namespace, `postgres-r<k>`, recovering from the current one's serverName and archiving under
+// `<cluster id>-r<k>` (barman-cloud refuses to archive into a folder holding another server's WAL, and the old history
+// must stay readable for later restores). The old Cluster serves until the new one is healthy; then the driver deletes
+// it and the endpoint becomes the new Cluster's load balancer. The record says which CNPG Cluster is current.
 import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
-import type { ClusterSpec } from '../../../protocol/agent.ts';
+import type { ClusterSpec, RestoreSpec } from '../../../protocol/agent.ts';
 import { Backoff, sleep, type BackoffOptions } from '../../../protocol/backoff.ts';
 import { errorMessage, type Logger } from '../../log.ts';
-import type { ApplyRequest, ApplyResult, ClusterDriver, ClusterObservation, DriverRecord } from '../driver.ts';
-import { observeCnpgCluster, type CnpgClusterView, type LoadBalancerView } from './cnpg-status.ts';
+import type { ApplyRequest, ApplyResult, BackupOutcome, BackupRequest, ClusterDriver, ClusterObservation, DriverRecord } from '../driver.ts';
+import {
+  ACCESS_KEY_ID_KEY,
+  BACKUP_CREDENTIALS_SECRET,
+  backupObjectName,
+  REGION_KEY,
+  SECRET_ACCESS_KEY_KEY,
+  type RecoverySource,
+} from './backup-manifests.ts';
+import { backupProgress, type CnpgBackupView } from './cnpg-backup-status.ts';
+import { HEALTHY_PHASE, observeCnpgCluster, type CnpgClusterView, type LoadBalancerView } from './cnpg-status.ts';
 import {
   APP_SECRET_NAME,
   CLUSTER_ID_ANNOTATION,
   CNPG_CLUSTER_NAME,
   DEFAULT_NAMESPACE_PREFIX,
   HIBERNATION_ANNOTATION,
+  initialPlacement,
   LABELS,
-  LOAD_BALANCER_NAME,
+  loadBalancerName,
   MANAGED_BY,
   namespaceFor,
+  renderBackupManifest,
   renderClusterManifests,
+  RESTORE_ANNOTATION,
+  type CnpgPlacement,
+  type Manifest,
   type RenderOptions,
 } from './manifests.ts';
 
@@ -36,6 +59,10 @@ export interface KubernetesDriverOptions {
   render?: RenderOptions;
   /** Delays between restarts of the Cluster watch. Default 250 ms to 30 s. */
   watchBackoff?: BackoffOptions;
+  /** How often a Backup under way is read again. Default 1 s. */
+  backupPollMs?: number;
+  /** How long a Backup may take before the backup is reported failed. Default 6 h. */
+  backupTimeoutMs?: number;
 }
 
 /**
@@ -62,12 +89,50 @@ function secretPassword(secret: KubernetesObject): unknown {
   return (secret as { data?: Record<string, string> }).data?.password;
 }
 
-/** What the agent keeps of a cluster: its namespace, and the Cluster's metadata.generation after the agent's apply. */
-type KubernetesRecord = { namespace: string; cluster_generation: number | null };
+/**
+ * What the agent keeps of a cluster: its namespace, the current CNPG Cluster's metadata.generation after the agent's
+ * apply, which CNPG Cluster is current (its placement), and an in-place restore under way (the Cluster that takes over
+ * once healthy). Records written before restores existed have no placement: the first CNPG Cluster, as rendered then.
+ */
+type KubernetesRecord = {
+  namespace: string;
+  cluster_generation: number | null;
+  placement: CnpgPlacement | null;
+  /** In-place restores done so far: the next one's Cluster is postgres-r<restores + 1>. */
+  restores: number;
+  /** The newest restore id carried out (or under way), so each is done once. */
+  restore_id: string | null;
+  next: CnpgPlacement | null;
+};
+
+function asPlacement(value: unknown): CnpgPlacement | null {
+  const p = value as Partial<CnpgPlacement> | null;
+  if (!p || typeof p.name !== 'string' || typeof p.serverName !== 'string' || typeof p.imageName !== 'string') return null;
+  return { name: p.name, serverName: p.serverName, imageName: p.imageName, recovery: (p.recovery as RecoverySource | null) ?? null };
+}
 
 function asKubernetesRecord(record: DriverRecord | null): KubernetesRecord | null {
   if (!record || typeof record.namespace !== 'string') return null;
-  return { namespace: record.namespace, cluster_generation: typeof record.cluster_generation === 'number' ? record.cluster_generation : null };
+  return {
+    namespace: record.namespace,
+    cluster_generation: typeof record.cluster_generation === 'number' ? record.cluster_generation : null,
+    placement: asPlacement(record.placement),
+    restores: typeof record.restores === 'number' ? record.restores : 0,
+    restore_id: typeof record.restore_id === 'string' ? record.restore_id : null,
+    next: asPlacement(record.next),
+  };
+}
+
+/** The serverName a CNPG Cluster archives under (its barman-cloud WAL archiver plugin's), if it has one. */
+function archiverServerName(cluster: KubernetesObject): string | null {
+  const plugins = ((cluster as { spec?: { plugins?: Array<{ isWALArchiver?: boolean; parameters?: { serverName?: string } }> } }).spec?.plugins ?? []);
+  return plugins.find((plugin) => plugin.isWALArchiver)?.parameters?.serverName ?? null;
+}
+
+/** The k of `postgres-r<k>`; 0 for the first CNPG Cluster. */
+function restoreIndex(cnpgClusterName: string): number {
+  const match = /-r(\d+)$/.exec(cnpgClusterName);
+  return match ? Number(match[1]) : 0;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -108,7 +173,8 @@ export class KubernetesDriver implements ClusterDriver {
   async apply(request: ApplyRequest): Promise<ApplyResult> {
     const { clusterId, spec, password, emit } = request;
     const namespace = this.namespace(clusterId);
-    let clusterGeneration: number | null = null;
+    const previous = asKubernetesRecord(request.record);
+    let record: KubernetesRecord;
     try {
       if (spec.state === 'deleted') {
         const ns = await this.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -118,43 +184,151 @@ export class KubernetesDriver implements ClusterDriver {
         }
         return { observation: await this.observe(clusterId, spec, request.record), record: null };
       }
-      const manifests = renderClusterManifests(clusterId, request.generation ?? 0, spec, password, this.render);
-      const before = await this.readCluster(namespace);
-      const secretBefore = before ? await this.readSecret(namespace) : null;
-      let changed = false;
-      let rekeyed = false;
-      for (const manifest of manifests) {
-        const applied = await this.client.patch(manifest as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-        if (manifest.kind === 'Cluster') {
-          // A spec change moves the generation; the operator's status writes and our annotations do not.
-          changed = before !== null && applied.metadata?.generation !== before.metadata?.generation;
-          clusterGeneration = applied.metadata?.generation ?? null;
-        }
-        // The Secret's annotations move with every command; only its data says whether the password changed.
-        if (manifest.kind === 'Secret') rekeyed = secretBefore !== null && secretPassword(applied) !== secretPassword(secretBefore);
+      record = previous ?? { namespace, cluster_generation: null, placement: null, restores: 0, restore_id: null, next: null };
+      if (!record.placement) {
+        // A cluster the agent holds no placement for (new, or recorded before placements were kept) keeps the image its
+        // Cluster already runs: the pinned tags apply to new clusters, never as a surprise rolling restart.
+        const live = (await this.readCluster(namespace, CNPG_CLUSTER_NAME)) as { spec?: { imageName?: string } } | null;
+        const first = await this.firstPlacement(clusterId, spec);
+        record.placement = live?.spec?.imageName ? { ...first, imageName: live.spec.imageName } : first;
       }
-      if (rekeyed) emit({ event_type: 'password_rotated', message: `Password of role ${spec.username} changed in Secret ${namespace}/${APP_SECRET_NAME}.` });
-      const wasAsleep = before?.metadata?.annotations?.[HIBERNATION_ANNOTATION] === 'on';
-      if (!before) {
-        emit({ event_type: 'created', message: `CloudNativePG Cluster ${namespace}/${CNPG_CLUSTER_NAME} created (${spec.instances} x ${spec.size}, PostgreSQL ${spec.version}).` });
-      } else if (wasAsleep !== (spec.state === 'sleeping')) {
-        emit(
-          spec.state === 'sleeping'
-            ? { event_type: 'stopped', message: 'Hibernation requested; data kept.' }
-            : { event_type: 'started', message: 'Hibernation lifted; instances starting.' },
-        );
-      } else if (changed) {
-        emit({ event_type: 'updated', message: `CloudNativePG Cluster ${namespace}/${CNPG_CLUSTER_NAME} updated (${spec.instances} x ${spec.size}).` });
+      // A restore whose Cluster is healthy takes over: the old Cluster goes, the endpoint moves to the new one.
+      if (record.next && (await this.isHealthy(namespace, record.next.name))) {
+        const old = record.placement;
+        record.placement = record.next;
+        record.next = null;
+        record.restores = restoreIndex(record.placement.name);
+        record.cluster_generation = null;
+        await this.deleteCnpgCluster(namespace, old.name);
+        emit({ event_type: 'restored', message: `CloudNativePG Cluster ${namespace}/${record.placement.name} restored and serving; ${old.name} deleted.` });
       }
+      if (spec.restore && previous && spec.restore.restore_id !== record.restore_id) {
+        record.next = await this.restorePlacement(clusterId, record, spec.restore);
+        record.restore_id = spec.restore.restore_id;
+        emit({ event_type: 'restoring', message: `Restoring into CloudNativePG Cluster ${namespace}/${record.next.name} from ${record.next.recovery?.serverName}; ${record.placement.name} serves until it is ready.` });
+      }
+      record.restore_id ??= spec.restore?.restore_id ?? null;
+      await this.applyObjects(request, record.placement, record, emit);
+      if (record.next) await this.applyObjects(request, record.next, null, emit);
     } catch (error) {
       throw new Error(apiErrorMessage(error), { cause: error });
     }
-    const record: KubernetesRecord = { namespace, cluster_generation: clusterGeneration };
     return { observation: await this.observe(clusterId, spec, record), record };
+  }
+
+  /**
+   * Writes the cluster's objects for one CNPG Cluster (`record` set: the current one, whose generation it records;
+   * null: a restore's Cluster, which gets its Cluster only: the schedule stays with the serving one until it takes over).
+   */
+  private async applyObjects(request: ApplyRequest, placement: CnpgPlacement, record: KubernetesRecord | null, emit: ApplyRequest['emit']): Promise<void> {
+    const { clusterId, spec, password } = request;
+    const namespace = this.namespace(clusterId);
+    const all = renderClusterManifests(clusterId, request.generation ?? 0, spec, password, this.render, placement);
+    const manifests = record ? all : all.filter((m) => m.kind === 'Cluster');
+    const before = await this.readCluster(namespace, placement.name);
+    const secretBefore = before ? await this.readSecret(namespace) : null;
+    let changed = false;
+    let rekeyed = false;
+    for (const manifest of manifests) {
+      if (manifest.kind === 'Cluster' && !record) manifest.metadata.annotations[RESTORE_ANNOTATION] = spec.restore?.restore_id ?? '';
+      const applied = await this.client.patch(manifest as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      if (manifest.kind === 'Cluster') {
+        // A spec change moves the generation; the operator's status writes and our annotations do not.
+        changed = before !== null && applied.metadata?.generation !== before.metadata?.generation;
+        if (record) record.cluster_generation = applied.metadata?.generation ?? null;
+      }
+      // The Secret's annotations move with every command; only its data says whether the password changed.
+      if (manifest.kind === 'Secret') rekeyed = secretBefore !== null && secretPassword(applied) !== secretPassword(secretBefore);
+      if (manifest.kind === 'Namespace') await this.copyBackupCredentials(namespace, manifest);
+    }
+    if (!record) return;
+    if (rekeyed) emit({ event_type: 'password_rotated', message: `Password of role ${spec.username} changed in Secret ${namespace}/${APP_SECRET_NAME}.` });
+    const wasAsleep = before?.metadata?.annotations?.[HIBERNATION_ANNOTATION] === 'on';
+    if (!before) {
+      const from = placement.recovery ? ` from the history of ${placement.recovery.serverName}` : '';
+      emit({ event_type: 'created', message: `CloudNativePG Cluster ${namespace}/${placement.name} created${from} (${spec.instances} x ${spec.size}, PostgreSQL ${spec.version}).` });
+    } else if (wasAsleep !== (spec.state === 'sleeping')) {
+      emit(
+        spec.state === 'sleeping'
+          ? { event_type: 'stopped', message: 'Hibernation requested; data kept.' }
+          : { event_type: 'started', message: 'Hibernation lifted; instances starting.' },
+      );
+    } else if (changed) {
+      emit({ event_type: 'updated', message: `CloudNativePG Cluster ${namespace}/${placement.name} updated (${spec.instances} x ${spec.size}).` });
+    }
+  }
+
+  /**
+   * The ObjectStore can only name Secrets of its own namespace: the region's credentials are copied into the cluster's,
+   * right after the Namespace and before the ObjectStore that names them. Labelled like the cluster's other objects.
+   */
+  private async copyBackupCredentials(namespace: string, ns: Manifest): Promise<void> {
+    const store = this.render.backupStore;
+    if (!store) return;
+    const { namespace: from, name } = store.credentialsSecret;
+    const source = (await this.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: from } })) as { data?: Record<string, string> } | null;
+    const data = source?.data ?? {};
+    for (const key of [ACCESS_KEY_ID_KEY, SECRET_ACCESS_KEY_KEY]) {
+      if (!data[key]) throw new Error(`the backup credentials Secret ${from}/${name} ${source ? `has no ${key}` : 'does not exist'}`);
+    }
+    const copy = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: BACKUP_CREDENTIALS_SECRET, namespace, labels: ns.metadata.labels, annotations: { [CLUSTER_ID_ANNOTATION]: ns.metadata.annotations[CLUSTER_ID_ANNOTATION] ?? '' } },
+      type: 'Opaque',
+      data: {
+        [ACCESS_KEY_ID_KEY]: data[ACCESS_KEY_ID_KEY],
+        [SECRET_ACCESS_KEY_KEY]: data[SECRET_ACCESS_KEY_KEY],
+        ...(store.region ? { [REGION_KEY]: Buffer.from(store.region).toString('base64') } : {}),
+      },
+    };
+    await this.client.patch(copy as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  }
+
+  /**
+   * The first CNPG Cluster of a cluster. A branch reads its source's history: at a backup, the serverName and barman's
+   * id that the source's Backup recorded; otherwise the source's current serverName. It runs the source's image, so a
+   * restore never meets a newer minor than the data it reads.
+   */
+  private async firstPlacement(clusterId: string, spec: ClusterSpec): Promise<CnpgPlacement> {
+    const placement = initialPlacement(clusterId, spec, this.render);
+    if (!spec.source) return placement;
+    const sourceNamespace = this.namespace(spec.source.cluster_id);
+    const current = await this.currentCnpgCluster(sourceNamespace);
+    let serverName = current ? archiverServerName(current) ?? spec.source.cluster_id : spec.source.cluster_id;
+    let barmanBackupId: string | null = null;
+    if (spec.source.backup_id) {
+      const resolved = await this.completedBackup(sourceNamespace, spec.source.backup_id);
+      serverName = resolved.serverName;
+      barmanBackupId = resolved.barmanBackupId;
+    }
+    const imageName = (current?.spec as { imageName?: string } | undefined)?.imageName ?? placement.imageName;
+    return { ...placement, imageName, recovery: { serverName, barmanBackupId, targetTime: spec.source.target_time } };
+  }
+
+  /** The next in-place restore's CNPG Cluster: recovering from the current one's serverName, archiving under its own. */
+  private async restorePlacement(clusterId: string, record: KubernetesRecord, restore: RestoreSpec): Promise<CnpgPlacement> {
+    const current = record.placement!;
+    const k = Math.max(record.restores, restoreIndex(current.name)) + 1;
+    let serverName = current.serverName;
+    let barmanBackupId: string | null = null;
+    if (restore.backup_id) {
+      const resolved = await this.completedBackup(record.namespace, restore.backup_id);
+      serverName = resolved.serverName;
+      barmanBackupId = resolved.barmanBackupId;
+    }
+    return {
+      name: `${CNPG_CLUSTER_NAME}-r${k}`,
+      serverName: `${clusterId}-r${k}`,
+      imageName: current.imageName,
+      recovery: { serverName, barmanBackupId, targetTime: restore.target_time },
+    };
   }
 
   async observe(clusterId: string, spec: ClusterSpec, record: DriverRecord | null): Promise<ClusterObservation> {
     const namespace = this.namespace(clusterId);
+    const kept = asKubernetesRecord(record);
+    const name = kept?.placement?.name ?? CNPG_CLUSTER_NAME;
     try {
       if (spec.state === 'deleted') {
         const ns = await this.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -163,10 +337,10 @@ export class KubernetesDriver implements ClusterDriver {
           return { state: 'deleted', phase: 'deleting', endpoint: null, instances: 0, ready_instances: 0, message: `Namespace ${namespace} is being deleted.` };
         }
       }
-      const cluster = await this.readCluster(namespace);
-      if (!cluster) return this.gone(`No CloudNativePG Cluster in ${namespace}.`);
+      const cluster = await this.readCluster(namespace, name);
+      if (!cluster) return this.gone(`No CloudNativePG Cluster ${name} in ${namespace}.`);
       const [service, secret] = await Promise.all([
-        this.read({ apiVersion: 'v1', kind: 'Service', metadata: { name: LOAD_BALANCER_NAME, namespace } }) as Promise<LoadBalancerView | null>,
+        this.read({ apiVersion: 'v1', kind: 'Service', metadata: { name: loadBalancerName(name), namespace } }) as Promise<LoadBalancerView | null>,
         this.readSecret(namespace),
       ]);
       // What is declared there: hibernated or not. How far the operator got is the phase.
@@ -176,20 +350,59 @@ export class KubernetesDriver implements ClusterDriver {
         return { state: 'deleted', phase: seen.phase, endpoint: null, instances: 0, ready_instances: 0, message: seen.message };
       }
       // Someone else changed the Cluster's spec since the agent last applied it (the generation moved on).
-      const applied = asKubernetesRecord(record)?.cluster_generation ?? null;
+      const applied = kept?.cluster_generation ?? null;
       const live = cluster.metadata?.generation ?? null;
-      const drift = applied !== null && live !== null && live !== applied ? `spec changed outside the agent (generation ${applied} -> ${live})` : undefined;
-      return {
+      let drift = applied !== null && live !== null && live !== applied ? `spec changed outside the agent (generation ${applied} -> ${live})` : undefined;
+      const observation: ClusterObservation = {
         state: declared,
         phase: seen.phase,
         endpoint: seen.endpoint,
         instances: seen.instances,
         ready_instances: seen.readyInstances,
-        message: seen.message || `CloudNativePG Cluster ${namespace}/${CNPG_CLUSTER_NAME}`,
-        ...(drift ? { drift } : {}),
+        message: seen.message || `CloudNativePG Cluster ${namespace}/${name}`,
       };
+      if (kept?.next) {
+        // A restore under way: the old Cluster serves meanwhile. Once the new one is healthy, applying again switches
+        // over to it, which is what the drift asks of the reconciler; until then the cluster is updating.
+        const next = await this.readCluster(namespace, kept.next.name);
+        const nextSeen = observeCnpgCluster(next as CnpgClusterView | null, null, 'running');
+        if (next && (next as CnpgClusterView).status?.phase === HEALTHY_PHASE) drift ??= `restore ${kept.restore_id} is ready in ${kept.next.name}: switching over`;
+        else if (nextSeen.phase === 'failed') return { ...observation, phase: 'failed', endpoint: null, message: `Restore ${kept.restore_id} failed in ${kept.next.name}: ${nextSeen.message}` };
+        observation.phase = 'updating';
+        observation.message = `Restoring into ${kept.next.name}: ${nextSeen.message || 'waiting for the operator'}`;
+      }
+      return drift ? { ...observation, drift } : observation;
     } catch (error) {
       throw new Error(apiErrorMessage(error), { cause: error });
+    }
+  }
+
+  /**
+   * Takes a backup through the barman-cloud plugin: a Backup named from the backup id (so asking again after an agent
+   * restart finds the one already made), then its status read until CNPG settles it. The operator writes to the object
+   * store itself; the agent's sink is not used.
+   */
+  async backup(request: BackupRequest): Promise<BackupOutcome> {
+    if (!this.render.backupStore) throw new Error('backups on the kubernetes driver need the region\'s object store for CloudNativePG (--backup-secret, --backup-endpoint)');
+    const kept = asKubernetesRecord(request.record);
+    const cnpgCluster = kept?.placement?.name ?? CNPG_CLUSTER_NAME;
+    const manifest = renderBackupManifest(request.clusterId, request.spec, { id: request.backupId, kind: request.kind }, cnpgCluster, this.render);
+    const header = { apiVersion: manifest.apiVersion, kind: 'Backup', metadata: { name: manifest.metadata.name, namespace: manifest.metadata.namespace! } };
+    try {
+      if (!(await this.read(header))) await this.client.create(manifest as KubernetesObject);
+      const deadline = Date.now() + (this.options.backupTimeoutMs ?? 6 * 60 * 60_000);
+      while (true) {
+        const backup = await this.read(header);
+        if (!backup) throw new Error(`Backup ${header.metadata.namespace}/${header.metadata.name} was deleted before it ended`);
+        const progress = backupProgress(backup as CnpgBackupView);
+        if (progress.state === 'completed') return progress.outcome;
+        if (progress.state === 'failed') throw new Error(`CloudNativePG Backup ${header.metadata.name} failed: ${progress.error}`);
+        if (Date.now() > deadline) throw new Error(`CloudNativePG Backup ${header.metadata.name} still ${progress.phase} after ${Math.round((this.options.backupTimeoutMs ?? 0) / 60_000)} min`);
+        await sleep(this.options.backupPollMs ?? 1000);
+      }
+    } catch (error) {
+      if (error instanceof ApiException) throw new Error(apiErrorMessage(error), { cause: error });
+      throw error;
     }
   }
 
@@ -297,8 +510,40 @@ export class KubernetesDriver implements ClusterDriver {
     return this.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: APP_SECRET_NAME, namespace } });
   }
 
-  private readCluster(namespace: string): Promise<Resource | null> {
-    return this.read({ apiVersion: CNPG_API_VERSION, kind: 'Cluster', metadata: { name: CNPG_CLUSTER_NAME, namespace } });
+  private readCluster(namespace: string, name: string): Promise<Resource | null> {
+    return this.read({ apiVersion: CNPG_API_VERSION, kind: 'Cluster', metadata: { name, namespace } });
+  }
+
+  private async isHealthy(namespace: string, name: string): Promise<boolean> {
+    return ((await this.readCluster(namespace, name)) as CnpgClusterView | null)?.status?.phase === HEALTHY_PHASE;
+  }
+
+  private async deleteCnpgCluster(namespace: string, name: string): Promise<void> {
+    try {
+      await this.client.delete({ apiVersion: CNPG_API_VERSION, kind: 'Cluster', metadata: { name, namespace } });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  /** A namespace's serving CNPG Cluster: the newest restore's (highest k) that is not being deleted. */
+  private async currentCnpgCluster(namespace: string): Promise<Resource | null> {
+    const list = await this.client.list(CNPG_API_VERSION, 'Cluster', namespace, undefined, undefined, undefined, undefined, `${LABELS.managedBy}=${MANAGED_BY}`);
+    const live = list.items.filter((item) => !item.metadata?.deletionTimestamp);
+    live.sort((a, b) => restoreIndex(b.metadata?.name ?? '') - restoreIndex(a.metadata?.name ?? ''));
+    return (live[0] as Resource | undefined) ?? null;
+  }
+
+  /** barman's id and the serverName of a completed backup, from its Backup object (named from the backup id). */
+  private async completedBackup(namespace: string, backupId: string): Promise<{ serverName: string; barmanBackupId: string }> {
+    const name = backupObjectName(backupId);
+    const backup = await this.read({ apiVersion: CNPG_API_VERSION, kind: 'Backup', metadata: { name, namespace } });
+    if (!backup) throw new Error(`backup ${backupId} has no Backup ${namespace}/${name}: it cannot be restored on this region's Kubernetes`);
+    const progress = backupProgress(backup as CnpgBackupView);
+    if (progress.state !== 'completed' || !progress.barmanBackupId || !progress.serverName) {
+      throw new Error(`backup ${backupId} is not a completed backup (Backup ${namespace}/${name} is ${progress.state})`);
+    }
+    return { serverName: progress.serverName, barmanBackupId: progress.barmanBackupId };
   }
 
   private async read(header: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): Promise<Resource | null> {

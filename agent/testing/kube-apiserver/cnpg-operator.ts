@@ -11,7 +11,17 @@
 // password; stopped on hibernation, removed with the Cluster), and the LoadBalancer Service's port is that server's
 // port: every simulated load balancer shares 127.0.0.1, so each cannot have 5432 as a real one would.
 //
-// Not simulated: pods, PVCs, secrets (-app/-superuser), backups, switchover, webhooks, more than one server per Cluster.
+// Backups through the barman-cloud plugin: a Backup (`method: plugin`, the plugin's name) walks `.status.phase` pending
+// -> running -> completed or failed, with startedAt/stoppedAt, beginLSN/endLSN and barman's backupId, and with
+// instances that support it is a REAL base backup of the Cluster's server into the S3-compatible store its ObjectStore
+// names (endpointURL, destinationPath, credentials from the Secret it references), under the Cluster's WAL-archiver
+// plugin's serverName. A Cluster with `bootstrap.recovery` from an `externalClusters` plugin source gets its server's
+// data from that serverName's backups (recoveryTarget.backupID, else the newest one that ended by targetTime, else the
+// newest) before it first starts; a missing backup fails the Cluster as CNPG's full-recovery job would.
+//
+// Not simulated: pods, PVCs, secrets (-app/-superuser), ScheduledBackups firing (they are stored and validated only),
+// WAL archiving (so no replay past a backup), retention, switchover, webhooks, more than one server per Cluster.
+import type { ObjectStoreConfig } from '../../backup/object-store.ts';
 import type { JsonObject, ResourceType } from './resources.ts';
 import type { ObjectStore, StoreEvent } from './store.ts';
 
@@ -26,6 +36,28 @@ export interface SimulatedDatabase {
   maxConnections: number | null;
 }
 
+/** Where a backup goes: the ObjectStore's store (its prefix is the destinationPath's), the serverName, barman's id. */
+export interface BackupTarget {
+  store: ObjectStoreConfig;
+  serverName: string;
+  backupId: string;
+}
+
+export interface SimulatedBackup {
+  beginLsn: string | null;
+  endLsn: string | null;
+  beginTime: string;
+  endTime: string;
+}
+
+/** A recovering Cluster's source: a serverName in a store, at a backup, a time, or (both null) its newest backup. */
+export interface RecoverySource {
+  store: ObjectStoreConfig;
+  serverName: string;
+  backupId: string | null;
+  targetTime: string | null;
+}
+
 /** Real PostgreSQL servers behind simulated Clusters; `key` is `<namespace>/<name>`. */
 export interface SimulatedInstances {
   /** Starts the server (creating it on first use) with this role, database and password; resolves to its port. */
@@ -34,6 +66,10 @@ export interface SimulatedInstances {
   hibernate(key: string): Promise<void>;
   /** Stops the server and removes its data. */
   remove(key: string): Promise<void>;
+  /** Takes a base backup of the running server into the target. */
+  backup?(key: string, target: BackupTarget): Promise<SimulatedBackup>;
+  /** Fills a server that has not started yet with a backup of the source; resolves to the backup's id. */
+  restore?(key: string, source: RecoverySource): Promise<{ backupId: string }>;
 }
 
 export interface CnpgOperatorOptions {
@@ -52,6 +88,7 @@ export const PHASE_UPGRADING = 'Upgrading cluster';
 export const PHASE_HEALTHY = 'Cluster in healthy state';
 export const PHASE_UNRECOVERABLE = 'Cluster is unrecoverable and needs manual intervention';
 export const HIBERNATION_ANNOTATION = 'cnpg.io/hibernation';
+export const BARMAN_PLUGIN = 'barman-cloud.cloudnative-pg.io';
 
 type Step = () => void | Promise<void>;
 
@@ -67,6 +104,8 @@ interface Tracked {
   epoch: number;
   /** A sequence of steps is under way. */
   busy: boolean;
+  /** The server was filled from its bootstrap.recovery source (done once, before it first starts). */
+  recovered: boolean;
 }
 
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -78,6 +117,12 @@ export class CnpgOperatorSimulation {
   private readonly clusterType: ResourceType;
   private readonly serviceType: ResourceType;
   private readonly secretType: ResourceType;
+  private readonly backupType: ResourceType;
+  private readonly objectStoreType: ResourceType;
+  /** Backups walked (or being walked), by `<namespace>/<name>`: each is taken once. */
+  private readonly backups = new Set<string>();
+  /** barman's backup ids handed out per serverName, so two backups in one second still get distinct ids. */
+  private readonly backupIds = new Map<string, string>();
   private readonly stepDelayMs: number;
   private readonly loadBalancerIp: string;
   private readonly instances: SimulatedInstances | undefined;
@@ -100,6 +145,8 @@ export class CnpgOperatorSimulation {
     this.clusterType = find('Cluster');
     this.serviceType = find('Service');
     this.secretType = find('Secret');
+    this.backupType = find('Backup');
+    this.objectStoreType = find('ObjectStore');
     this.unsubscribe = store.subscribe((e) => this.onEvent(e));
   }
 
@@ -130,7 +177,7 @@ export class CnpgOperatorSimulation {
     const id = `${namespace}/${name}`;
     let t = this.tracked.get(id);
     if (!t) {
-      t = { generation: 0, hibernation: undefined, failed: undefined, heldSecretVersion: null, port: POSTGRES_PORT, epoch: 0, busy: false };
+      t = { generation: 0, hibernation: undefined, failed: undefined, heldSecretVersion: null, port: POSTGRES_PORT, epoch: 0, busy: false, recovered: false };
       this.tracked.set(id, t);
     }
     return t;
@@ -139,6 +186,7 @@ export class CnpgOperatorSimulation {
   private onEvent(e: StoreEvent): void {
     if (this.stopped) return;
     if (e.resource === this.secretType) return this.onSecret(e);
+    if (e.resource === this.backupType) return this.onBackup(e);
     if (e.resource !== this.clusterType) return;
     const m = e.object.metadata as JsonObject;
     const namespace = String(m.namespace);
@@ -261,16 +309,140 @@ export class CnpgOperatorSimulation {
     const secret = this.store.tryGet(this.secretType, namespace, this.secretNameOf(namespace, name) ?? '');
     const secretVersion = secret ? String((secret.metadata as JsonObject).resourceVersion) : null;
     if (this.instances) {
-      if (!secret) throw new Error(`bootstrap.initdb.secret of ${namespace}/${name} does not exist`);
+      if (!secret) throw new Error(`the bootstrap secret of ${namespace}/${name} does not exist`);
+      if (!t.recovered && this.recoveryOf(namespace, name)) {
+        if (!this.instances.restore) throw new Error('these simulated instances cannot recover from a backup');
+        await this.instances.restore(`${namespace}/${name}`, this.recoverySource(namespace, name));
+      }
+      t.recovered = true;
       t.port = await this.instances.run(`${namespace}/${name}`, this.databaseOf(namespace, name, secret));
       this.ensureServices(namespace, name);
     }
     t.heldSecretVersion = secretVersion;
   }
 
+  /** bootstrap.initdb, or bootstrap.recovery (which names the database, owner and secret the same way). */
   private initdbOf(namespace: string, name: string): JsonObject {
     const cluster = this.store.tryGet(this.clusterType, namespace, name);
-    return ((((cluster?.spec ?? {}) as JsonObject).bootstrap ?? {}) as JsonObject).initdb as JsonObject ?? {};
+    const bootstrap = (((cluster?.spec ?? {}) as JsonObject).bootstrap ?? {}) as JsonObject;
+    return ((bootstrap.initdb ?? bootstrap.recovery) as JsonObject | undefined) ?? {};
+  }
+
+  private recoveryOf(namespace: string, name: string): JsonObject | undefined {
+    const cluster = this.store.tryGet(this.clusterType, namespace, name);
+    return ((((cluster?.spec ?? {}) as JsonObject).bootstrap ?? {}) as JsonObject).recovery as JsonObject | undefined;
+  }
+
+  /** The recovery's `externalClusters` source as a store and serverName, with its target. */
+  private recoverySource(namespace: string, name: string): RecoverySource {
+    const cluster = this.store.tryGet(this.clusterType, namespace, name);
+    const recovery = this.recoveryOf(namespace, name) ?? {};
+    const external = ((((cluster?.spec ?? {}) as JsonObject).externalClusters ?? []) as JsonObject[]).find((c) => c.name === recovery.source);
+    const plugin = (external?.plugin ?? {}) as JsonObject;
+    const parameters = (plugin.parameters ?? {}) as Record<string, string>;
+    if (!external || plugin.name !== BARMAN_PLUGIN || !parameters.barmanObjectName || !parameters.serverName) {
+      throw new Error(`bootstrap.recovery.source ${JSON.stringify(recovery.source)} is not an externalClusters entry with the ${BARMAN_PLUGIN} plugin`);
+    }
+    const target = (recovery.recoveryTarget ?? {}) as Record<string, string>;
+    return {
+      store: this.objectStoreConfig(namespace, parameters.barmanObjectName),
+      serverName: parameters.serverName,
+      backupId: target.backupID ?? null,
+      targetTime: target.targetTime ?? null,
+    };
+  }
+
+  /** An ObjectStore as the S3 client's configuration: endpoint, bucket and prefix from destinationPath, credentials. */
+  private objectStoreConfig(namespace: string, objectStoreName: string): ObjectStoreConfig {
+    const objectStore = this.store.tryGet(this.objectStoreType, namespace, objectStoreName);
+    if (!objectStore) throw new Error(`ObjectStore ${namespace}/${objectStoreName} does not exist`);
+    const configuration = (((objectStore.spec ?? {}) as JsonObject).configuration ?? {}) as JsonObject;
+    const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(String(configuration.destinationPath ?? ''));
+    if (!match) throw new Error(`ObjectStore ${namespace}/${objectStoreName}: destinationPath is not s3://<bucket>/<path>`);
+    const credentials = (configuration.s3Credentials ?? {}) as Record<string, { name: string; key: string } | undefined>;
+    const secretValue = (selector: { name: string; key: string } | undefined): string | null => {
+      if (!selector) return null;
+      const secret = this.store.tryGet(this.secretType, namespace, selector.name);
+      const value = ((secret?.data ?? {}) as Record<string, string>)[selector.key];
+      if (value === undefined) throw new Error(`Secret ${namespace}/${selector.name} has no key ${selector.key}`);
+      return Buffer.from(value, 'base64').toString('utf8');
+    };
+    const path = match[2] ?? '';
+    return {
+      endpoint: String(configuration.endpointURL ?? ''),
+      bucket: match[1]!,
+      region: secretValue(credentials.region) ?? 'us-east-1',
+      accessKeyId: secretValue(credentials.accessKeyId),
+      secretAccessKey: secretValue(credentials.secretAccessKey),
+      forcePathStyle: true,
+      sse: 'off',
+      prefix: path === '' || path.endsWith('/') ? path : `${path}/`,
+    };
+  }
+
+  /** A new Backup: walked once, pending -> running -> completed or failed, one step delay apart. */
+  private onBackup(e: StoreEvent): void {
+    const m = e.object.metadata as JsonObject;
+    const namespace = String(m.namespace);
+    const name = String(m.name);
+    const id = `${namespace}/${name}`;
+    if (e.type === 'DELETED' || this.backups.has(id) || ((e.object.status ?? {}) as JsonObject).phase !== undefined) return;
+    this.backups.add(id);
+    const delay = () => new Promise((r) => setTimeout(r, this.stepDelayMs));
+    const write = (status: JsonObject) => {
+      if (!this.stopped && this.store.tryGet(this.backupType, namespace, name)) this.store.patchStatus(this.backupType, namespace, name, { status }, OPERATOR_FIELD_MANAGER);
+    };
+    this.run(
+      (async () => {
+        await delay();
+        write({ phase: 'pending' });
+        await delay();
+        const startedAt = now();
+        try {
+          const spec = (e.object.spec ?? {}) as JsonObject;
+          const clusterName = String(((spec.cluster ?? {}) as JsonObject).name ?? '');
+          if (spec.method !== 'plugin' || ((spec.pluginConfiguration ?? {}) as JsonObject).name !== BARMAN_PLUGIN) {
+            throw new Error(`only method plugin with ${BARMAN_PLUGIN} is simulated`);
+          }
+          const cluster = this.store.tryGet(this.clusterType, namespace, clusterName);
+          if (!cluster) throw new Error(`cluster ${clusterName} does not exist`);
+          const archiver = ((((cluster.spec ?? {}) as JsonObject).plugins ?? []) as JsonObject[]).find((p) => p.name === BARMAN_PLUGIN && p.isWALArchiver === true);
+          const parameters = (archiver?.parameters ?? {}) as Record<string, string>;
+          if (!parameters.barmanObjectName || !parameters.serverName) throw new Error(`cluster ${clusterName} has no ${BARMAN_PLUGIN} WAL archiver plugin`);
+          if (!this.instances?.backup) throw new Error('the stand-in runs no PostgreSQL server to back up');
+          const store = this.objectStoreConfig(namespace, parameters.barmanObjectName);
+          const backupId = this.barmanBackupId(parameters.serverName);
+          write({ phase: 'running', startedAt, method: 'plugin', serverName: parameters.serverName, backupId });
+          const taken = await this.instances.backup(`${namespace}/${clusterName}`, { store, serverName: parameters.serverName, backupId });
+          const destinationPath = `s3://${store.bucket}/${store.prefix}`;
+          write({
+            phase: 'completed',
+            startedAt: taken.beginTime,
+            stoppedAt: taken.endTime,
+            backupId,
+            serverName: parameters.serverName,
+            destinationPath,
+            method: 'plugin',
+            online: true,
+            ...(taken.beginLsn ? { beginLSN: taken.beginLsn } : {}),
+            ...(taken.endLsn ? { endLSN: taken.endLsn } : {}),
+          });
+        } catch (error) {
+          write({ phase: 'failed', startedAt, stoppedAt: now(), error: error instanceof Error ? error.message : String(error) });
+        }
+      })(),
+    );
+  }
+
+  /** barman's id format (YYYYMMDDTHHMMSS, UTC), a second later than the server's previous one when they would clash. */
+  private barmanBackupId(serverName: string): string {
+    const format = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '');
+    let at = Date.now();
+    const previous = this.backupIds.get(serverName);
+    while (previous !== undefined && format(at) <= previous) at += 1000;
+    const id = format(at);
+    this.backupIds.set(serverName, id);
+    return id;
   }
 
   private secretNameOf(namespace: string, name: string): string | undefined {
