@@ -16,6 +16,10 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   quota_exceeded: 422,
+  /** A restore or branch at a time the cluster's archive cannot reach; details carry the window. */
+  target_outside_window: 422,
+  /** Asked of something that cannot do it (point-in-time restore of a PGlite cluster, say); the message says why. */
+  unsupported: 422,
   upgrade_required: 426,
   rate_limited: 429,
   internal_error: 500,

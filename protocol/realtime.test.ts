@@ -26,6 +26,8 @@ const cluster: Cluster = {
   generation: 2,
   observed_generation: 2,
   settings: {},
+  parent_id: null,
+  source: null,
   created_at: at,
   updated_at: at,
 };

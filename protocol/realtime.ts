@@ -7,7 +7,7 @@
 // status, operations, events, metrics and logs). Both need the `clusters:read` permission, checked on every
 // subscribe; a cluster channel also needs the cluster to be in the socket's org and not deleted.
 import { z } from 'zod';
-import { clusterEventSchema, clusterSchema, operationSchema, timestampSchema, backupSchema } from './resources.ts';
+import { clusterEventSchema, clusterSchema, operationSchema, timestampSchema, backupSchema, restoreWindowSchema } from './resources.ts';
 
 export const REALTIME_LIMITS = {
   /** An unauthenticated socket that has not sent a valid `auth` by then is closed with CLOSE_CODES.unauthenticated. */
@@ -110,6 +110,7 @@ export const clusterStatusEventSchema = z.object({ type: z.literal('cluster.stat
 export const operationUpdatedEventSchema = z.object({ type: z.literal('operation.updated'), operation: operationSchema });
 export const clusterEventEventSchema = z.object({ type: z.literal('cluster.event'), event: clusterEventSchema });
 export const backupUpdatedEventSchema = z.object({ type: z.literal('backup.updated'), backup: backupSchema });
+export const restoreWindowUpdatedEventSchema = z.object({ type: z.literal('restore_window.updated'), restore_window: restoreWindowSchema });
 
 /** Not yet published: the cluster's latest metrics as the agent samples them (name -> value), on its channel. */
 export const metricsUpdateEventSchema = z.object({
@@ -137,6 +138,7 @@ export const realtimeEventSchema = z.discriminatedUnion('type', [
   operationUpdatedEventSchema,
   clusterEventEventSchema,
   backupUpdatedEventSchema,
+  restoreWindowUpdatedEventSchema,
   metricsUpdateEventSchema,
   logEntryEventSchema,
 ]);
@@ -151,6 +153,7 @@ export const publishedMessageSchema = z.discriminatedUnion('type', [
   operationUpdatedEventSchema.extend({ channel: channelSchema }),
   clusterEventEventSchema.extend({ channel: channelSchema }),
   backupUpdatedEventSchema.extend({ channel: channelSchema }),
+  restoreWindowUpdatedEventSchema.extend({ channel: channelSchema }),
   metricsUpdateEventSchema.extend({ channel: channelSchema }),
   logEntryEventSchema.extend({ channel: channelSchema }),
 ]);

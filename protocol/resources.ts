@@ -34,6 +34,11 @@ export const clusterSchema = z
     generation: z.number().int(),
     observed_generation: z.number().int(),
     settings: z.record(z.string(), z.unknown()),
+    parent_id: z.string().nullable().meta({ description: 'The cluster this one branched from (or was preserved from by a restore); null for a root' }),
+    source: z
+      .object({ cluster_id: z.string(), backup_id: z.string().nullable(), target_time: timestampSchema.nullable() })
+      .nullable()
+      .meta({ description: "The point of the parent's history the branch was made from (both null: the newest point then)" }),
     created_at: timestampSchema,
     updated_at: timestampSchema,
   })
@@ -84,3 +89,15 @@ export const backupSchema = z
   })
   .meta({ id: 'Backup' });
 export type Backup = z.infer<typeof backupSchema>;
+
+export const restoreWindowSchema = z
+  .object({
+    cluster_id: z.string(),
+    earliest: timestampSchema.nullable().meta({ description: 'The earliest time a restore or branch can target; null before the first backup' }),
+    latest: timestampSchema.nullable().meta({ description: 'The newest; archived WAL lags the server by at most 60 s, and a branch at "now" archives first' }),
+    point_in_time: z.boolean().meta({ description: 'Times between can be targeted; false: only the backups themselves (limitation says why)' }),
+    limitation: z.string().nullable(),
+    wal_gap: z.string().nullable().meta({ description: 'A break in the archived WAL the region found; restores cannot cross it' }),
+  })
+  .meta({ id: 'RestoreWindow' });
+export type RestoreWindow = z.infer<typeof restoreWindowSchema>;

@@ -12,7 +12,7 @@ import { ApiError } from '../errors.ts';
 import { newId } from '../../protocol/ids.ts';
 import type { RequestMeta } from '../request.ts';
 
-export type ClusterChanges = Partial<Pick<ClusterRow, 'size' | 'instances' | 'storageGb' | 'settings' | 'passwordCiphertext' | 'backupRequests'>>;
+export type ClusterChanges = Partial<Pick<ClusterRow, 'size' | 'instances' | 'storageGb' | 'settings' | 'passwordCiphertext' | 'backupRequests' | 'restoreRequest'>>;
 
 async function refuseIfBusy(db: Queryable, clusterId: string): Promise<void> {
   const [running] = await db

@@ -1,6 +1,6 @@
 // Catalog rows of clusters, operations and events, and their API shapes (protocol/resources.ts).
 import type { backups, clusterEvents, clusters, operations } from '../../drizzle/schema.ts';
-import type { Backup, Cluster, ClusterEvent, Operation } from '../../protocol/resources.ts';
+import type { Backup, Cluster, ClusterEvent, Operation, RestoreWindow } from '../../protocol/resources.ts';
 
 export type ClusterRow = typeof clusters.$inferSelect;
 export type OperationRow = typeof operations.$inferSelect;
@@ -29,6 +29,8 @@ export function serializeCluster(c: ClusterRow): Cluster {
     generation: c.generation,
     observed_generation: c.observedGeneration,
     settings: c.settings as Record<string, unknown>,
+    parent_id: c.parentId,
+    source: c.source ?? null,
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),
   };
@@ -73,5 +75,16 @@ export function serializeBackup(b: BackupRow): Backup {
     error: b.error,
     created_at: b.createdAt.toISOString(),
     updated_at: b.updatedAt.toISOString(),
+  };
+}
+
+export function serializeRestoreWindow(c: ClusterRow): RestoreWindow {
+  return {
+    cluster_id: c.id,
+    earliest: iso(c.restoreEarliest),
+    latest: iso(c.restoreLatest),
+    point_in_time: c.restorePointInTime,
+    limitation: c.restoreLimitation,
+    wal_gap: c.walGap,
   };
 }

@@ -12,12 +12,14 @@ import { backups, clusterEvents, clusters, operations } from '../../drizzle/sche
 import {
   backupReportSchema,
   commandSchema,
+  restoreWindowSchema,
   eventSchema,
   statusSchema,
   type AgentEvent,
   type AgentStatus,
   type BackupReport,
   type Command,
+  type RestoreWindowReport,
 } from '../../protocol/agent.ts';
 import { inFlightOperationStatuses } from '../../protocol/enums.ts';
 import { parseSettings } from '../../core/settings.ts';
@@ -26,7 +28,7 @@ import type { ClusterRow, OperationRow } from '../../core/clusters/serialize.ts'
 import { openDatabase, type HttpDatabase } from '../../core/db.ts';
 import { ID_PATTERN, newId } from '../../protocol/ids.ts';
 import { log } from '../../core/logger.ts';
-import { backupMessage, eventMessage, operationMessage, publish, statusMessage, type EventRow, type Published } from './messages.ts';
+import { backupMessage, eventMessage, operationMessage, publish, restoreWindowMessage, statusMessage, type EventRow, type Published } from './messages.ts';
 import { applyReport } from '../../core/clusters/state-machine.ts';
 import type { DispatchReceipt } from '../region/presence.ts';
 import { regionObject } from '../region/stub.ts';
@@ -183,6 +185,41 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
             await this.ctx.storage.put<Snapshot>(SNAPSHOT_KEY, { ...snapshot, operation: null });
           }
         }
+        await this.publish(published);
+      }),
+    );
+  }
+
+  /** What the cluster's history can be restored to, as its region reads it from the object store. */
+  recordRestoreWindow(regionId: string, report: RestoreWindowReport): Promise<void> {
+    const parsed = restoreWindowSchema.parse(report);
+    return this.serialized(() =>
+      this.withCatalog(async (db) => {
+        const snapshot = await this.snapshot(db, parsed.cluster_id);
+        if (!snapshot || snapshot.cluster.regionId !== regionId) {
+          log('warn', 'restore window dropped', { cluster_id: parsed.cluster_id, region_id: regionId });
+          return;
+        }
+        const previousGap = snapshot.cluster.walGap;
+        const [row] = await db
+          .update(clusters)
+          .set({
+            restoreEarliest: parsed.earliest ? new Date(parsed.earliest) : null,
+            restoreLatest: parsed.latest ? new Date(parsed.latest) : null,
+            restorePointInTime: parsed.point_in_time,
+            restoreLimitation: parsed.limitation,
+            walGap: parsed.wal_gap,
+          })
+          .where(eq(clusters.id, parsed.cluster_id))
+          .returning();
+        if (!row) return;
+        const published: Published[] = [restoreWindowMessage(row)];
+        if (parsed.wal_gap && parsed.wal_gap !== previousGap) {
+          const event = eventRow(row, 'wal_gap', parsed.wal_gap);
+          await db.insert(clusterEvents).values(event);
+          published.push(eventMessage(event));
+        }
+        await this.ctx.storage.put<Snapshot>(SNAPSHOT_KEY, { ...snapshot, cluster: { ...row, passwordCiphertext: null } });
         await this.publish(published);
       }),
     );

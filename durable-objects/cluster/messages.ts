@@ -3,7 +3,7 @@
 // it decides, and the RegionDO, which publishes what an agent going offline or coming back does to its clusters.
 import type { clusterEvents } from '../../drizzle/schema.ts';
 import type { ObjectBindings } from '../bindings.ts';
-import { serializeBackup, serializeCluster, serializeEvent, serializeOperation, type BackupRow, type ClusterRow, type OperationRow } from '../../core/clusters/serialize.ts';
+import { serializeBackup, serializeCluster, serializeEvent, serializeOperation, serializeRestoreWindow, type BackupRow, type ClusterRow, type OperationRow } from '../../core/clusters/serialize.ts';
 import { log } from '../../core/logger.ts';
 import type { RealtimeEvent, RealtimeEventOf } from '../../protocol/realtime.ts';
 import { realtimeFor } from '../realtime/stub.ts';
@@ -27,6 +27,10 @@ export function operationMessage(op: OperationRow): Published<RealtimeEventOf<'o
 
 export function eventMessage(event: EventRow): Published<RealtimeEventOf<'cluster.event'>> {
   return { clusterId: event.clusterId, orgId: event.orgId, event: { type: 'cluster.event', event: serializeEvent(event) } };
+}
+
+export function restoreWindowMessage(cluster: ClusterRow): Published<RealtimeEventOf<'restore_window.updated'>> {
+  return { clusterId: cluster.id, orgId: cluster.orgId, event: { type: 'restore_window.updated', restore_window: serializeRestoreWindow(cluster) } };
 }
 
 export function backupMessage(backup: BackupRow): Published<RealtimeEventOf<'backup.updated'>> {

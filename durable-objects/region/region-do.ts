@@ -166,6 +166,9 @@ export class RegionDO extends DurableObject<ObjectBindings> {
         case 'backup':
           if (this.isClusterId(regionId, msg.cluster_id)) await clusterObject(this.env, msg.cluster_id).recordBackup(regionId, msg);
           break;
+        case 'restore_window':
+          if (this.isClusterId(regionId, msg.cluster_id)) await clusterObject(this.env, msg.cluster_id).recordRestoreWindow(regionId, msg);
+          break;
         case 'pong':
           // Hearing it is the point; lastHeardAt is already updated.
           break;

@@ -93,7 +93,7 @@ export const REQUEST_SAMPLES: Record<string, RequestSample> = {
   },
   'GET /v1/clusters/{id}': { path: { id: CLUSTER_ID } },
   'PATCH /v1/clusters/{id}': { path: { id: CLUSTER_ID }, body: { size: 'medium', instances: 3, storage_gb: 50 } },
-  'DELETE /v1/clusters/{id}': { path: { id: CLUSTER_ID } },
+  'DELETE /v1/clusters/{id}': { path: { id: CLUSTER_ID }, query: { purge_backups: 'false' } },
   'POST /v1/clusters/{id}/sleep': { path: { id: CLUSTER_ID } },
   'POST /v1/clusters/{id}/wake': { path: { id: CLUSTER_ID } },
   'GET /v1/clusters/{id}/connection': { path: { id: CLUSTER_ID }, query: { format: 'psql', reveal: 'true' } },
@@ -103,6 +103,9 @@ export const REQUEST_SAMPLES: Record<string, RequestSample> = {
 
   'GET /v1/clusters/{id}/backups': { path: { id: CLUSTER_ID }, query: page(BACKUP_ID) },
   'POST /v1/clusters/{id}/backups': { path: { id: CLUSTER_ID } },
+  'POST /v1/clusters/{id}/restore': { path: { id: CLUSTER_ID }, body: { backup_id: BACKUP_ID, preserve: true } },
+  'GET /v1/clusters/{id}/restore-window': { path: { id: CLUSTER_ID } },
+  'GET /v1/clusters/{id}/branches': { path: { id: CLUSTER_ID } },
   'GET /v1/backups/{id}': { path: { id: BACKUP_ID } },
   'DELETE /v1/backups/{id}': { path: { id: BACKUP_ID } },
 

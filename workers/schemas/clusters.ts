@@ -61,11 +61,45 @@ const passwordSchema = z
   .max(CLUSTER_PASSWORD_MAX, `at most ${CLUSTER_PASSWORD_MAX} characters`)
   .regex(CLUSTER_PASSWORD_PATTERN, 'printable ASCII without spaces');
 
+/** A point of a cluster's history: one of its backups, or a time in its restore window; neither is the newest point. */
+const historyPointFields = {
+  backup_id: idSchema.optional().openapi({ description: 'One of its completed backups' }),
+  target_time: timestamp.optional().openapi({ description: 'A time in its restore window (GET /v1/clusters/{id}/restore-window)' }),
+};
+const notBoth = (point: { backup_id?: string; target_time?: string }) => point.backup_id === undefined || point.target_time === undefined;
+
+export const clusterSourceSchema = z
+  .object({ cluster_id: idSchema, ...historyPointFields })
+  .strict()
+  .refine(notBoth, { message: 'give backup_id or target_time, not both', path: ['target_time'] })
+  .openapi('ClusterSource', { description: "Makes the new cluster a branch of another cluster's history (default: its newest point)" });
+
+export const restoreClusterSchema = z
+  .object({
+    ...historyPointFields,
+    preserve: z
+      .boolean()
+      .default(true)
+      .openapi({ description: 'Keep the state before the restore as a branch of the cluster (it counts towards the plan\'s clusters)' }),
+  })
+  .strict()
+  .refine((b) => (b.backup_id === undefined) !== (b.target_time === undefined), { message: 'give exactly one of backup_id and target_time', path: ['backup_id'] })
+  .openapi('RestoreCluster');
+
+export const restoreResponseSchema = z
+  .object({
+    cluster: clusterSchema,
+    operation: operationSchema,
+    preserved_branch: clusterSchema.nullable().openapi({ description: 'The branch holding the state before the restore (null with preserve: false)' }),
+  })
+  .openapi('ClusterRestore');
+
 export const createClusterSchema = z
   .object({
     name: clusterNameSchema,
     project_id: idSchema.optional().openapi({ description: "Defaults to the session organization's oldest project" }),
-    region_id: idSchema,
+    region_id: idSchema.optional().openapi({ description: "Required, except for a branch, which is made in its source's region" }),
+    source: clusterSourceSchema.optional(),
     engine: z.enum(engines).default('postgres'),
     version: z.enum(postgresVersions).default(DEFAULT_POSTGRES_VERSION),
     tier: z.enum(tiers).default('dedicated'),
@@ -76,6 +110,7 @@ export const createClusterSchema = z
     settings: clusterSettingsSchema.optional(),
   })
   .strict()
+  .refine((b) => b.region_id !== undefined || b.source !== undefined, { message: 'region_id is required', path: ['region_id'] })
   .openapi('CreateCluster');
 
 export const updateClusterSchema = z
@@ -93,6 +128,13 @@ export const rotatePasswordSchema = z
   .object({ password: passwordSchema.optional() })
   .strict()
   .openapi('RotatePassword');
+
+export const deleteClusterQuerySchema = z.object({
+  purge_backups: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ param: { name: 'purge_backups', in: 'query' }, description: 'Remove its backups and archived WAL too, instead of keeping them for its retention period' }),
+});
 
 export const mutationResponseSchema = z.object({ cluster: clusterSchema, operation: operationSchema }).openapi('ClusterMutation');
 

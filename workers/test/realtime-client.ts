@@ -151,6 +151,8 @@ export function statusEvent(clusterId: string, status: 'provisioning' | 'running
       generation: 1,
       observed_generation: 1,
       settings: {},
+      parent_id: null,
+      source: null,
       created_at: at,
       updated_at: at,
     },

@@ -127,6 +127,14 @@ export const BEARER_ROUTES: BearerRoute[] = [
   { operation: 'POST /v1/clusters/{id}/backups', target: cluster, permissions: ['backups:write'] },
   { operation: 'GET /v1/backups/{id}', target: (o) => ({ path: { id: o.backupId } }), permissions: ['backups:read'] },
   { operation: 'DELETE /v1/backups/{id}', target: (o) => ({ path: { id: o.backupId } }), permissions: ['backups:write'] },
+  {
+    operation: 'POST /v1/clusters/{id}/restore',
+    target: (o) => ({ path: { id: o.clusterId }, body: { backup_id: o.backupId, preserve: false } }),
+    permissions: ['backups:write'],
+    invalid: { field: 'target_time', value: 'yesterday' },
+  },
+  { operation: 'GET /v1/clusters/{id}/restore-window', target: cluster, permissions: ['backups:read'] },
+  { operation: 'GET /v1/clusters/{id}/branches', target: cluster, permissions: ['clusters:read'] },
 
   { operation: 'GET /v1/operations', target: (o) => ({ query: { org_id: o.orgId, cluster_id: o.clusterId } }), permissions: ['clusters:read'] },
   { operation: 'GET /v1/operations/{id}', target: (o) => ({ path: { id: o.operationId } }), permissions: ['clusters:read'] },

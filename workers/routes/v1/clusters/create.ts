@@ -16,13 +16,19 @@ import { requireOrgAccess, requireProjectAccess, targetOrgId } from '../../../..
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { createClusterSchema, mutationResponseSchema } from '../../../schemas/clusters.ts';
 import { defineRoute } from '../../define-route.ts';
+import { requireClusterAccess } from '../../../../core/clusters/access.ts';
+import { insertBranch } from '../../../../core/clusters/branches.ts';
+import { requireHistoryPoint } from '../../../../core/clusters/history-points.ts';
 
 const route = createRoute({
   method: 'post',
   path: '/v1/clusters',
   tags: ['clusters'],
-  summary: 'Create a cluster',
-  description: 'Answers 202 at once; follow the operation (GET /v1/operations/{id}) or subscribe to cluster:{id} on /v1/realtime.',
+  summary: 'Create a cluster, or a branch of one',
+  description:
+    'Answers 202 at once; follow the operation (GET /v1/operations/{id}) or subscribe to cluster:{id} on /v1/realtime. ' +
+    "With `source` the cluster is a branch: made in the source's region from the source's history at a backup, a time in " +
+    'its restore window, or (neither) its newest point; its own data from then on, with its own credentials.',
   security: [{ bearer: [] }],
   request: { body: { required: true, content: { 'application/json': { schema: createClusterSchema } } } },
   responses: {
@@ -61,6 +67,28 @@ export const createCluster = defineRoute(route, async (c) => {
       const org = await lockOrganization(tx, orgId);
       await requireClusterQuota(tx, org);
       requireBackupRetention(org, body.settings?.backup_retention_days);
+      if (body.source) {
+        const { cluster: source } = await requireClusterAccess(tx, principal, body.source.cluster_id, 'backups:read', { includeDeleted: true });
+        if (source.orgId !== orgId) throw notFound('Cluster');
+        if (body.region_id !== undefined && body.region_id !== source.regionId) {
+          throw new ApiError('validation_failed', "A branch is made in its source's region", {
+            details: [{ path: 'region_id', message: `the source is in region ${source.regionId}; leave region_id out or give that one` }],
+          });
+        }
+        const point = { backup_id: body.source.backup_id ?? null, target_time: body.source.target_time ?? null };
+        await requireHistoryPoint(tx, source, point);
+        return insertBranch(tx, meta(c), {
+          source,
+          point,
+          name: body.name,
+          projectId,
+          passwordCiphertext,
+          size: body.size,
+          settings: body.settings ?? (source.settings as Record<string, unknown>),
+          reason: 'branch',
+        });
+      }
+      if (body.region_id === undefined) throw new ApiError('validation_failed', 'region_id is required', { details: [{ path: 'region_id', message: 'required' }] });
       const [region] = await tx
         .select()
         .from(regions)

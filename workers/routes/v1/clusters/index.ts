@@ -1,4 +1,4 @@
-// Clusters and their lifecycle.
+// Clusters and their lifecycle, in-place restores, restore windows and branches.
 import { openApiApp } from '../../define-route.ts';
 import { listClusters } from './list.ts';
 import { createCluster } from './create.ts';
@@ -9,6 +9,9 @@ import { clusterConnection } from './connection.ts';
 import { rotatePassword } from './rotate-password.ts';
 import { listClusterEvents } from './events.ts';
 import { clusterHealth } from './health.ts';
+import { restoreCluster } from './restore.ts';
+import { clusterRestoreWindow } from './restore-window.ts';
+import { listBranches } from './branches.ts';
 
 export const clusterRoutes = openApiApp()
   .openapi(listClusters.route, listClusters.handler)
@@ -21,4 +24,7 @@ export const clusterRoutes = openApiApp()
   .openapi(clusterConnection.route, clusterConnection.handler)
   .openapi(rotatePassword.route, rotatePassword.handler)
   .openapi(listClusterEvents.route, listClusterEvents.handler)
-  .openapi(clusterHealth.route, clusterHealth.handler);
+  .openapi(clusterHealth.route, clusterHealth.handler)
+  .openapi(restoreCluster.route, restoreCluster.handler)
+  .openapi(clusterRestoreWindow.route, clusterRestoreWindow.handler)
+  .openapi(listBranches.route, listBranches.handler);
