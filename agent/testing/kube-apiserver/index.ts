@@ -1,6 +1,6 @@
 // A STAND-IN for the Kubernetes API server, for tests only: the real kube-apiserver cannot run here. It serves the
 // few resources the agent's `kubernetes` driver uses (Namespace, Secret, Service, NetworkPolicy, CloudNativePG
-// Cluster) over plain HTTP on 127.0.0.1, and is strict where the driver depends on the real server's behaviour:
+// Cluster, Backup and ScheduledBackup, barman-cloud ObjectStore) over plain HTTP on 127.0.0.1, and is strict where the driver depends on the real server's behaviour:
 //
 // - Kubernetes REST paths, API discovery (/api, /apis, /api/v1, /apis/{group}/{version}), bearer-token auth (401),
 //   errors as `Status` objects (NotFound, AlreadyExists, Conflict, Invalid, BadRequest, MethodNotAllowed, ...).
@@ -13,7 +13,7 @@
 // - The status subresource: writes to the main resource ignore `.status`; JSON merge patch on `/status` changes only
 //   status. metadata.resourceVersion (one global counter), uid, creationTimestamp, generation (bumped when anything
 //   outside metadata/status changes, for Clusters and NetworkPolicies), managedFields rendered as FieldsV1.
-// - Validation: Clusters against the real CRD openAPIV3Schema (with its defaults), core types with kubernetes-models,
+// - Validation: the CRD kinds against their real openAPIV3Schema (with its defaults), core types with kubernetes-models,
 //   ObjectMeta rules (DNS-1123 names, label syntax), Secret data must be base64 (stringData is folded into data).
 // - Watches (?watch=1): newline-delimited JSON events; no resourceVersion (or "0") starts with synthetic ADDED events;
 //   a resourceVersion older than the retained history (last `historyLimit` events) gets one ERROR event with a 410
