@@ -139,7 +139,7 @@ export class Reconciler {
   applyRetention(now = new Date()): Promise<void> {
     this.retentionRunning ??= (async () => {
       const backups = this.options.backups;
-      if (!backups || !('sink' in backups)) return;
+      if (!backups || !('sink' in backups) || this.options.driver.managesBackupLifecycle) return;
       for (const [clusterId, record] of Object.entries(this.options.state.data.clusters)) {
         const spec = record.applied?.spec;
         if (!spec || this.closing) continue;
@@ -571,7 +571,7 @@ export class Reconciler {
    * at once); an agent that was down through a due time takes one backup when it is back, not one per missed time.
    */
   private async takeScheduledBackup(clusterId: string, command: Command, record: ClusterRecord, observation: ClusterObservation): Promise<void> {
-    if (!runsAsAsked(command, observation) || this.closing || !('sink' in (this.options.backups ?? {}))) return;
+    if (!runsAsAsked(command, observation) || this.closing || !('sink' in (this.options.backups ?? {})) || this.options.driver.managesBackupLifecycle) return;
     const now = new Date();
     if (!record.last_scheduled_backup_at) {
       record.last_scheduled_backup_at = now.toISOString();
@@ -600,6 +600,7 @@ export class Reconciler {
 
   /** Looks at every cluster whose scheduled backup is due and lets its worker take it. */
   private runDueBackups(): void {
+    if (this.options.driver.managesBackupLifecycle) return;
     const now = new Date();
     for (const [clusterId, record] of Object.entries(this.options.state.data.clusters)) {
       const command = record.applied;

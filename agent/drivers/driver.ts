@@ -74,7 +74,8 @@ export interface BackupRequest {
 }
 
 export interface BackupOutcome {
-  sizeBytes: number;
+  /** Bytes stored; null when the platform does not say (CloudNativePG's Backup status has no size). */
+  sizeBytes: number | null;
   begin: { lsn: string | null; time: string };
   end: { lsn: string | null; time: string };
 }
@@ -92,6 +93,11 @@ export interface ClusterDriver {
   watch?(listener: (clusterId: string) => void): () => void;
   /** Does one-time work ahead of the first command (the local driver's templates), so a first create is fast. */
   prepare?(): Promise<void>;
+  /**
+   * Set when the platform under the driver schedules backups and applies retention itself (CloudNativePG's
+   * ScheduledBackup and the barman-cloud ObjectStore's retentionPolicy): the agent then leaves both to it.
+   */
+  readonly managesBackupLifecycle?: boolean;
   /** Takes a full backup of the running cluster into the sink; drivers without backups leave it out. */
   backup?(request: BackupRequest): Promise<BackupOutcome>;
   /** What the cluster's history can be restored to; null when the driver cannot tell (no object store). */

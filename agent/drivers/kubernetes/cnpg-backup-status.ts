@@ -34,7 +34,7 @@ export function backupProgress(backup: CnpgBackupView): BackupProgress {
   return {
     state: 'completed',
     // CNPG's Backup status does not carry the stored size; the object store's listing is the place to read it.
-    outcome: { sizeBytes: 0, begin: { lsn: status.beginLSN ?? null, time: begin }, end: { lsn: status.endLSN ?? null, time: status.stoppedAt ?? begin } },
+    outcome: { sizeBytes: null, begin: { lsn: status.beginLSN ?? null, time: begin }, end: { lsn: status.endLSN ?? null, time: status.stoppedAt ?? begin } },
     barmanBackupId: status.backupId ?? null,
     serverName: status.serverName ?? null,
   };

@@ -158,6 +158,8 @@ function apiErrorMessage(error: unknown): string {
 
 export class KubernetesDriver implements ClusterDriver {
   readonly kind = 'kubernetes';
+  /** A ScheduledBackup per cluster and the ObjectStore's retentionPolicy take scheduled backups and retention. */
+  readonly managesBackupLifecycle = true;
   private readonly client: KubernetesObjectApi;
   private readonly render: RenderOptions;
   private readonly listeners = new Set<(clusterId: string) => void>();
