@@ -11,6 +11,8 @@ export class ApiFailure extends Error {
     readonly status: number,
     readonly code: string,
     readonly fields: Record<string, string> = {},
+    /** The error's `details` as the API sent them (e.g. the restore window a time fell outside of). */
+    readonly details: unknown = undefined,
   ) {
     super(message);
   }
@@ -81,7 +83,7 @@ export async function unwrap<T, S extends number>(pending: Promise<ClientRespons
   }
   const code = body.error?.code ?? 'http_error';
   const message = body.error?.message ?? (res.status >= 500 ? 'Something went wrong on our side. Try again in a moment.' : `The request failed (${res.status}).`);
-  throw new ApiFailure(message, res.status, code, fieldErrors(body.error?.details));
+  throw new ApiFailure(message, res.status, code, fieldErrors(body.error?.details), body.error?.details);
 }
 
 /** The success payload of a client response union (2xx statuses only). */

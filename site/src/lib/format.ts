@@ -96,3 +96,8 @@ export function bytes(n: number): string {
   }
   return `${value.toLocaleString('en', { maximumFractionDigits: value < 10 ? 1 : 0 })} ${BYTE_UNITS[unit]}`;
 }
+
+/** A moment to the second, for restore points: "Nov 27, 2026, 6:04:05 PM". */
+export function preciseTime(iso: string): string {
+  return new Date(iso).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'medium' });
+}

@@ -1,14 +1,18 @@
-// The Backups tab: Back up now (with its operation's progress), the backup history as it changes, and the
-// schedule and retention settings. Backups follow `backup.updated` live (useBackups).
+// The Backups tab: Back up now (with its operation's progress), the backup history as it changes, restoring to a
+// backup or a moment of the restore window, and the schedule and retention settings. Backups follow
+// `backup.updated` live (useBackups), the window `restore_window.updated` (useRestoreWindow).
 import { useState } from 'react';
+import type { HistoryPoint } from '../../lib/history-point.ts';
 import { api, ApiFailure, unwrap } from '../../lib/api.ts';
 import { statusLabel } from '../../lib/format.ts';
 import { Notice } from '../../components/ui.tsx';
 import { OperationProgress } from './Activity.tsx';
 import { BackupList } from './BackupList.tsx';
 import { BackupSettings } from './BackupSettings.tsx';
+import { RestorePanel } from './RestorePanel.tsx';
 import { Section } from './Section.tsx';
 import { useBackups } from './use-backups.ts';
+import { useRestoreWindow } from './use-restore-window.ts';
 import { actionErrorText, actionLabel, canWrite, inFlight, TRANSITIONAL, type Cluster, type Mutation, type Operation, type Role } from './model.ts';
 
 interface Props {
@@ -42,6 +46,17 @@ export function BackupsTab({ cluster, operations, role, onMutated, onConflict }:
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<string | null>(null);
   const blocked = backupNowBlocked(cluster, operations);
+  const completedKey = (backups ?? []).filter((b) => b.status === 'completed').map((b) => b.id).join(',');
+  const { restoreWindow, error: windowError, reload: reloadWindow } = useRestoreWindow(cluster, completedKey);
+  const [point, setPoint] = useState<HistoryPoint>({ kind: 'time', local: '' });
+  const [restoreOpen, setRestoreOpen] = useState(false);
+
+  function openRestore(next: HistoryPoint) {
+    setPoint(next);
+    // The window's newest end moves on as WAL is archived: read it again for the dialog.
+    void reloadWindow();
+    setRestoreOpen(true);
+  }
 
   async function backUpNow() {
     setStarting(true);
@@ -79,8 +94,23 @@ export function BackupsTab({ cluster, operations, role, onMutated, onConflict }:
         )}
         {startError ? <Notice>{startError}</Notice> : null}
         <OperationProgress started={started} operations={operations} />
-        <BackupList backups={backups} error={error} canWrite={writer} onDeleted={apply} />
+        <BackupList backups={backups} error={error} canWrite={writer} onDeleted={apply} onRestore={(backup) => openRestore({ kind: 'backup', backupId: backup.id })} />
       </Section>
+      <RestorePanel
+        cluster={cluster}
+        operations={operations}
+        backups={backups}
+        restoreWindow={restoreWindow}
+        windowError={windowError}
+        canWrite={writer}
+        blocked={busyReason(cluster, operations)}
+        point={point}
+        onPoint={setPoint}
+        dialogOpen={restoreOpen}
+        onDialog={(open) => (open ? openRestore(point) : setRestoreOpen(false))}
+        onMutated={onMutated}
+        onConflict={onConflict}
+      />
       <BackupSettings cluster={cluster} operations={operations} canWrite={writer} busyReason={busyReason(cluster, operations)} onMutated={onMutated} onConflict={onConflict} />
     </div>
   );

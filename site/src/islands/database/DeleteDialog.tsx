@@ -1,5 +1,6 @@
-// Deleting a database: a modal <dialog> where the user types the database's name before Delete enables. Focus
-// moves into it, Escape closes it, focus returns to the button that opened it; after the delete, /databases.
+// Deleting a database: a modal <dialog> where the user types the database's name before Delete enables. Its backups
+// stay for their retention period (to branch from) unless the user asks for them to go too. Focus moves into it,
+// Escape closes it, focus returns to the button that opened it; after the delete, /databases.
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../lib/api.ts';
 import { Notice } from '../../components/ui.tsx';
@@ -8,6 +9,7 @@ import { actionErrorText, type Cluster } from './model.ts';
 export function DeleteDialog({ cluster, disabled }: { cluster: Cluster; disabled: boolean }) {
   const [open, setOpen] = useState(false);
   const [typed, setTyped] = useState('');
+  const [purge, setPurge] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [deleting, setDeleting] = useState(false);
   const dialog = useRef<HTMLDialogElement>(null);
@@ -32,6 +34,7 @@ export function DeleteDialog({ cluster, disabled }: { cluster: Cluster; disabled
     if (deleting) return;
     setOpen(false);
     setTyped('');
+    setPurge(false);
     setError(null);
     // Back where the user was (browsers that restore focus on close do the same).
     requestAnimationFrame(() => opener.current?.focus());
@@ -45,7 +48,7 @@ export function DeleteDialog({ cluster, disabled }: { cluster: Cluster; disabled
     setError(null);
     setDeleting(true);
     try {
-      await unwrap(api.v1.clusters[':id'].$delete({ param: { id: cluster.id } }));
+      await unwrap(api.v1.clusters[':id'].$delete({ param: { id: cluster.id }, query: { purge_backups: purge ? 'true' : 'false' } }));
       location.assign('/databases');
     } catch (e) {
       setDeleting(false);
@@ -94,6 +97,10 @@ export function DeleteDialog({ cluster, disabled }: { cluster: Cluster; disabled
               data-testid="delete-confirm-input"
             />
           </div>
+          <label className="db-check">
+            <input type="checkbox" checked={purge} onChange={(e) => setPurge(e.target.checked)} data-testid="delete-purge-backups" /> Delete its backups too. Otherwise they
+            are kept for its backup retention period, and a new database can be branched from them through the API.
+          </label>
           {error ? <Notice>{error}</Notice> : null}
           <div className="db-dialog-actions">
             <button type="button" className="btn" onClick={close} disabled={deleting}>
