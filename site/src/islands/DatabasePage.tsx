@@ -1,6 +1,6 @@
 // One database (/databases/<cluster id>): its header with the live status, and its tabs: Overview (details,
-// connection, recent operations and events), Backups (history, back up now, schedule and retention, restore) and
-// Settings (resize, sleep/wake, rotate password, delete). Status, operations and events follow the cluster's
+// connection, recent operations and events), Backups (history, back up now, schedule and retention, restore),
+// Branches (its family of branches, create one) and Settings (resize, sleep/wake, rotate password, delete). Status, operations and events follow the cluster's
 // realtime channel, or a 5 s poll while the socket is down. A tab other than Overview is built when first opened.
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { api, ApiFailure, errorText, unwrap } from '../lib/api.ts';
@@ -10,12 +10,14 @@ import { Notice, Spinner, StatusDot } from '../components/ui.tsx';
 import { Overview } from './database/Overview.tsx';
 import { Settings } from './database/Settings.tsx';
 import { BackupsTab } from './database/BackupsTab.tsx';
+import { BranchesTab } from './database/BranchesTab.tsx';
 import { fresher, mergeById, mergeFetched } from '../lib/merge.ts';
 import { clusterIdFromPath, engineLabel, type Cluster, type ClusterEvent, type Mutation, type Operation, type Role } from './database/model.ts';
 
 const TABS = [
   { key: 'overview', label: 'Overview' },
   { key: 'backups', label: 'Backups' },
+  { key: 'branches', label: 'Branches' },
   { key: 'settings', label: 'Settings' },
 ] as const;
 type TabKey = (typeof TABS)[number]['key'];
@@ -274,6 +276,9 @@ export default function DatabasePage() {
       </div>
       <div role="tabpanel" id="panel-backups" aria-labelledby="tab-backups" hidden={tab !== 'backups'} tabIndex={0} className="db-panel">
         {opened.has('backups') ? <BackupsTab cluster={cluster} operations={operations ?? []} role={role} onMutated={onMutated} onConflict={() => id && void refresh(id, false)} /> : null}
+      </div>
+      <div role="tabpanel" id="panel-branches" aria-labelledby="tab-branches" hidden={tab !== 'branches'} tabIndex={0} className="db-panel">
+        {opened.has('branches') ? <BranchesTab cluster={cluster} role={role} /> : null}
       </div>
       <div role="tabpanel" id="panel-settings" aria-labelledby="tab-settings" hidden={tab !== 'settings'} tabIndex={0} className="db-panel">
         <Settings cluster={cluster} operations={operations ?? []} role={role} onMutated={onMutated} onConflict={() => id && void refresh(id, false)} />
