@@ -169,7 +169,7 @@ describe.skipIf(!hasNative && process.env.CI !== 'true')('point-in-time restore 
   it('reports a gap in the archived WAL', async () => {
     const objects = new ObjectStore(storeConfig());
     try {
-      const segments = (await objects.list(walPrefix(parent.id))).filter((o) => /\/[0-9A-F]{24}\.gz$/.test(o.key));
+      const segments = (await objects.list(walPrefix(parent.id))).filter((o) => /\/[0-9A-F]{24}\.zst$/.test(o.key));
       expect(segments.length).toBeGreaterThan(2);
       // One from the middle of what the oldest backup needs.
       await objects.delete([segments[1]!.key]);

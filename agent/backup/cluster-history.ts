@@ -1,8 +1,8 @@
 // A cluster's history as its folder in the object store holds it: its completed base backups (each `backup.json`)
 // and its archived WAL, read to report what it can be restored to and to plan a restore or a branch from it.
 import type { Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
 import { backupFor, historyFileName, parseHistory, restoreWindow, timelineAt, type ArchivedFile, type BaseBackupInfo, type RestoreWindow, type TimelineSwitch } from './wal-history.ts';
+import { COMPRESSED_SUFFIX, decompress } from './compression.ts';
 import { baseBackupKey, clusterBackupsPrefix, walKey, walPrefix } from './layout.ts';
 
 export interface HistoryStore {
@@ -27,8 +27,8 @@ export async function readHistory(store: HistoryStore, clusterId: string): Promi
   const files: ArchivedFile[] = [];
   const infoKeys: string[] = [];
   for (const object of objects) {
-    if (object.key.startsWith(wal) && object.key.endsWith('.gz')) {
-      files.push({ name: object.key.slice(wal.length, -'.gz'.length), archivedAt: object.lastModified ?? new Date(0) });
+    if (object.key.startsWith(wal) && object.key.endsWith(COMPRESSED_SUFFIX)) {
+      files.push({ name: object.key.slice(wal.length, -COMPRESSED_SUFFIX.length), archivedAt: object.lastModified ?? new Date(0) });
     } else if (object.key.endsWith('/backup.json')) {
       infoKeys.push(object.key);
     }
@@ -101,5 +101,5 @@ export async function planRestore(
 
 async function readTimelineHistory(store: HistoryStore, clusterId: string, timeline: number): Promise<TimelineSwitch[]> {
   const bytes = await readAll((await store.get(walKey(clusterId, historyFileName(timeline)))).body);
-  return parseHistory(gunzipSync(bytes).toString('utf8'));
+  return parseHistory((await decompress(bytes)).toString('utf8'));
 }

@@ -86,7 +86,7 @@ describe.skipIf(!hasNative && process.env.CI !== 'true')('point-in-time restore 
     expect(await notes(port)).toEqual(['t1', 't2', 't3']);
     // The branch archives into its own place, never its parent's.
     await query(branch.observation.endpoint!.port, "insert into t (note) values ('branch only')");
-    expect((await store.list(walPrefix('cl_pitr_branch'))).some((object) => object.key.endsWith('.history.gz'))).toBe(true);
+    expect((await store.list(walPrefix('cl_pitr_branch'))).some((object) => object.key.endsWith('.history.zst'))).toBe(true);
 
     const window = await driver.restoreWindow('cl_pitr_parent');
     expect(window).toMatchObject({ pointInTime: true, walGap: null });

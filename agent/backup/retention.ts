@@ -2,6 +2,7 @@
 // deleted through the API, but never the newest one, so a cluster always keeps a backup to restore from; and the
 // archived WAL no kept backup needs: segments before the oldest kept backup began (timeline histories stay, they
 // are tiny and every later timeline's restore reads them).
+import { COMPRESSED_SUFFIX } from './compression.ts';
 import { clusterBackupsPrefix, walPrefix } from './layout.ts';
 import { lsnSegment, parseSegmentName } from './wal-history.ts';
 
@@ -45,9 +46,9 @@ export function expiredWal(clusterId: string, objects: readonly StoredObject[], 
   const prefix = walPrefix(clusterId);
   const keys: string[] = [];
   for (const object of objects) {
-    if (!object.key.startsWith(prefix) || !object.key.endsWith('.gz')) continue;
+    if (!object.key.startsWith(prefix) || !object.key.endsWith(COMPRESSED_SUFFIX)) continue;
     // Segments, their partial copies from a promotion and backup labels are named by their segment's position.
-    const segment = parseSegmentName(object.key.slice(prefix.length, -'.gz'.length).slice(0, 24));
+    const segment = parseSegmentName(object.key.slice(prefix.length, -COMPRESSED_SUFFIX.length).slice(0, 24));
     if (segment && segment.seq < needed) keys.push(object.key);
   }
   return keys;

@@ -4,7 +4,7 @@
 //   archive_command = 'curl -sSf --unix-socket <sock> -T %p http://agent/wal/<cluster>/%f'
 //   restore_command = 'curl -sSf --unix-socket <sock> -o %p http://agent/wal/<source>/%f'
 //
-// The agent gzips each file into the region's object store with its SHA-256 (`clusters/<id>/wal/<name>.gz`) and
+// The agent compresses each file into the region's object store with its SHA-256 (`clusters/<id>/wal/<name>.zst`) and
 // answers only once the store has it, so curl exits non-zero on any failure and PostgreSQL keeps the segment and
 // retries, as its archiving contract asks. Restores get the bytes only after their checksum was verified, and a
 // file the archive does not have is a 404, which PostgreSQL reads as the end of the archive.
@@ -18,14 +18,11 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
 import { errorMessage, type Logger } from '../log.ts';
 import { isArchiveFileName } from './wal-history.ts';
+import { compress, decompress } from './compression.ts';
 import { walKey } from './layout.ts';
 
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
 
 /** The part of the object store the archiver uses. */
 export interface WalStore {
@@ -48,8 +45,6 @@ export interface WalArchiveOptions {
 const BODY_LIMIT = 64 * 1024 * 1024;
 const SOCKET_PATH_LIMIT = 100;
 const CLUSTER_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-/** Fast compression: segments are mostly runs of zeros after a switch, and archiving must keep up with writes. */
-const GZIP_LEVEL = 1;
 
 export class WalArchive {
   private constructor(
@@ -107,7 +102,7 @@ export class WalArchive {
     try {
       if (request.method === 'PUT') {
         const body = await readBody(request);
-        const compressed = await gzipAsync(body, { level: GZIP_LEVEL });
+        const compressed = await compress(body);
         await this.options.store.put(walKey(clusterId, name), compressed, { 'original-size': String(body.length) });
         this.options.onArchived?.(clusterId, name);
         return answer(response, 204, '');
@@ -123,7 +118,7 @@ export class WalArchive {
         // Whole and verified before a byte goes out: PostgreSQL must never replay a segment that fails its checksum.
         const chunks: Buffer[] = [];
         for await (const chunk of stored.body) chunks.push(chunk as Buffer);
-        const bytes = await gunzipAsync(Buffer.concat(chunks));
+        const bytes = await decompress(Buffer.concat(chunks));
         response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
         response.end(bytes);
         return;

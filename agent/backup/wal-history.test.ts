@@ -29,7 +29,7 @@ describe('WAL names', () => {
     for (const name of ['000000010000000000000003', '00000002.history', '000000010000000000000005.partial', '000000010000000000000003.00000028.backup']) {
       expect(isArchiveFileName(name)).toBe(true);
     }
-    for (const name of ['../etc/passwd', '00000001', 'base.tar.gz', '000000010000000000000003.gz']) expect(isArchiveFileName(name)).toBe(false);
+    for (const name of ['../etc/passwd', '00000001', 'base.tar.gz', '000000010000000000000003.zst']) expect(isArchiveFileName(name)).toBe(false);
   });
 
   it('parses timeline history files', () => {
@@ -92,9 +92,9 @@ describe('restore windows', () => {
 
 it('retention removes WAL only from before the oldest kept backup', () => {
   const objects = ['000000010000000000000002', '000000010000000000000003', '00000002.history', '000000010000000000000001.partial'].map((name) => ({
-    key: `clusters/cl_1/wal/${name}.gz`,
+    key: `clusters/cl_1/wal/${name}.zst`,
     lastModified: null,
   }));
-  expect(expiredWal('cl_1', objects, '0/3000028')).toEqual(['clusters/cl_1/wal/000000010000000000000002.gz', 'clusters/cl_1/wal/000000010000000000000001.partial.gz']);
+  expect(expiredWal('cl_1', objects, '0/3000028')).toEqual(['clusters/cl_1/wal/000000010000000000000002.zst', 'clusters/cl_1/wal/000000010000000000000001.partial.zst']);
   expect(expiredWal('cl_1', objects, null)).toEqual([]);
 });

@@ -10,12 +10,12 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
 import { type ClusterSource, type ClusterSpec, type RestoreSpec } from '../../../protocol/agent.ts';
 import { SIZE_TABLE } from '../../../protocol/sizes.ts';
 import type { Logger } from '../../log.ts';
 import type { ApplyRequest, ApplyResult, BackupOutcome, BackupRequest, ClusterDriver, ClusterObservation, DriverEvent, DriverRecord } from '../driver.ts';
 import { planRestore, readHistory, windowOf, type HistoryStore, type RestorePlan } from '../../backup/cluster-history.ts';
+import { compressStream, decompressStream } from '../../backup/compression.ts';
 import { baseBackupInfoKey, baseBackupKey } from '../../backup/layout.ts';
 import type { BaseBackupInfo, RestoreWindow } from '../../backup/wal-history.ts';
 import { clusterDir, type EngineKind, type LocalEngine } from './local-engine.ts';
@@ -162,7 +162,7 @@ export class LocalDriver implements ClusterDriver {
     const started = performance.now();
     const plan = await planRestore(archive.store, sourceId, point);
     const engine = await this.engineFor(plan.backup);
-    const stream = (await archive.store.get(plan.baseKey)).body.pipe(createGunzip());
+    const stream = (await archive.store.get(plan.baseKey)).body.pipe(decompressStream());
     if (engine.kind === 'native') {
       await (engine as NativeEngine).restore(clusterId, spec, stream, recoveryTarget(plan), port);
     } else {
@@ -222,16 +222,16 @@ export class LocalDriver implements ClusterDriver {
     await engine.prepare();
   }
 
-  /** A full backup: the engine's archive of the data, gzipped on its way into the sink. */
+  /** A full backup: the engine's archive of the data, compressed on its way into the sink. */
   async backup(request: BackupRequest): Promise<BackupOutcome> {
     const engine = await this.existingEngine(request.clusterId, asLocalRecord(request.record));
     if (!engine || (await engine.runningPort(request.clusterId)) === null) throw new Error('the cluster is not running here');
     const taken = await engine.baseBackup(request.clusterId);
-    const gzip = createGzip();
-    // pipeline() ties the two streams' errors together; the sink reads gzip while the archive fills it.
-    const piping = pipeline(taken.archive, gzip);
+    const compressed = compressStream();
+    // pipeline() ties the two streams' errors together; the sink reads the compressor while the archive fills it.
+    const piping = pipeline(taken.archive, compressed);
     const [stored, end] = await Promise.all([
-      request.sink.put(baseBackupKey(request.clusterId, request.backupId), gzip, {
+      request.sink.put(baseBackupKey(request.clusterId, request.backupId), compressed, {
         engine: engine.kind,
         'begin-lsn': taken.begin.lsn ?? '',
         'begin-time': taken.begin.time,
