@@ -1,6 +1,7 @@
 // The database page's Backups and Branches tabs in Chromium against the whole local stack (its agent backs up into
-// the embedded object store). A person backs up now and watches the backup complete without reloading, sets the
-// schedule and retention (the free plan's cap refused at the field), and branches the database, the branch
+// the embedded object store and archives WAL there). A person backs up now and watches the backup complete without
+// reloading, sets the schedule and retention (the free plan's cap refused at the field), restores from the backup
+// after typing the database's name (the state before kept as a branch), and branches the database, the branch
 // appearing in the tree and running. Screenshots go to e2e/artifacts/.
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -120,4 +121,92 @@ describe.skipIf(!haveChromium)('the Backups and Branches tabs in Chromium', () =
     expect(errors).toEqual([]);
     await context.close();
   }, 240_000);
+
+  it('restores from a backup after the name is typed, keeps the state before as a branch, and branches the database', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: origin });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // The local stack's organizations start on the team plan: a branch and a preserved state are databases too.
+    await signUpInBrowser(page, uniqueEmail('branches'), 'a long branches password');
+    const id = await page.evaluate(async (regionId) => {
+      const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'orders', region_id: regionId }) });
+      return ((await res.json()) as { cluster: { id: string } }).cluster.id;
+    }, stack.localRegionId);
+    await open(page, `/databases/${id}#backups`);
+    const status = page.getByTestId('cluster-status').locator('[data-status]');
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+    await page.getByTestId('backup-now').click();
+    const row = page.getByTestId('backup').first();
+    await expect.poll(() => row.getAttribute('data-backup-status'), { timeout: 90_000 }).toBe('completed');
+
+    // A write after the backup: its WAL, once archived, makes the window longer than the backup's instant.
+    const uri = await page.evaluate(async (clusterId) => ((await (await fetch(`/v1/clusters/${clusterId}/connection?format=uri&reveal=true`)).json()) as { value: string }).value, id);
+    const client = new pg.Client({ connectionString: uri });
+    await client.connect();
+    await client.query('create table notes (id serial primary key, note text)');
+    await client.query("insert into notes (note) values ('after the backup')");
+    await client.end();
+
+    // The window, as the API reports it, bounds the time picker once it is a second long.
+    const restore = page.getByTestId('restore');
+    await expect.poll(() => restore.getByTestId('restore-window').isVisible()).toBe(true);
+    await expect.poll(() => restore.getByRole('radio', { name: /A point in time/ }).isEnabled(), { timeout: 90_000 }).toBe(true);
+    await restore.getByRole('radio', { name: /A point in time/ }).check();
+    const picker = restore.getByTestId('point-time');
+    const reported = await page.evaluate(async (clusterId) => (await (await fetch(`/v1/clusters/${clusterId}/restore-window`)).json()) as { earliest: string; latest: string }, id);
+    const min = await picker.getAttribute('min');
+    expect(Math.abs(Date.parse(await page.evaluate((v) => new Date(v).toISOString(), min!)) - Date.parse(reported.earliest))).toBeLessThan(1000);
+    expect(await picker.inputValue()).not.toBe('');
+
+    // Restore from the backup's row: Restore stays disabled until the name is typed exactly.
+    await row.getByTestId('backup-restore').click();
+    const dialog = page.getByTestId('restore-dialog');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    expect(await dialog.getByTestId('restore-target').textContent()).toMatch(/^its backup of /);
+    await dialog.getByTestId('restore-confirm-input').fill('order');
+    expect(await dialog.getByTestId('restore-confirm').isDisabled()).toBe(true);
+    await dialog.getByTestId('restore-confirm-input').fill('orders');
+    await screenshot(page, 'database-restore-dialog');
+    await dialog.getByTestId('restore-confirm').click();
+    const preserved = page.getByTestId('preserved-branch-link');
+    await expect.poll(() => preserved.isVisible(), { timeout: 30_000 }).toBe(true);
+    const preservedId = (await preserved.getAttribute('href'))!.split('/').pop()!;
+    await expect.poll(() => page.getByTestId('progress-restore').getAttribute('data-op-status'), { timeout: 120_000 }).toBe('finished');
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+    await screenshot(page, 'database-restored');
+
+    // Branches: the preserved state is a branch of this database; a new branch made now appears and runs, live.
+    await page.getByRole('tab', { name: 'Branches' }).click();
+    expect(page.url()).toMatch(/#branches$/);
+    const tree = page.getByTestId('branch-tree');
+    await expect.poll(() => tree.locator(`[data-cluster-id="${preservedId}"]`).count(), { timeout: 30_000 }).toBe(1);
+    await page.getByTestId('branch-name').fill('Orders Dev');
+    await expect.poll(() => page.getByText('Use lowercase letters only.').isVisible()).toBe(true);
+    await page.getByTestId('branch-name').fill('orders-dev');
+    await page.getByTestId('create-branch').getByRole('radio', { name: /^Now/ }).check();
+    await page.getByTestId('create-branch-button').click();
+    // It appears at once (from the answer), named by its link; its node is found by the id the link leads to.
+    const link = tree.getByRole('link', { name: 'orders-dev', exact: true });
+    await expect.poll(() => link.count(), { timeout: 30_000 }).toBe(1);
+    const branchId = (await link.getAttribute('href'))!.split('/').pop()!;
+    const branch = tree.locator(`[data-cluster-id="${branchId}"]`);
+    await expect.poll(() => branch.getAttribute('data-status'), { timeout: 120_000 }).toBe('running');
+    expect(await branch.locator('.db-branch-meta').textContent()).toMatch(/^Branched from the newest state then/);
+    await screenshot(page, 'database-branches');
+
+    // Its Connect link opens its page, whose connection string names its own server.
+    expect(await branch.getByTestId('branch-connect').getAttribute('href')).toBe(`/databases/${branchId}`);
+    await branch.getByTestId('branch-connect').click();
+    await page.waitForURL(`**/databases/${branchId}`);
+    await expect.poll(() => page.getByTestId('connection-string').textContent(), { timeout: 30_000 }).toMatch(/^postgres(ql)?:\/\/app@127\.0\.0\.1:\d+\/app$/);
+    const parentPort = new URL(uri).port;
+    expect(new URL((await page.getByTestId('connection-string').textContent())!).port).not.toBe(parentPort);
+    // And its own Branches tab shows where it came from.
+    await page.getByRole('tab', { name: 'Branches' }).click();
+    await expect.poll(() => page.getByTestId('branch-tree').locator(`[data-cluster-id="${id}"]`).count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.locator(`[data-cluster-id="${branchId}"]`).getAttribute('aria-current')).toBe('page');
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 420_000);
 });

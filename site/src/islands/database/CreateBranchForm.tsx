@@ -68,7 +68,7 @@ export function CreateBranchForm({ cluster, backups, restoreWindow, onCreated }:
   return (
     <form onSubmit={submit} noValidate className="db-branch-form" data-testid="create-branch">
       <p className="muted">
-        A branch is a new database made from {cluster.name}'s history, in the same region, of the same size ({cluster.size}), with its own password. Changes to one never reach
+        A branch is a new database made from the history of {cluster.name}, in the same region, of the same size ({cluster.size}), with its own password. Changes to one never reach
         the other.
       </p>
       <TextField
