@@ -249,7 +249,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
       const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'axe-db', region_id: regionId }) });
       return (await res.json()) as { cluster: { id: string } };
     }, stack.localRegionId);
-    for (const path of ['/dashboard', '/databases', '/databases/new', '/regions', `/databases/${created.cluster.id}`, `/databases/${created.cluster.id}#settings`]) {
+    for (const path of ['/dashboard', '/databases', '/databases/new', '/regions', `/databases/${created.cluster.id}`, `/databases/${created.cluster.id}#backups`, `/databases/${created.cluster.id}#branches`, `/databases/${created.cluster.id}#settings`]) {
       await open(page, path);
       await page.locator('main h1').waitFor();
       await page.waitForLoadState('networkidle');
