@@ -1,18 +1,20 @@
 // One database (/databases/<cluster id>): its header with the live status, and its tabs: Overview (details,
 // connection, recent operations and events), Backups (history, back up now, schedule and retention, restore),
 // Branches (its family of branches, create one) and Settings (resize, sleep/wake, rotate password, delete). Status, operations and events follow the cluster's
-// realtime channel, or a 5 s poll while the socket is down. A tab other than Overview is built when first opened.
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+// realtime channel, or a 5 s poll while the socket is down. A tab other than Overview is built when first opened;
+// Backups and Branches are loaded then too, so the page's first load carries only what Overview needs.
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { api, ApiFailure, errorText, unwrap } from '../lib/api.ts';
 import { useRealtime, type RealtimeHandlers } from '../lib/realtime.ts';
 import { useSession } from '../lib/session.ts';
 import { Notice, Spinner, StatusDot } from '../components/ui.tsx';
 import { Overview } from './database/Overview.tsx';
 import { Settings } from './database/Settings.tsx';
-import { BackupsTab } from './database/BackupsTab.tsx';
-import { BranchesTab } from './database/BranchesTab.tsx';
 import { fresher, mergeById, mergeFetched } from '../lib/merge.ts';
 import { clusterIdFromPath, engineLabel, type Cluster, type ClusterEvent, type Mutation, type Operation, type Role } from './database/model.ts';
+
+const BackupsTab = lazy(() => import('./database/BackupsTab.tsx').then((m) => ({ default: m.BackupsTab })));
+const BranchesTab = lazy(() => import('./database/BranchesTab.tsx').then((m) => ({ default: m.BranchesTab })));
 
 const TABS = [
   { key: 'overview', label: 'Overview' },
@@ -275,10 +277,18 @@ export default function DatabasePage() {
         <Overview cluster={cluster} regionName={region} operations={operations} events={events} listErrors={listErrors} onGoToSettings={() => selectTab('settings', true)} />
       </div>
       <div role="tabpanel" id="panel-backups" aria-labelledby="tab-backups" hidden={tab !== 'backups'} tabIndex={0} className="db-panel">
-        {opened.has('backups') ? <BackupsTab cluster={cluster} operations={operations ?? []} role={role} onMutated={onMutated} onConflict={() => id && void refresh(id, false)} /> : null}
+        {opened.has('backups') ? (
+          <Suspense fallback={<Spinner label="Loading backups…" />}>
+            <BackupsTab cluster={cluster} operations={operations ?? []} role={role} onMutated={onMutated} onConflict={() => id && void refresh(id, false)} />
+          </Suspense>
+        ) : null}
       </div>
       <div role="tabpanel" id="panel-branches" aria-labelledby="tab-branches" hidden={tab !== 'branches'} tabIndex={0} className="db-panel">
-        {opened.has('branches') ? <BranchesTab cluster={cluster} role={role} /> : null}
+        {opened.has('branches') ? (
+          <Suspense fallback={<Spinner label="Loading branches…" />}>
+            <BranchesTab cluster={cluster} role={role} />
+          </Suspense>
+        ) : null}
       </div>
       <div role="tabpanel" id="panel-settings" aria-labelledby="tab-settings" hidden={tab !== 'settings'} tabIndex={0} className="db-panel">
         <Settings cluster={cluster} operations={operations ?? []} role={role} onMutated={onMutated} onConflict={() => id && void refresh(id, false)} />
