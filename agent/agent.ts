@@ -1,8 +1,10 @@
 // The region agent, assembled: state file, credentials, the control-plane connection, the reconciler and the
 // driver. `startAgent` is the programmatic entry (agent/main.ts, `npm start` and the e2e tests use it);
 // it returns once the agent is running, and keeps connecting in the background for as long as it runs.
+import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { PROTOCOL_VERSION, type ControlMessage } from '../protocol/agent.ts';
 import type { BackoffOptions } from '../protocol/backoff.ts';
 import { BACKUPS_NOT_CONFIGURED, describeObjectStore, ObjectStore, type ObjectStoreConfig } from './backup/object-store.ts';
@@ -101,7 +103,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   try {
     // Local servers archive their WAL through the agent (backup/wal-archive.ts), which holds the store's credentials.
     const localDriver = !options.driver || options.driver === 'local';
-    if (localDriver && objectStore) {
+    if (localDriver && objectStore && (await curlAvailable(log))) {
       walArchive = await WalArchive.start({
         store: objectStore,
         dataDir,
@@ -123,7 +125,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
               dataDir,
               log: log.child({ part: 'driver' }),
               engine: options.localEngine,
-              archive: objectStore && walArchive ? { store: objectStore, wal: walArchive } : null,
+              archive: objectStore ? { store: objectStore, wal: walArchive } : null,
             });
   } catch (error) {
     await walArchive?.close();
@@ -248,4 +250,18 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       return stopping;
     },
   };
+}
+
+/**
+ * Servers archive their WAL with curl; without it the agent still takes and restores full backups, and says why
+ * point-in-time restore is off rather than letting every server's archiver fail.
+ */
+async function curlAvailable(log: Logger): Promise<boolean> {
+  try {
+    await promisify(execFile)('curl', ['--version'], { timeout: 10_000 });
+    return true;
+  } catch {
+    log.error('curl is not installed: native PostgreSQL clusters will not archive WAL, so only their full backups can be restored (install curl and restart the agent)');
+    return false;
+  }
 }

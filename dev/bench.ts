@@ -6,7 +6,11 @@
 //   provisioning  create -> the new cluster accepts SQL, on the local driver (target: < 1 s)
 //   wake          wake from sleep -> the cluster accepts SQL with its password, on the local driver (target: < 500 ms)
 //   list          the dashboard's database list over an org of 10,000 clusters, page by page (target: < 50 ms a page)
+//   backups       a base backup of a 1 GB cluster into the object store vs a plain pg_basebackup of it to local disk
+//                 (target: <= 1.5x), and a branch of it at a point in time -> accepts SQL (target: < 10 s)
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +20,11 @@ import WebSocket from 'ws';
 import { startProbeAgent } from './bench/probe-agent.ts';
 import { removeDataDir } from './stack.ts';
 import { newId } from '../protocol/ids.ts';
+import { chooseInstallation, findNativeInstallations } from '../agent/drivers/local/native-binaries.ts';
+import { socketDirectory } from '../agent/drivers/local/native-engine.ts';
+import { ObjectStore } from '../agent/backup/object-store.ts';
+import { startObjectStore } from './object-store.ts';
+import { chownToServerUser, commandAs, serverUser } from '../agent/drivers/local/server-user.ts';
 
 /** The parts of the running stack the benchmarks use, read off `npm start`'s output. */
 interface Stack {
@@ -34,7 +43,9 @@ const PROVISIONS = Number(process.env.BENCH_PROVISIONS ?? 5);
 const WAKES = Number(process.env.BENCH_WAKES ?? 10);
 const LIST_CLUSTERS = Number(process.env.BENCH_LIST_CLUSTERS ?? 10_000);
 const LIST_PAGES = Number(process.env.BENCH_LIST_PAGES ?? 100);
-const only = new Set((process.env.BENCH_ONLY ?? 'api,dispatch,fanout,provisioning,wake,list').split(','));
+const BACKUP_MB = Number(process.env.BENCH_BACKUP_MB ?? 1024);
+const BACKUP_ROUNDS = Number(process.env.BENCH_BACKUP_ROUNDS ?? 2);
+const only = new Set((process.env.BENCH_ONLY ?? 'api,dispatch,fanout,provisioning,wake,list,backups').split(','));
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const pad = (s: string | number, n: number) => String(s).padStart(n);
@@ -377,6 +388,128 @@ async function benchList(stack: Stack): Promise<void> {
 }
 
 /**
+ * A cluster filled to BACKUP_MB of table data (md5 text: it compresses about as much as real rows do), then, in
+ * alternating rounds, a plain pg_basebackup of it to local disk (tar, WAL fetched, fast checkpoint: what our backup
+ * runs) and Back up now through the API, timed from the POST to the operation's end. Then a branch at a time just
+ * after a write, timed from the POST to a fresh connection answering with that write.
+ */
+async function benchBackups(stack: Stack, session: Session, dataDir: string): Promise<void> {
+  const password = 'benchmark-password-1';
+  const installation = chooseInstallation(await findNativeInstallations(), '');
+  if (!installation) {
+    out('\nbackups: skipped, no native PostgreSQL here (PGlite clusters take full backups only)');
+    return;
+  }
+  const created = await api<{ cluster: { id: string } }>(stack, 'POST', '/v1/clusters', session.token, { name: 'backup-bench', region_id: stack.localRegionId, password });
+  if (created.status !== 202) throw new Error(`create failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const id = created.body.cluster.id;
+  await acceptsSql(stack, session, id, password);
+  const { endpoint } = (await api<{ cluster: { endpoint: { host: string; port: number } } }>(stack, 'GET', `/v1/clusters/${id}`, session.token)).body.cluster;
+  const db = new pg.Client({ host: endpoint.host, port: endpoint.port, user: 'app', password, database: 'app' });
+  await db.connect();
+  const loadStarted = performance.now();
+  await db.query('create table filler (id bigint, pad text)');
+  // A million rows is about 100 MB; bounded by count and by ten minutes.
+  for (let batch = 0; batch < 64 && performance.now() - loadStarted < 600_000; batch++) {
+    const { rows } = await db.query<{ mb: number }>('select pg_database_size(current_database()) / 1048576 as mb');
+    if (Number(rows[0]!.mb) >= BACKUP_MB) break;
+    await db.query('insert into filler select g, md5(g::text) || md5((g * 7)::text) from generate_series($1::bigint, $1::bigint + 999999) g', [batch * 1_000_000]);
+  }
+  await db.query('checkpoint').catch(() => undefined);
+  const sizeMb = Number((await db.query<{ mb: number }>('select pg_database_size(current_database()) / 1048576 as mb')).rows[0]!.mb);
+  out(`\nbackups: a ${sizeMb} MB database (loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s), ${BACKUP_ROUNDS} rounds each`);
+
+  const user = await serverUser();
+  const socketDir = socketDirectory(join(dataDir, 'agent'), id);
+  const baseline: number[] = [];
+  const ours: number[] = [];
+  let stored = 0;
+  for (let round = 0; round < BACKUP_ROUNDS; round++) {
+    const target = await mkdtemp(join(tmpdir(), 'orochi-bench-basebackup-'));
+    await chownToServerUser(user, target);
+    try {
+      const command = commandAs(user, join(installation.binDir, 'pg_basebackup'), ['-D', target, '-F', 't', '-X', 'fetch', '--checkpoint=fast', '-h', socketDir, '-p', String(endpoint.port), '-U', 'postgres', '--no-password']);
+      const started = performance.now();
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(command.file, command.args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: '/' });
+        let stderr = '';
+        child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pg_basebackup failed (${code}): ${stderr.trim()}`))));
+      });
+      baseline.push(performance.now() - started);
+    } finally {
+      await removeDataDir(target);
+    }
+    const started = performance.now();
+    const backup = await api<{ operation: { id: string }; backup: { id: string } }>(stack, 'POST', `/v1/clusters/${id}/backups`, session.token);
+    if (backup.status !== 202) throw new Error(`backup failed: ${backup.status} ${JSON.stringify(backup.body)}`);
+    await operationFinished(stack, session, backup.body.operation.id, 600_000);
+    ours.push(performance.now() - started);
+    stored = (await api<{ backup: { size_bytes: number } }>(stack, 'GET', `/v1/backups/${backup.body.backup.id}`, session.token)).body.backup.size_bytes;
+  }
+  const mbps = (ms: number[]) => (sizeMb / (percentile(ms, 50) / 1000)).toFixed(0);
+  summary('backups: pg_basebackup to local disk (baseline)', baseline, `${mbps(baseline)} MB/s`);
+  summary('backups: back up now -> stored, operation done', ours, `${mbps(ours)} MB/s, ${(stored / 1048576).toFixed(0)} MB stored (target <= 1.5x: ${(percentile(ours, 50) / percentile(baseline, 50)).toFixed(2)}x)`);
+  const floor = await objectStoreFloor(stored);
+  summary('backups: the embedded store alone, same bytes in', [floor.putMs], `${(stored / 1048576 / (floor.putMs / 1000)).toFixed(0)} MB/s (back up now is ${(percentile(ours, 50) / floor.putMs).toFixed(2)}x this)`);
+  summary('backups: the embedded store alone, same bytes out', [floor.getMs], `${(stored / 1048576 / (floor.getMs / 1000)).toFixed(0)} MB/s`);
+
+  // A branch at a point in time: just after a marked write, with more writes after it that it must not hold.
+  await db.query("create table marks (note text); insert into marks values ('before')");
+  await new Promise((r) => setTimeout(r, 1100));
+  const at = new Date().toISOString();
+  await new Promise((r) => setTimeout(r, 1100));
+  await db.query("insert into marks values ('after')");
+  await db.end();
+  const started = performance.now();
+  const branch = await api<{ cluster: { id: string } }>(stack, 'POST', '/v1/clusters', session.token, { name: 'backup-bench-branch', password, source: { cluster_id: id, target_time: at } });
+  if (branch.status !== 202) throw new Error(`branch failed: ${branch.status} ${JSON.stringify(branch.body)}`);
+  await acceptsSql(stack, session, branch.body.cluster.id, password, 600_000);
+  const branchMs = performance.now() - started;
+  const branchEndpoint = (await api<{ cluster: { endpoint: { host: string; port: number } } }>(stack, 'GET', `/v1/clusters/${branch.body.cluster.id}`, session.token)).body.cluster.endpoint;
+  const check = new pg.Client({ host: branchEndpoint.host, port: branchEndpoint.port, user: 'app', password, database: 'app' });
+  await check.connect();
+  const marks = (await check.query<{ note: string }>('select note from marks order by note')).rows.map((row) => row.note);
+  await check.end();
+  summary(`backups: branch of ${sizeMb} MB at a time -> accepts SQL`, [branchMs], `(target < 10000 ms; it holds ${JSON.stringify(marks)})`);
+  const events = (await api<{ data: Array<{ type: string; message: string }> }>(stack, 'GET', `/v1/clusters/${branch.body.cluster.id}/events?limit=100`, session.token)).body.data;
+  out(`  ${events.find((event) => event.type === 'restored')?.message ?? 'no restored event'}`);
+  await api(stack, 'DELETE', `/v1/clusters/${branch.body.cluster.id}?purge_backups=true`, session.token);
+  await api(stack, 'DELETE', `/v1/clusters/${id}?purge_backups=true`, session.token);
+}
+
+/**
+ * What the embedded S3-compatible server takes and gives by itself: the same number of bytes as the backup stored,
+ * incompressible, put and read back with the agent's own client, on a server of its own started for this.
+ */
+async function objectStoreFloor(bytes: number): Promise<{ putMs: number; getMs: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'orochi-bench-store-'));
+  const server = await startObjectStore({ dataDir: dir });
+  const store = new ObjectStore({ ...server, forcePathStyle: true, sse: 'off', prefix: '' });
+  try {
+    const chunk = randomBytes(1024 * 1024);
+    let sent = 0;
+    const body = new Readable({
+      read() {
+        const next = Math.min(chunk.length, bytes - sent);
+        sent += next;
+        this.push(next > 0 ? chunk.subarray(0, next) : null);
+      },
+    });
+    let started = performance.now();
+    await store.put('floor/object', body, {});
+    const putMs = performance.now() - started;
+    started = performance.now();
+    for await (const piece of (await store.get('floor/object')).body) void piece;
+    return { putMs, getMs: performance.now() - started };
+  } finally {
+    store.close();
+    await server.stop();
+    await removeDataDir(dir);
+  }
+}
+
+/**
  * The stack runs as its own process, as `npm start` runs it, so the catalog's work and the load generator's
  * never share an event loop (that would measure one against the other).
  */
@@ -422,6 +555,7 @@ async function main(): Promise<void> {
     if (only.has('provisioning')) await benchProvisioning(stack, session);
     if (only.has('wake')) await benchWake(stack, session);
     if (only.has('list')) await benchList(stack);
+    if (only.has('backups')) await benchBackups(stack, session, dataDir);
   } finally {
     await running.stop();
     await removeDataDir(dataDir);

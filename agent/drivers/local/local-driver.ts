@@ -31,8 +31,11 @@ export interface LocalDriverOptions {
   log: Logger;
   /** Default: OROCHI_LOCAL_ENGINE, else auto (native when installed). */
   engine?: EnginePreference;
-  /** The region's object store and WAL archiver, when it has a store: clusters then archive WAL and can be restored. */
-  archive?: { store: HistoryStore; wal: WalArchiveCommands } | null;
+  /**
+   * The region's object store, when it has one (backups, restores), and the WAL archiver, when it runs (point in time:
+   * it needs curl, see agent.ts).
+   */
+  archive?: { store: HistoryStore; wal: WalArchiveCommands | null } | null;
 }
 
 /** What the agent keeps for a local cluster in its state file. */
@@ -154,24 +157,27 @@ export class LocalDriver implements ClusterDriver {
   ): Promise<LocalEngine> {
     const archive = this.options.archive;
     if (!archive) throw new Error("restores and branches need the region's object store, which is not configured");
+    const started = performance.now();
     // A source running here archives what it has done so far, so a branch at "now" misses nothing.
     if (point.backup_id === null && sourceId !== clusterId) {
       const source = await this.existingEngine(sourceId, null).catch(() => null);
       if (source) await this.flushArchive(source, sourceId);
     }
-    const started = performance.now();
     const plan = await planRestore(archive.store, sourceId, point);
+    const planned = Math.round(performance.now() - started);
     const engine = await this.engineFor(plan.backup);
     const stream = (await archive.store.get(plan.baseKey)).body.pipe(decompressStream());
+    let steps = '';
     if (engine.kind === 'native') {
-      await (engine as NativeEngine).restore(clusterId, spec, stream, recoveryTarget(plan), port);
+      const timings = await (engine as NativeEngine).restore(clusterId, spec, stream, recoveryTarget(plan), port);
+      steps = ` (archive flushed and plan read in ${planned} ms, fetch and unpack ${timings.unpackMs} ms, recovery ${timings.recoveryMs} ms)`;
     } else {
       await (engine as PgliteEngine).restoreFull(clusterId, stream);
     }
     const replay = plan.recovery.kind === 'time' ? `, WAL replayed to ${plan.recovery.time}` : plan.recovery.kind === 'latest' ? ', all archived WAL replayed' : '';
     emit({
       event_type: 'restored',
-      message: `${what}: base backup ${plan.backup.backup_id} of ${plan.backup.end_time}${replay}, in ${Math.round(performance.now() - started)} ms.`,
+      message: `${what}: base backup ${plan.backup.backup_id} of ${plan.backup.end_time}${replay}, in ${Math.round(performance.now() - started)} ms${steps}.`,
     });
     return engine;
   }

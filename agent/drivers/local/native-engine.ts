@@ -67,9 +67,7 @@ export class NativeEngine implements LocalEngine {
   }
 
   private socketDir(clusterId: string): string {
-    const dir = clusterDir(this.dataDir, clusterId);
-    if (join(dir, '.s.PGSQL.65535.lock').length <= SOCKET_PATH_LIMIT) return dir;
-    return join(tmpdir(), `orochi-pg-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}`);
+    return socketDirectory(this.dataDir, clusterId);
   }
 
   /**
@@ -261,8 +259,7 @@ export class NativeEngine implements LocalEngine {
    * server runs, on a new timeline, archiving into its own place. Data there before is kept aside until the restore
    * succeeds and put back if it fails, so a failed restore loses nothing.
    */
-  async restore(clusterId: string, spec: ClusterSpec, archive: Readable, recovery: RecoveryTarget, preferredPort: number | null): Promise<void> {
-    if (!this.walArchive) throw new Error('restores need the region\'s object store, which is not configured');
+  async restore(clusterId: string, spec: ClusterSpec, archive: Readable, recovery: RecoveryTarget, preferredPort: number | null): Promise<{ unpackMs: number; recoveryMs: number }> {
     await this.ensureTemplate();
     const dir = clusterDir(this.dataDir, clusterId);
     const pgdata = this.pgdata(clusterId);
@@ -273,16 +270,21 @@ export class NativeEngine implements LocalEngine {
     await rm(aside, { recursive: true, force: true });
     const hadData = existsSync(pgdata);
     if (hadData) await rename(pgdata, aside);
+    const timings = { unpackMs: 0, recoveryMs: 0 };
     try {
       await mkdir(pgdata, { mode: 0o700 });
       await chownToServerUser(this.user, pgdata);
+      const unpacking = performance.now();
       await this.extract(clusterId, archive);
+      timings.unpackMs = Math.round(performance.now() - unpacking);
       for (const leftover of ['postmaster.pid', 'postmaster.opts', RECOVERY_CONF, 'recovery.signal', 'standby.signal']) {
         await rm(join(pgdata, leftover), { force: true });
       }
       // The backup carries its source's settings (and its archive_command): this cluster's own replace them.
       await this.writeClusterConf(clusterId, spec);
+      const recovering = performance.now();
       await this.recover(clusterId, recovery, preferredPort);
+      timings.recoveryMs = Math.round(performance.now() - recovering);
     } catch (error) {
       await this.stop(clusterId).catch(() => undefined);
       await rm(pgdata, { recursive: true, force: true });
@@ -290,6 +292,7 @@ export class NativeEngine implements LocalEngine {
       throw error;
     }
     await rm(aside, { recursive: true, force: true });
+    return timings;
   }
 
   /** Unpacks a tar of a data directory into the cluster's (empty) pgdata, as the servers' OS user. */
@@ -309,7 +312,7 @@ export class NativeEngine implements LocalEngine {
   private async recover(clusterId: string, recovery: RecoveryTarget, preferredPort: number | null): Promise<void> {
     const pgdata = this.pgdata(clusterId);
     const writeRecovery = async (target: RecoveryTarget) => {
-      await this.writeServerFile(join(pgdata, RECOVERY_CONF), recoverySettings(this.walArchive!.restoreCommand(target.sourceClusterId), target));
+      await this.writeServerFile(join(pgdata, RECOVERY_CONF), recoverySettings(this.walArchive?.restoreCommand(target.sourceClusterId) ?? null, target));
       await this.writeServerFile(join(pgdata, 'recovery.signal'), ['']);
     };
     await writeRecovery(recovery);
@@ -505,6 +508,13 @@ export class NativeEngine implements LocalEngine {
   }
 }
 
+/** Where a cluster's server puts its Unix socket: its own directory, or a short path under the temp dir when that is too long. */
+export function socketDirectory(dataDir: string, clusterId: string): string {
+  const dir = clusterDir(dataDir, clusterId);
+  if (join(dir, '.s.PGSQL.65535.lock').length <= SOCKET_PATH_LIMIT) return dir;
+  return join(tmpdir(), `orochi-pg-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}`);
+}
+
 /** What the WAL archiver gives a server's configuration (wal-archive.ts). */
 export interface WalArchiveCommands {
   archiveCommand(clusterId: string): string;
@@ -522,8 +532,10 @@ function confQuote(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-function recoverySettings(restoreCommand: string, target: RecoveryTarget): string[] {
-  const lines = ['# Written by the Orochi agent while this server recovers from an archive; removed once it has.', `restore_command = ${confQuote(restoreCommand)}`];
+/** Without an archiver (no curl), only a base backup's own WAL is replayed: it holds what the backup needs. */
+function recoverySettings(restoreCommand: string | null, target: RecoveryTarget): string[] {
+  const lines = ['# Written by the Orochi agent while this server recovers from an archive; removed once it has.'];
+  if (restoreCommand) lines.push(`restore_command = ${confQuote(restoreCommand)}`);
   if (target.kind === 'backup') lines.push("recovery_target = 'immediate'", "recovery_target_timeline = 'current'");
   // PostgreSQL reads this setting with its own timestamp syntax, which takes no ISO 'T' or 'Z'.
   const time = (iso: string) => `${iso.replace('T', ' ').replace(/Z$/, '')}+00`;
