@@ -10,7 +10,7 @@ import { type BackupKind, type DesiredState, type ObservedPhase } from '../proto
 import { newId } from '../protocol/ids.ts';
 import { unseal } from '../protocol/sealing.ts';
 import { Backoff, type BackoffOptions } from '../protocol/backoff.ts';
-import type { BackupSink, ClusterDriver, ClusterObservation, DriverEvent } from './drivers/driver.ts';
+import type { BackupSink, ClusterDriver, ClusterObservation, DriverEvent, ObservedBackup } from './drivers/driver.ts';
 import { clusterBackupsPrefix } from './backup/layout.ts';
 import { expiredBackups, expiredWal } from './backup/retention.ts';
 import { nextRun, parseCron } from './backup/schedule.ts';
@@ -45,6 +45,8 @@ export interface ReconcilerOptions {
 
 /** Ids of backups taken on demand a cluster's record remembers, so each is taken once. */
 const BACKUPS_REMEMBERED = 20;
+/** Backups whose reported status is remembered, so a driver's observation never sends one back to an earlier status. */
+const BACKUP_STATUSES_REMEMBERED = 1000;
 
 export type SubmitOutcome = 'recorded' | 'duplicate' | 'stale' | 'foreign';
 
@@ -101,6 +103,10 @@ export class Reconciler {
   /** Schedules that do not parse, reported once per cluster and expression. */
   private readonly badSchedules = new Set<string>();
   private unwatch: (() => void) | null = null;
+  private unwatchBackups: (() => void) | null = null;
+  private windowRefreshTimer: NodeJS.Timeout | null = null;
+  /** The status last sent per backup id (the newest BACKUP_STATUSES_REMEMBERED), oldest first. */
+  private readonly backupStatuses = new Map<string, BackupReport['status']>();
   private closing = false;
 
   constructor(private readonly options: ReconcilerOptions) {
@@ -115,7 +121,13 @@ export class Reconciler {
       this.checkTimer = setInterval(() => this.checkAll(), interval);
       this.checkTimer.unref();
     }
-    this.unwatch = this.options.driver.watch?.((clusterId) => this.nudge(clusterId)) ?? null;
+    // A change the driver saw (an operator's progress, archiving starting or failing) may move the restore window too.
+    this.unwatch =
+      this.options.driver.watch?.((clusterId) => {
+        this.nudge(clusterId);
+        if (this.options.state.cluster(clusterId)) this.windowChanged(clusterId);
+      }) ?? null;
+    this.unwatchBackups = this.options.driver.watchBackups?.((backup) => this.reportObservedBackup(backup)) ?? null;
     const scheduleEvery = this.options.scheduleCheckMs ?? 30_000;
     if (scheduleEvery > 0 && 'sink' in (this.options.backups ?? {})) {
       this.scheduleTimer = setInterval(() => this.runDueBackups(), scheduleEvery);
@@ -123,6 +135,11 @@ export class Reconciler {
     }
     if (this.options.driver.restoreWindow) {
       for (const clusterId of Object.keys(this.options.state.data.clusters)) this.windowChanged(clusterId);
+      const refreshEvery = this.options.driver.restoreWindowRefreshMs ?? 0;
+      if (refreshEvery > 0) {
+        this.windowRefreshTimer = setInterval(() => this.refreshWindows(), refreshEvery);
+        this.windowRefreshTimer.unref();
+      }
     }
     const retentionEvery = this.options.retentionCheckMs ?? 60 * 60_000;
     if (retentionEvery > 0 && 'sink' in (this.options.backups ?? {})) {
@@ -297,7 +314,7 @@ export class Reconciler {
   private async reportRestoreWindow(clusterId: string): Promise<void> {
     let window;
     try {
-      window = await this.options.driver.restoreWindow?.(clusterId);
+      window = await this.options.driver.restoreWindow?.(clusterId, this.options.state.cluster(clusterId)?.driver ?? null);
     } catch (error) {
       this.options.log.warn('reading the restore window failed', { cluster_id: clusterId, error: errorMessage(error) });
       return;
@@ -318,6 +335,24 @@ export class Reconciler {
     if (previous && JSON.stringify({ ...previous, at: '' }) === JSON.stringify({ ...report, at: '' })) return;
     if (report.wal_gap && report.wal_gap !== previous?.wal_gap) this.options.log.error('gap in the archived WAL', { cluster_id: clusterId, gap: report.wal_gap });
     this.options.send(report);
+  }
+
+  /** Reads again the window of every cluster that runs, for drivers whose window moves with time. */
+  private refreshWindows(): void {
+    for (const [clusterId, record] of Object.entries(this.options.state.data.clusters)) {
+      if (record.applied?.spec.state === 'running') this.windowChanged(clusterId);
+    }
+  }
+
+  /**
+   * A backup the driver saw on its platform (a scheduled one the platform took itself, or one the agent took and
+   * reports itself as well): sent as reportBackup allows; a completed one moves the restore window. Clusters the agent
+   * does not hold are left alone.
+   */
+  private reportObservedBackup(backup: ObservedBackup): void {
+    if (this.closing || !this.options.state.cluster(backup.cluster_id) || !this.reportBackup(backup)) return;
+    this.options.log.info('backup observed', { cluster_id: backup.cluster_id, backup_id: backup.backup_id, kind: backup.kind, status: backup.status });
+    if (backup.status === 'completed') this.windowChanged(backup.cluster_id);
   }
 
   latestRestoreWindows(): RestoreWindowReport[] {
@@ -343,11 +378,14 @@ export class Reconciler {
     if (this.checkTimer) clearInterval(this.checkTimer);
     if (this.scheduleTimer) clearInterval(this.scheduleTimer);
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.windowRefreshTimer) clearInterval(this.windowRefreshTimer);
     for (const timer of this.windowTimers.values()) clearTimeout(timer);
     this.windowTimers.clear();
     await this.retentionRunning;
     this.unwatch?.();
     this.unwatch = null;
+    this.unwatchBackups?.();
+    this.unwatchBackups = null;
     for (const worker of this.workers.values()) {
       if (worker.retryTimer) clearTimeout(worker.retryTimer);
       if (worker.followTimer) clearTimeout(worker.followTimer);
@@ -651,10 +689,20 @@ export class Reconciler {
     }
   }
 
-  private reportBackup(fields: Omit<BackupReport, 'type' | 'at'>): void {
+  /**
+   * Sends a backup's report unless it repeats the status last sent for it or would take it back from an outcome (two
+   * paths may tell the same backup: the agent taking it, and the driver watching its platform). Says whether it sent.
+   */
+  private reportBackup(fields: Omit<BackupReport, 'type' | 'at'>): boolean {
+    const sent = this.backupStatuses.get(fields.backup_id);
+    if (sent === fields.status || (sent !== undefined && sent !== 'running' && fields.status !== 'deleted')) return false;
     const report = backupReportSchema.parse({ type: 'backup', ...fields, at: new Date().toISOString() });
     this.latestBackups.set(report.cluster_id, report);
+    this.backupStatuses.delete(report.backup_id);
+    this.backupStatuses.set(report.backup_id, report.status);
+    if (this.backupStatuses.size > BACKUP_STATUSES_REMEMBERED) this.backupStatuses.delete(this.backupStatuses.keys().next().value!);
     this.options.send(report);
+    return true;
   }
 
   private async openPassword(sealed: string): Promise<string> {

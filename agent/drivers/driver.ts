@@ -3,7 +3,7 @@
 // with the spec that is already in place changes nothing, and each call starts from what it observes, not
 // from what it was told last time.
 import type { Readable } from 'node:stream';
-import type { ClusterSpec, Endpoint } from '../../protocol/agent.ts';
+import type { BackupReport, ClusterSpec, Endpoint } from '../../protocol/agent.ts';
 import type { BackupKind, ObservedPhase } from '../../protocol/enums.ts';
 import type { RestoreWindow } from '../backup/wal-history.ts';
 
@@ -80,6 +80,12 @@ export interface BackupOutcome {
   end: { lsn: string | null; time: string };
 }
 
+/**
+ * A backup the platform under the driver took or is taking on its own (CloudNativePG's ScheduledBackup), or one the
+ * driver took as asked, as seen there: what the agent reports of it. Its id satisfies the control plane's (`bk_…`).
+ */
+export type ObservedBackup = Omit<BackupReport, 'type' | 'at'>;
+
 export interface ClusterDriver {
   readonly kind: DriverKind;
   apply(request: ApplyRequest): Promise<ApplyResult>;
@@ -100,6 +106,20 @@ export interface ClusterDriver {
   readonly managesBackupLifecycle?: boolean;
   /** Takes a full backup of the running cluster into the sink; drivers without backups leave it out. */
   backup?(request: BackupRequest): Promise<BackupOutcome>;
-  /** What the cluster's history can be restored to; null when the driver cannot tell (no object store). */
-  restoreWindow?(clusterId: string): Promise<RestoreWindow | null>;
+  /**
+   * What the cluster's history can be restored to; null when the driver cannot tell (no object store). `record` is the
+   * driver's own note on the cluster, for drivers whose history's place changes (a restore's new serverName).
+   */
+  restoreWindow?(clusterId: string, record?: DriverRecord | null): Promise<RestoreWindow | null>;
+  /**
+   * How often the restore window must be read again even when the driver saw no change: set by drivers whose newest
+   * restorable point moves with time and whose platform only says that WAL archiving works, not how far it got.
+   */
+  readonly restoreWindowRefreshMs?: number;
+  /**
+   * Calls `listener` with every backup the platform reports as it starts and ends, including the ones it takes on its
+   * own schedule (drivers that manage the backup lifecycle), until the returned function is called. A backup already
+   * reported in its final state is not reported again, across agent restarts too.
+   */
+  watchBackups?(listener: (backup: ObservedBackup) => void): () => void;
 }

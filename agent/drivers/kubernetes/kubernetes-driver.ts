@@ -14,21 +14,31 @@
 // Cluster in the same namespace, `postgres-r<k>`, recovering from the current one's serverName and archiving under
 // `<cluster id>-r<k>` (barman-cloud refuses to archive into a folder holding another server's WAL, and the old history
 // must stay readable for later restores). The old Cluster serves until the new one is healthy; then the driver deletes
-// it and the endpoint becomes the new Cluster's load balancer. The record says which CNPG Cluster is current.
-import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
+// it and the endpoint becomes the new Cluster's load balancer. The record says which CNPG Cluster is current. Once a
+// Cluster made from a history (a branch's, a restore's) is healthy, apply says `restored` once, and the record keeps it.
+//
+// CloudNativePG's ScheduledBackup takes the scheduled backups; a second watch, on every Backup, reports them (and the
+// agent's own) as they start and end (cnpg-backup-report.ts). The restore window is the plugin's ObjectStore status
+// for the current serverName and the Cluster's ContinuousArchiving condition (cnpg-restore-window.ts).
+import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterSpec, RestoreSpec } from '../../../protocol/agent.ts';
-import { Backoff, sleep, type BackoffOptions } from '../../../protocol/backoff.ts';
+import { sleep, type BackoffOptions } from '../../../protocol/backoff.ts';
+import type { RestoreWindow } from '../../backup/wal-history.ts';
 import { errorMessage, type Logger } from '../../log.ts';
-import type { ApplyRequest, ApplyResult, BackupOutcome, BackupRequest, ClusterDriver, ClusterObservation, DriverRecord } from '../driver.ts';
+import type { ApplyRequest, ApplyResult, BackupOutcome, BackupRequest, ClusterDriver, ClusterObservation, DriverRecord, ObservedBackup } from '../driver.ts';
 import {
   ACCESS_KEY_ID_KEY,
   BACKUP_CREDENTIALS_SECRET,
   backupObjectName,
+  OBJECT_STORE_API_VERSION,
+  OBJECT_STORE_NAME,
   REGION_KEY,
   SECRET_ACCESS_KEY_KEY,
   type RecoverySource,
 } from './backup-manifests.ts';
+import { alreadyReported, annotatedClusterId, backupReportOf, REPORTED_ANNOTATION, type CnpgBackupObject } from './cnpg-backup-report.ts';
 import { backupProgress, type CnpgBackupView } from './cnpg-backup-status.ts';
+import { cnpgRestoreWindow, type ObjectStoreView } from './cnpg-restore-window.ts';
 import { HEALTHY_PHASE, observeCnpgCluster, type CnpgClusterView, type LoadBalancerView } from './cnpg-status.ts';
 import {
   APP_SECRET_NAME,
@@ -48,10 +58,14 @@ import {
   type Manifest,
   type RenderOptions,
 } from './manifests.ts';
+import { runResourceWatch, type WatchEventType } from './resource-watch.ts';
 
 export const FIELD_MANAGER = 'orochi-agent';
 const CNPG_API_VERSION = 'postgresql.cnpg.io/v1';
 const CLUSTERS_PATH = '/apis/postgresql.cnpg.io/v1/clusters';
+const BACKUPS_PATH = '/apis/postgresql.cnpg.io/v1/backups';
+/** Its own field manager for the reported-phase annotation on Backups, apart from what the agent applies. */
+const REPORTS_FIELD_MANAGER = 'orochi-agent-backup-reports';
 
 export interface KubernetesDriverOptions {
   kubeConfig: KubeConfig;
@@ -85,6 +99,12 @@ export function loadKubeConfig(kubeconfigPath: string | null | undefined, env: N
 
 type Resource = KubernetesObject & Record<string, unknown>;
 
+interface RunningWatch {
+  controller: AbortController;
+  request: AbortController | null;
+  loop: Promise<void>;
+}
+
 function secretPassword(secret: KubernetesObject): unknown {
   return (secret as { data?: Record<string, string> }).data?.password;
 }
@@ -103,7 +123,14 @@ type KubernetesRecord = {
   /** The newest restore id carried out (or under way), so each is done once. */
   restore_id: string | null;
   next: CnpgPlacement | null;
+  /**
+   * The CNPG Cluster made from a history (a branch's first, a restore's) whose recovery the agent has reported done
+   * (ApplyResult.restored, once). Records from before it was kept say LEGACY_RECOVERY: whatever ran then was reported.
+   */
+  recovery_reported: string | null;
 };
+
+const LEGACY_RECOVERY = '*';
 
 function asPlacement(value: unknown): CnpgPlacement | null {
   const p = value as Partial<CnpgPlacement> | null;
@@ -120,6 +147,7 @@ function asKubernetesRecord(record: DriverRecord | null): KubernetesRecord | nul
     restores: typeof record.restores === 'number' ? record.restores : 0,
     restore_id: typeof record.restore_id === 'string' ? record.restore_id : null,
     next: asPlacement(record.next),
+    recovery_reported: typeof record.recovery_reported === 'string' || record.recovery_reported === null ? record.recovery_reported : LEGACY_RECOVERY,
   };
 }
 
@@ -162,10 +190,18 @@ export class KubernetesDriver implements ClusterDriver {
   readonly managesBackupLifecycle = true;
   private readonly client: KubernetesObjectApi;
   private readonly render: RenderOptions;
+  /** Without a position of archived WAL from the plugin, the window's newest point is now, read again each minute. */
+  readonly restoreWindowRefreshMs = 60_000;
   private readonly listeners = new Set<(clusterId: string) => void>();
-  private watching: AbortController | null = null;
-  private watchLoop: Promise<void> | null = null;
-  private watchRequest: AbortController | null = null;
+  private readonly backupListeners = new Set<(backup: ObservedBackup) => void>();
+  private clusterWatch: RunningWatch | null = null;
+  private backupWatch: RunningWatch | null = null;
+  /** Backup events in the order they came, one at a time. */
+  private backupEvents: Promise<void> = Promise.resolve();
+  /** Backups (by uid) reported running by this process. */
+  private readonly runningReported = new Set<string>();
+  /** Cluster ids of the agent's namespaces, read from the Namespaces as Backups show up in them. */
+  private readonly namespaceClusters = new Map<string, string>();
 
   constructor(private readonly options: KubernetesDriverOptions) {
     this.client = KubernetesObjectApi.makeApiClient(options.kubeConfig);
@@ -177,6 +213,7 @@ export class KubernetesDriver implements ClusterDriver {
     const namespace = this.namespace(clusterId);
     const previous = asKubernetesRecord(request.record);
     let record: KubernetesRecord;
+    let restored = false;
     try {
       if (spec.state === 'deleted') {
         const ns = await this.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -186,7 +223,7 @@ export class KubernetesDriver implements ClusterDriver {
         }
         return { observation: await this.observe(clusterId, spec, request.record), record: null };
       }
-      record = previous ?? { namespace, cluster_generation: null, placement: null, restores: 0, restore_id: null, next: null };
+      record = previous ?? { namespace, cluster_generation: null, placement: null, restores: 0, restore_id: null, next: null, recovery_reported: null };
       if (!record.placement) {
         // A cluster the agent holds no placement for (new, or recorded before placements were kept) keeps the image its
         // Cluster already runs: the pinned tags apply to new clusters, never as a surprise rolling restart.
@@ -212,10 +249,16 @@ export class KubernetesDriver implements ClusterDriver {
       record.restore_id ??= spec.restore?.restore_id ?? null;
       await this.applyObjects(request, record.placement, record, emit);
       if (record.next) await this.applyObjects(request, record.next, null, emit);
+      if (record.recovery_reported === LEGACY_RECOVERY) record.recovery_reported = record.placement.name;
+      // The serving Cluster's data came from a history and it is now healthy: the cluster's own history starts here.
+      if (record.placement.recovery && record.recovery_reported !== record.placement.name && (await this.isHealthy(namespace, record.placement.name))) {
+        record.recovery_reported = record.placement.name;
+        restored = true;
+      }
     } catch (error) {
       throw new Error(apiErrorMessage(error), { cause: error });
     }
-    return { observation: await this.observe(clusterId, spec, record), record };
+    return { observation: await this.observe(clusterId, spec, record), record, restored };
   }
 
   /**
@@ -296,7 +339,7 @@ export class KubernetesDriver implements ClusterDriver {
     const placement = initialPlacement(clusterId, spec, this.render);
     if (!spec.source) return placement;
     const sourceNamespace = this.namespace(spec.source.cluster_id);
-    const current = await this.currentCnpgCluster(sourceNamespace);
+    const current = (await this.liveCnpgClusters(sourceNamespace)).at(-1) ?? null;
     let serverName = current ? archiverServerName(current) ?? spec.source.cluster_id : spec.source.cluster_id;
     let barmanBackupId: string | null = null;
     if (spec.source.backup_id) {
@@ -355,6 +398,9 @@ export class KubernetesDriver implements ClusterDriver {
       const applied = kept?.cluster_generation ?? null;
       const live = cluster.metadata?.generation ?? null;
       let drift = applied !== null && live !== null && live !== applied ? `spec changed outside the agent (generation ${applied} -> ${live})` : undefined;
+      // A Cluster made from a history became healthy: applying again tells the reconciler (ApplyResult.restored).
+      const recovered = kept?.placement?.recovery && kept.recovery_reported !== LEGACY_RECOVERY && kept.recovery_reported !== name;
+      if (recovered && (cluster as CnpgClusterView).status?.phase === HEALTHY_PHASE) drift ??= `recovery into ${name} is complete`;
       const observation: ClusterObservation = {
         state: declared,
         phase: seen.phase,
@@ -414,28 +460,95 @@ export class KubernetesDriver implements ClusterDriver {
    */
   watch(listener: (clusterId: string) => void): () => void {
     this.listeners.add(listener);
-    if (!this.watching) {
-      const controller = new AbortController();
-      this.watching = controller;
-      this.watchLoop = this.runWatch(controller.signal);
-    }
+    this.clusterWatch ??= this.startWatch('Cluster', CLUSTERS_PATH, `${LABELS.managedBy}=${MANAGED_BY}`, (_type, object) => this.notify(object));
     return () => {
       this.listeners.delete(listener);
-      if (this.listeners.size === 0) void this.stopWatch();
+      if (this.listeners.size === 0) void this.stopWatch('clusterWatch');
     };
   }
 
-  async shutdown(): Promise<void> {
-    await this.stopWatch();
+  /**
+   * Reports every Backup of a managed cluster as it starts and ends: the agent's own and those CloudNativePG's
+   * ScheduledBackup makes on its schedule. Across namespaces and without a label selector, since the Backups a
+   * ScheduledBackup makes carry none of the agent's labels; each is known by its namespace then. Events are handled one
+   * at a time, so a Backup's reports go out in the order of its phases.
+   */
+  watchBackups(listener: (backup: ObservedBackup) => void): () => void {
+    this.backupListeners.add(listener);
+    this.backupWatch ??= this.startWatch('Backup', BACKUPS_PATH, undefined, (type, object) => {
+      this.backupEvents = this.backupEvents.then(() =>
+        this.onBackupEvent(type, object as CnpgBackupObject).catch((error: unknown) =>
+          this.options.log.warn('reporting a Backup failed', { backup: `${object.metadata?.namespace}/${object.metadata?.name}`, error: apiErrorMessage(error) }),
+        ),
+      );
+    });
+    return () => {
+      this.backupListeners.delete(listener);
+      if (this.backupListeners.size === 0) void this.stopWatch('backupWatch');
+    };
   }
 
-  private async stopWatch(): Promise<void> {
-    this.watching?.abort();
-    this.watchRequest?.abort();
-    this.watching = null;
-    const loop = this.watchLoop;
-    this.watchLoop = null;
-    await loop;
+  /**
+   * What the cluster's current serverName can be restored to, from the namespace's ObjectStore status, the serving
+   * CNPG Cluster's ContinuousArchiving condition, and its Backups (cnpg-restore-window.ts).
+   */
+  async restoreWindow(clusterId: string, record: DriverRecord | null = null): Promise<RestoreWindow | null> {
+    if (!this.render.backupStore) return null;
+    const namespace = this.namespace(clusterId);
+    const kept = asKubernetesRecord(record);
+    try {
+      const cluster = kept?.placement ? await this.readCluster(namespace, kept.placement.name) : ((await this.liveCnpgClusters(namespace))[0] ?? null);
+      if (!cluster) return null;
+      const serverName = archiverServerName(cluster) ?? kept?.placement?.serverName ?? clusterId;
+      const [objectStore, backups] = await Promise.all([
+        this.read({ apiVersion: OBJECT_STORE_API_VERSION, kind: 'ObjectStore', metadata: { name: OBJECT_STORE_NAME, namespace } }),
+        this.client.list(CNPG_API_VERSION, 'Backup', namespace),
+      ]);
+      return cnpgRestoreWindow({
+        serverName,
+        objectStore: objectStore as ObjectStoreView | null,
+        cluster: cluster as CnpgClusterView,
+        backups: backups.items as CnpgBackupView[],
+        now: new Date(),
+      });
+    } catch (error) {
+      throw new Error(apiErrorMessage(error), { cause: error });
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([this.stopWatch('clusterWatch'), this.stopWatch('backupWatch')]);
+    await this.backupEvents;
+  }
+
+  private startWatch(kind: string, path: string, labelSelector: string | undefined, onEvent: (type: WatchEventType, object: KubernetesObject) => void): RunningWatch {
+    const controller = new AbortController();
+    const running: RunningWatch = { controller, request: null, loop: Promise.resolve() };
+    running.loop = runResourceWatch({
+      kubeConfig: this.options.kubeConfig,
+      client: this.client,
+      log: this.options.log.child({ part: `${kind.toLowerCase()}-watch` }),
+      apiVersion: CNPG_API_VERSION,
+      kind,
+      path,
+      ...(labelSelector ? { labelSelector } : {}),
+      backoff: this.options.watchBackoff ?? { baseMs: 250, capMs: 30_000 },
+      signal: controller.signal,
+      onEvent,
+      onRequest: (request) => {
+        running.request = request;
+      },
+    });
+    return running;
+  }
+
+  private async stopWatch(which: 'clusterWatch' | 'backupWatch'): Promise<void> {
+    const running = this[which];
+    if (!running) return;
+    this[which] = null;
+    running.controller.abort();
+    running.request?.abort();
+    await running.loop;
   }
 
   private notify(object: KubernetesObject | undefined): void {
@@ -444,60 +557,47 @@ export class KubernetesDriver implements ClusterDriver {
     for (const listener of this.listeners) listener(clusterId);
   }
 
-  /** List then watch from the list's resourceVersion; resume after an ended watch, re-list after 410 Gone. */
-  private async runWatch(signal: AbortSignal): Promise<void> {
-    const log = this.options.log.child({ part: 'cluster-watch' });
-    const backoff = new Backoff(this.options.watchBackoff ?? { baseMs: 250, capMs: 30_000 });
-    const labelSelector = `${LABELS.managedBy}=${MANAGED_BY}`;
-    let resourceVersion: string | null = null;
-    while (!signal.aborted) {
-      let healthy = false;
-      try {
-        if (resourceVersion === null) {
-          const list = await this.client.list(CNPG_API_VERSION, 'Cluster', undefined, undefined, undefined, undefined, undefined, labelSelector);
-          resourceVersion = list.metadata?.resourceVersion ?? '0';
-          for (const item of list.items) this.notify(item);
-          log.debug('listed clusters', { count: list.items.length, resource_version: resourceVersion });
-        }
-        const from = resourceVersion;
-        const ended = await new Promise<unknown>((resolve) => {
-          if (signal.aborted) return resolve(null);
-          new Watch(this.options.kubeConfig)
-            .watch(
-              CLUSTERS_PATH,
-              { labelSelector, resourceVersion: from, allowWatchBookmarks: true },
-              (type: string, object: KubernetesObject & { code?: number; message?: string }) => {
-                if (type === 'ERROR') {
-                  // 410 Gone: the history we would resume from is compacted; start over with a list.
-                  if (object.code === 410) resourceVersion = null;
-                  log.info('watch error event', { code: object.code, message: object.message });
-                  return;
-                }
-                healthy = true;
-                if (object.metadata?.resourceVersion) resourceVersion = object.metadata.resourceVersion;
-                if (type !== 'BOOKMARK') this.notify(object);
-              },
-              (error: unknown) => resolve(error),
-            )
-            .then(
-              (request) => {
-                this.watchRequest = request;
-                if (signal.aborted) request.abort();
-              },
-              (error: unknown) => resolve(error),
-            );
-        });
-        this.watchRequest = null;
-        if (signal.aborted) return;
-        if (ended) log.info('cluster watch ended', { error: errorMessage(ended) });
-        else log.debug('cluster watch closed by the server');
-      } catch (error) {
-        if (signal.aborted) return;
-        log.warn('listing clusters failed', { error: apiErrorMessage(error) });
-      }
-      if (healthy) backoff.reset();
-      await sleep(backoff.next(), signal);
+  /**
+   * One Backup event: reported unless its final phase already was (REPORTED_ANNOTATION, written once the listeners
+   * had it), and `running` once per Backup while this agent runs.
+   */
+  private async onBackupEvent(type: WatchEventType, backup: CnpgBackupObject): Promise<void> {
+    const uid = backup.metadata?.uid ?? '';
+    if (type === 'DELETED') {
+      this.runningReported.delete(uid);
+      return;
     }
+    if (alreadyReported(backup) || this.backupListeners.size === 0) return;
+    const namespace = backup.metadata?.namespace ?? '';
+    const clusterId = annotatedClusterId(backup) ?? (await this.clusterIdOfNamespace(namespace));
+    if (!clusterId) return;
+    const report = backupReportOf(backup, clusterId);
+    if (!report) return;
+    if (report.status === 'running') {
+      if (this.runningReported.has(uid)) return;
+      this.runningReported.add(uid);
+    }
+    for (const listener of this.backupListeners) listener(report);
+    if (report.status === 'running') return;
+    this.runningReported.delete(uid);
+    const marker = { apiVersion: CNPG_API_VERSION, kind: 'Backup', metadata: { name: backup.metadata?.name ?? '', namespace, annotations: { [REPORTED_ANNOTATION]: backup.status?.phase ?? '' } } };
+    try {
+      await this.client.patch(marker as KubernetesObject, undefined, undefined, REPORTS_FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    } catch (error) {
+      // Gone meanwhile (its namespace deleted, say): nothing left to report twice.
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  /** The cluster a namespace belongs to: its Namespace's annotation, when the agent made it. Remembered once found. */
+  private async clusterIdOfNamespace(namespace: string): Promise<string | null> {
+    if (!namespace.startsWith(this.render.namespacePrefix ?? DEFAULT_NAMESPACE_PREFIX)) return null;
+    const known = this.namespaceClusters.get(namespace);
+    if (known) return known;
+    const ns = await this.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    const clusterId = ns?.metadata?.labels?.[LABELS.managedBy] === MANAGED_BY ? (ns.metadata.annotations?.[CLUSTER_ID_ANNOTATION] ?? null) : null;
+    if (clusterId) this.namespaceClusters.set(namespace, clusterId);
+    return clusterId;
   }
 
   private namespace(clusterId: string): string {
@@ -528,12 +628,14 @@ export class KubernetesDriver implements ClusterDriver {
     }
   }
 
-  /** A namespace's serving CNPG Cluster: the newest restore's (highest k) that is not being deleted. */
-  private async currentCnpgCluster(namespace: string): Promise<Resource | null> {
+  /**
+   * A namespace's CNPG Clusters that are not being deleted, oldest first (by restore index): while an in-place restore
+   * is under way the first serves and the last is the restore's; otherwise there is one.
+   */
+  private async liveCnpgClusters(namespace: string): Promise<Resource[]> {
     const list = await this.client.list(CNPG_API_VERSION, 'Cluster', namespace, undefined, undefined, undefined, undefined, `${LABELS.managedBy}=${MANAGED_BY}`);
-    const live = list.items.filter((item) => !item.metadata?.deletionTimestamp);
-    live.sort((a, b) => restoreIndex(b.metadata?.name ?? '') - restoreIndex(a.metadata?.name ?? ''));
-    return (live[0] as Resource | undefined) ?? null;
+    const live = list.items.filter((item) => !item.metadata?.deletionTimestamp) as Resource[];
+    return live.sort((a, b) => restoreIndex(a.metadata?.name ?? '') - restoreIndex(b.metadata?.name ?? ''));
   }
 
   /** barman's id and the serverName of a completed backup, from its Backup object (named from the backup id). */
