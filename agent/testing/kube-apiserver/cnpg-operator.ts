@@ -17,13 +17,23 @@
 // names (endpointURL, destinationPath, credentials from the Secret it references), under the Cluster's WAL-archiver
 // plugin's serverName. A Cluster with `bootstrap.recovery` from an `externalClusters` plugin source gets its server's
 // data from that serverName's backups (recoveryTarget.backupID, else the newest one that ended by targetTime, else the
-// newest) before it first starts; a missing backup fails the Cluster as CNPG's full-recovery job would.
+// newest) before it first starts; a missing backup fails the Cluster as CNPG's full-recovery job would. The plugin's
+// part after each Backup is simulated too: the ObjectStore's `status.serverRecoveryWindow[<serverName>]` gets its
+// firstRecoverabilityPoint (the first completed backup's end: no WAL is archived here) and lastSuccessfulBackupTime, or
+// lastFailedBackupTime.
 //
-// Not simulated: pods, PVCs, secrets (-app/-superuser), ScheduledBackups firing (they are stored and validated only),
-// WAL archiving (so no replay past a backup), retention, switchover, webhooks, more than one server per Cluster.
+// ScheduledBackups fire on their schedule (cnpg-schedule.ts), at once when `immediate` (then on schedule), never while
+// `suspend`ed, and not while a Backup they made is still under way: each makes a Backup named and labelled as CNPG
+// names them, owned by the ScheduledBackup with `backupOwnerReference: self`, and its status says when it last and next
+// runs. runScheduledBackup() makes the next one now, for tests that cannot wait a minute.
+//
+// Not simulated: pods, PVCs, secrets (-app/-superuser), WAL archiving (so no replay past a backup, and no
+// ContinuousArchiving condition), retention, switchover, webhooks, more than one server per Cluster,
+// `backupOwnerReference: cluster`.
 import type { ObjectStoreConfig } from '../../backup/object-store.ts';
+import { CLUSTER_LABEL, IMMEDIATE_BACKUP_LABEL, nextScheduledTime, PARENT_SCHEDULED_BACKUP_LABEL, scheduledBackupName } from './cnpg-schedule.ts';
 import type { JsonObject, ResourceType } from './resources.ts';
-import type { ObjectStore, StoreEvent } from './store.ts';
+import { parseLabelSelector, type ObjectStore, type StoreEvent } from './store.ts';
 
 /** What the simulated instances of one Cluster are bootstrapped with (CNPG's bootstrap.initdb and its Secret). */
 export interface SimulatedDatabase {
@@ -109,6 +119,8 @@ interface Tracked {
 }
 
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+/** A time as Kubernetes writes metav1.Time: RFC 3339 to the second. */
+const seconds = (iso: string): string => new Date(iso).toISOString().replace(/\.\d+Z$/, 'Z');
 const POSTGRES_PORT = 5432;
 
 export class CnpgOperatorSimulation {
@@ -119,6 +131,9 @@ export class CnpgOperatorSimulation {
   private readonly secretType: ResourceType;
   private readonly backupType: ResourceType;
   private readonly objectStoreType: ResourceType;
+  private readonly scheduledBackupType: ResourceType;
+  /** Armed ScheduledBackups by `<namespace>/<name>`: what they were armed with (spec changes re-arm) and the timer. */
+  private readonly schedules = new Map<string, { armedWith: string; timer: NodeJS.Timeout | null }>();
   /** Backups walked (or being walked), by `<namespace>/<name>`: each is taken once. */
   private readonly backups = new Set<string>();
   /** barman's backup ids handed out per serverName, so two backups in one second still get distinct ids. */
@@ -147,6 +162,7 @@ export class CnpgOperatorSimulation {
     this.secretType = find('Secret');
     this.backupType = find('Backup');
     this.objectStoreType = find('ObjectStore');
+    this.scheduledBackupType = find('ScheduledBackup');
     this.unsubscribe = store.subscribe((e) => this.onEvent(e));
   }
 
@@ -168,6 +184,8 @@ export class CnpgOperatorSimulation {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe();
+    for (const armed of this.schedules.values()) if (armed.timer) clearTimeout(armed.timer);
+    this.schedules.clear();
     for (const t of this.tracked.values()) t.epoch++;
     this.tracked.clear();
     await Promise.allSettled([...this.inFlight]);
@@ -187,6 +205,7 @@ export class CnpgOperatorSimulation {
     if (this.stopped) return;
     if (e.resource === this.secretType) return this.onSecret(e);
     if (e.resource === this.backupType) return this.onBackup(e);
+    if (e.resource === this.scheduledBackupType) return this.onScheduledBackup(e);
     if (e.resource !== this.clusterType) return;
     const m = e.object.metadata as JsonObject;
     const namespace = String(m.namespace);
@@ -398,6 +417,7 @@ export class CnpgOperatorSimulation {
         write({ phase: 'pending' });
         await delay();
         const startedAt = now();
+        let archive: { objectStore: string; serverName: string } | null = null;
         try {
           const spec = (e.object.spec ?? {}) as JsonObject;
           const clusterName = String(((spec.cluster ?? {}) as JsonObject).name ?? '');
@@ -411,10 +431,12 @@ export class CnpgOperatorSimulation {
           if (!parameters.barmanObjectName || !parameters.serverName) throw new Error(`cluster ${clusterName} has no ${BARMAN_PLUGIN} WAL archiver plugin`);
           if (!this.instances?.backup) throw new Error('the stand-in runs no PostgreSQL server to back up');
           const store = this.objectStoreConfig(namespace, parameters.barmanObjectName);
+          archive = { objectStore: parameters.barmanObjectName, serverName: parameters.serverName };
           const backupId = this.barmanBackupId(parameters.serverName);
           write({ phase: 'running', startedAt, method: 'plugin', serverName: parameters.serverName, backupId });
           const taken = await this.instances.backup(`${namespace}/${clusterName}`, { store, serverName: parameters.serverName, backupId });
           const destinationPath = `s3://${store.bucket}/${store.prefix}`;
+          this.writeRecoveryWindow(namespace, archive, { lastSuccessfulBackupTime: seconds(taken.endTime) });
           write({
             phase: 'completed',
             startedAt: taken.beginTime,
@@ -428,10 +450,119 @@ export class CnpgOperatorSimulation {
             ...(taken.endLsn ? { endLSN: taken.endLsn } : {}),
           });
         } catch (error) {
-          write({ phase: 'failed', startedAt, stoppedAt: now(), error: error instanceof Error ? error.message : String(error) });
+          const stoppedAt = now();
+          if (archive) this.writeRecoveryWindow(namespace, archive, { lastFailedBackupTime: stoppedAt });
+          write({ phase: 'failed', startedAt, stoppedAt, error: error instanceof Error ? error.message : String(error) });
         }
       })(),
     );
+  }
+
+  /**
+   * The plugin's recovery window of a serverName after a backup: the first recoverability point stays the first
+   * backup's end (what barman reports without archived WAL before it), the other times are the newest.
+   */
+  private writeRecoveryWindow(namespace: string, archive: { objectStore: string; serverName: string }, times: { lastSuccessfulBackupTime?: string; lastFailedBackupTime?: string }): void {
+    const objectStore = this.store.tryGet(this.objectStoreType, namespace, archive.objectStore);
+    if (this.stopped || !objectStore) return;
+    const windows = (((objectStore.status ?? {}) as JsonObject).serverRecoveryWindow ?? {}) as Record<string, JsonObject>;
+    const first = windows[archive.serverName]?.firstRecoverabilityPoint ?? times.lastSuccessfulBackupTime;
+    const window: JsonObject = { ...times, ...(first ? { firstRecoverabilityPoint: first } : {}) };
+    this.store.patchStatus(this.objectStoreType, namespace, archive.objectStore, { status: { serverRecoveryWindow: { [archive.serverName]: window } } }, OPERATOR_FIELD_MANAGER);
+  }
+
+  /**
+   * A ScheduledBackup created or changed: armed again when what it fires on changed (its own status writes do not
+   * count). The immediate Backup is made once, before the first status is written, as CNPG does.
+   */
+  private onScheduledBackup(e: StoreEvent): void {
+    const m = e.object.metadata as JsonObject;
+    const namespace = String(m.namespace);
+    const name = String(m.name);
+    const id = `${namespace}/${name}`;
+    const previous = this.schedules.get(id);
+    const spec = (e.object.spec ?? {}) as JsonObject;
+    const armedWith = JSON.stringify([spec.schedule, spec.suspend, spec.cluster]);
+    if (e.type !== 'DELETED' && previous?.armedWith === armedWith) return;
+    if (previous?.timer) clearTimeout(previous.timer);
+    this.schedules.delete(id);
+    if (e.type === 'DELETED') return;
+    const armed = { armedWith, timer: null as NodeJS.Timeout | null };
+    this.schedules.set(id, armed);
+    if (spec.suspend === true) return;
+    const first = ((e.object.status ?? {}) as JsonObject).lastCheckTime === undefined;
+    // Outside the store event that told us, like every other write of the simulation.
+    armed.timer = setTimeout(() => {
+      armed.timer = null;
+      if (first && spec.immediate === true) this.fireScheduledBackup(namespace, name, new Date(), true);
+      else this.armScheduledBackup(namespace, name, new Date());
+    }, 0);
+    armed.timer.unref();
+  }
+
+  /** Sets the timer for the schedule's next time after `after`, and says when that is in the status. */
+  private armScheduledBackup(namespace: string, name: string, after: Date): void {
+    const armed = this.schedules.get(`${namespace}/${name}`);
+    const scheduled = this.store.tryGet(this.scheduledBackupType, namespace, name);
+    if (this.stopped || !armed || !scheduled) return;
+    const next = nextScheduledTime(String(((scheduled.spec ?? {}) as JsonObject).schedule ?? ''), after);
+    this.store.patchStatus(
+      this.scheduledBackupType,
+      namespace,
+      name,
+      { status: { lastCheckTime: seconds(after.toISOString()), nextScheduleTime: next ? seconds(next.toISOString()) : null } },
+      OPERATOR_FIELD_MANAGER,
+    );
+    if (!next) return;
+    if (armed.timer) clearTimeout(armed.timer);
+    armed.timer = setTimeout(() => {
+      armed.timer = null;
+      this.fireScheduledBackup(namespace, name, next, false);
+    }, Math.max(0, next.getTime() - Date.now()));
+    armed.timer.unref();
+  }
+
+  /** Makes the ScheduledBackup's next Backup now, as if its time had come; resolves to the Backup's name (null: none made). */
+  runScheduledBackup(namespace: string, name: string): string | null {
+    return this.fireScheduledBackup(namespace, name, new Date(), false);
+  }
+
+  /** One iteration of a ScheduledBackup: its Backup, unless one it made is still under way; then the next is armed. */
+  private fireScheduledBackup(namespace: string, name: string, at: Date, immediate: boolean): string | null {
+    const scheduled = this.store.tryGet(this.scheduledBackupType, namespace, name);
+    if (this.stopped || !scheduled) return null;
+    const spec = (scheduled.spec ?? {}) as JsonObject;
+    const underWay = this.store
+      .list(this.backupType, namespace, parseLabelSelector(`${PARENT_SCHEDULED_BACKUP_LABEL}=${name}`))
+      .some((backup) => !['completed', 'failed'].includes(String(((backup.status ?? {}) as JsonObject).phase)));
+    let made: string | null = null;
+    if (!underWay && spec.suspend !== true) {
+      made = scheduledBackupName(name, at);
+      const m = scheduled.metadata as JsonObject;
+      const clusterName = String(((spec.cluster ?? {}) as JsonObject).name ?? '');
+      const ownerReferences =
+        spec.backupOwnerReference === 'self' ? [{ apiVersion: String(scheduled.apiVersion), kind: 'ScheduledBackup', name, uid: String(m.uid), controller: true, blockOwnerDeletion: true }] : undefined;
+      const copied = Object.fromEntries(['method', 'online', 'onlineConfiguration', 'pluginConfiguration', 'target'].filter((key) => spec[key] !== undefined).map((key) => [key, spec[key]!]));
+      this.store.create(
+        this.backupType,
+        namespace,
+        {
+          apiVersion: 'postgresql.cnpg.io/v1',
+          kind: 'Backup',
+          metadata: {
+            name: made,
+            namespace,
+            labels: { [CLUSTER_LABEL]: clusterName, [IMMEDIATE_BACKUP_LABEL]: String(immediate), [PARENT_SCHEDULED_BACKUP_LABEL]: name },
+            ...(ownerReferences ? { ownerReferences } : {}),
+          },
+          spec: { cluster: spec.cluster ?? null, ...copied },
+        },
+        { fieldManager: OPERATOR_FIELD_MANAGER },
+      );
+      this.store.patchStatus(this.scheduledBackupType, namespace, name, { status: { lastScheduleTime: seconds(at.toISOString()) } }, OPERATOR_FIELD_MANAGER);
+    }
+    this.armScheduledBackup(namespace, name, new Date(Math.max(at.getTime(), Date.now())));
+    return made;
   }
 
   /** barman's id format (YYYYMMDDTHHMMSS, UTC), a second later than the server's previous one when they would clash. */

@@ -396,4 +396,81 @@ describe('kube-apiserver stand-in: simulated CloudNativePG operator', () => {
     server.operator?.recover('tenant-a', 'pg-1');
     await until('healthy', async () => ((await readCluster('tenant-a', 'pg-1')).status?.readyInstances === 2 ? true : undefined));
   });
+
+  const list = async (kind: string, ns: string) => (await client.list('postgresql.cnpg.io/v1', kind, ns)).items as Obj[];
+
+  it('fires a ScheduledBackup at once when immediate, again when asked, never while one runs or while suspended, and owns its Backups', async () => {
+    await server.stop();
+    // Backups that take a while, so one is still under way when the next is asked for.
+    let release: () => void = () => {};
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const instances = {
+      run: async () => 5432,
+      hibernate: async () => {},
+      remove: async () => {},
+      backup: async () => {
+        await slow;
+        return { beginLsn: '0/2000028', endLsn: '0/2000138', beginTime: '2026-03-01T03:00:01.250Z', endTime: '2026-03-01T03:00:05.750Z' };
+      },
+    };
+    await start({ operator: { stepDelayMs: 5, instances } });
+    await apply(namespace('tenant-a'));
+    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app', namespace: 'tenant-a' }, stringData: { username: 'app', password: 'pw' } });
+    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's3', namespace: 'tenant-a' }, stringData: { ID: 'key', SECRET: 'secret' } });
+    await apply({
+      apiVersion: 'barmancloud.cnpg.io/v1',
+      kind: 'ObjectStore',
+      metadata: { name: 'backups', namespace: 'tenant-a' },
+      spec: { configuration: { destinationPath: 's3://bucket/clusters/', endpointURL: 'http://127.0.0.1:9', s3Credentials: { accessKeyId: { name: 's3', key: 'ID' }, secretAccessKey: { name: 's3', key: 'SECRET' } } } },
+    });
+    await apply(
+      cnpgCluster('tenant-a', 'pg-1', {
+        instances: 1,
+        bootstrap: { initdb: { database: 'app', owner: 'app', secret: { name: 'app' } } },
+        plugins: [{ name: 'barman-cloud.cloudnative-pg.io', isWALArchiver: true, parameters: { barmanObjectName: 'backups', serverName: 'pg-1-history' } }],
+      }),
+    );
+    const scheduled = await apply({
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'ScheduledBackup',
+      metadata: { name: 'nightly', namespace: 'tenant-a' },
+      spec: { cluster: { name: 'pg-1' }, schedule: '0 0 3 * * *', immediate: true, method: 'plugin', pluginConfiguration: { name: 'barman-cloud.cloudnative-pg.io' }, backupOwnerReference: 'self' },
+    });
+
+    const [immediate] = await until('the immediate Backup', async () => {
+      const made = await list('Backup', 'tenant-a');
+      return made.length > 0 ? made : undefined;
+    });
+    expect(immediate!.metadata?.name).toMatch(/^nightly-\d{14}$/);
+    expect(immediate!.metadata?.labels).toEqual({ 'cnpg.io/cluster': 'pg-1', 'cnpg.io/immediateBackup': 'true', 'cnpg.io/scheduled-backup': 'nightly' });
+    expect(immediate!.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'ScheduledBackup', name: 'nightly', uid: scheduled.metadata?.uid, controller: true })]);
+    expect(immediate!.spec).toEqual({ cluster: { name: 'pg-1' }, method: 'plugin', pluginConfiguration: { name: 'barman-cloud.cloudnative-pg.io' } });
+    const status = await until('the schedule status', async () => {
+      const read = (await client.read({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup', metadata: { name: 'nightly', namespace: 'tenant-a' } })) as Obj;
+      return read.status?.nextScheduleTime ? read.status : undefined;
+    });
+    expect(status.nextScheduleTime).toMatch(/T03:00:00Z$/);
+    expect(status.lastScheduleTime).toEqual(expect.any(String));
+
+    // One under way: the schedule waits for it.
+    expect(server.operator?.runScheduledBackup('tenant-a', 'nightly')).toBeNull();
+    release();
+    await until('the first Backup completed', async () => ((await list('Backup', 'tenant-a'))[0]?.status?.phase === 'completed' ? true : undefined));
+    // The plugin's recovery window of the serverName, to the second.
+    const objectStore = (await client.read({ apiVersion: 'barmancloud.cnpg.io/v1', kind: 'ObjectStore', metadata: { name: 'backups', namespace: 'tenant-a' } })) as Obj;
+    expect(objectStore.status).toEqual({ serverRecoveryWindow: { 'pg-1-history': { firstRecoverabilityPoint: '2026-03-01T03:00:05Z', lastSuccessfulBackupTime: '2026-03-01T03:00:05Z' } } });
+
+    await new Promise((r) => setTimeout(r, 1000));
+    const second = server.operator?.runScheduledBackup('tenant-a', 'nightly');
+    expect(second).toMatch(/^nightly-\d{14}$/);
+    expect((await list('Backup', 'tenant-a')).find((b) => b.metadata?.name === second)?.metadata?.labels?.['cnpg.io/immediateBackup']).toBe('false');
+    await until('the second Backup completed', async () => ((await list('Backup', 'tenant-a')).every((b) => b.status?.phase === 'completed') ? true : undefined));
+
+    await apply({ ...scheduled, metadata: { name: 'nightly', namespace: 'tenant-a' }, spec: { ...scheduled.spec, suspend: true } });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(server.operator?.runScheduledBackup('tenant-a', 'nightly')).toBeNull();
+    // Owned by the schedule: they go with it.
+    await client.delete({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup', metadata: { name: 'nightly', namespace: 'tenant-a' } });
+    expect(await list('Backup', 'tenant-a')).toEqual([]);
+  });
 });
