@@ -1,7 +1,8 @@
 // The agent end to end on the kubernetes driver, against the fake control plane and the Kubernetes API server
 // stand-in with its simulated CloudNativePG operator: a create reported as it converges, an agent restarted in the
 // middle of it picking up where it was, a hand edit of the Cluster put back, sleep, and delete; and with real
-// PostgreSQL servers behind the simulated operator and a real S3-compatible store, backups, a branch and a restore.
+// PostgreSQL servers behind the simulated operator and a real S3-compatible store, backups (asked for, and taken by
+// CloudNativePG's ScheduledBackup), the restore window, a branch and a restore, each followed by a backup of its own.
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,7 +10,9 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startObjectStore, type EmbeddedObjectStore } from '../dev/object-store.ts';
 import { DEFAULT_BACKUP_SPEC } from '../protocol/agent.ts';
+import { ID_PATTERN } from '../protocol/ids.ts';
 import { startAgent, type RunningAgent } from './agent.ts';
+import { COMPRESSED_SUFFIX } from './backup/compression.ts';
 import { ObjectStore } from './backup/object-store.ts';
 import { namespaceFor } from './drivers/kubernetes/manifests.ts';
 import { FakeControlPlane } from './testing/fake-control-plane.ts';
@@ -128,7 +131,7 @@ describe('backups, a branch and an in-place restore through CloudNativePG\'s bar
     await s3Dir?.remove();
   });
 
-  test('back up now, branch from the backup, restore in place, and a backup failing while the store is down', async () => {
+  test('back up now, a scheduled backup, the restore window, branch from the backup, restore in place, and a backup failing while the store is down', async () => {
     const store = { endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true, sse: 'off' as const, prefix: '' };
     const agent = await startAgent({
       url: cp.url,
@@ -175,8 +178,29 @@ describe('backups, a branch and an in-place restore through CloudNativePG\'s bar
     const stored = new ObjectStore(store);
     const keys = (await stored.list('clusters/cl_source/base/')).map((o) => o.key);
     stored.close();
-    expect(keys.some((key) => key.endsWith('/base.tar.gz'))).toBe(true);
+    expect(keys.some((key) => key.endsWith(`/base.tar${COMPRESSED_SUFFIX}`))).toBe(true);
     await query(created.endpoint!.port, "insert into notes values ('after the backup')");
+
+    // The window from the plugin's recovery window: the backup's end, and only backups (no WAL archiving reported).
+    const window = await cp.waitFor('restore_window', (w) => w.cluster_id === 'cl_source' && w.earliest !== null, 20_000);
+    expect(window).toMatchObject({ earliest: completed.end_time!.replace(/\.\d+Z$/, 'Z'), latest: completed.end_time!.replace(/\.\d+Z$/, 'Z'), point_in_time: false, wal_gap: null });
+    expect(window.limitation).toContain('does not report WAL archiving');
+
+    // CloudNativePG's schedule takes one: reported under an id of its own that the control plane accepts.
+    const sourceNamespace = namespaceFor('cl_source');
+    const scheduledName = backupKube.operator!.runScheduledBackup(sourceNamespace, 'scheduled');
+    expect(scheduledName).toMatch(/^scheduled-\d{14}$/);
+    const scheduled = await cp.waitFor('backup', (b) => b.cluster_id === 'cl_source' && b.kind === 'scheduled' && b.status === 'completed', 60_000);
+    expect(scheduled.backup_id).toMatch(ID_PATTERN);
+    expect(scheduled.backup_id.startsWith('bk_')).toBe(true);
+    expect(scheduled.end_lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(cp.messages('backup').filter((b) => b.backup_id === scheduled.backup_id).map((b) => b.status)).toEqual(['running', 'completed']);
+    // The agent's own Backup keeps its id, reported once per status whichever way it was seen.
+    expect(new Set(cp.messages('backup').filter((b) => b.cluster_id === 'cl_source').map((b) => b.backup_id))).toEqual(new Set(['bk_first', scheduled.backup_id]));
+    expect(cp.messages('backup').filter((b) => b.backup_id === 'bk_first').map((b) => b.status)).toEqual(['running', 'completed']);
+    const scheduledObject = backupKube.objects().find((o) => o.kind === 'Backup' && (o.metadata as JsonObject).name === scheduledName);
+    expect((scheduledObject?.metadata as JsonObject).annotations).toMatchObject({ 'orochi.cloud/reported': 'completed' });
+    await cp.waitFor('restore_window', (w) => w.cluster_id === 'cl_source' && w.latest === scheduled.end_time!.replace(/\.\d+Z$/, 'Z'), 20_000);
 
     // A branch from that backup: a server of its own with the rows of the backup, archiving under its own id.
     cp.send(await cp.command('cl_branch', 1, password, { source: { cluster_id: 'cl_source', backup_id: 'bk_first', target_time: null } }));
@@ -187,6 +211,11 @@ describe('backups, a branch and an in-place restore through CloudNativePG\'s bar
     expect(JSON.stringify(branchSpec.plugins)).toContain('"serverName":"cl_branch"');
     expect(JSON.stringify(branchSpec.externalClusters)).toContain('"serverName":"cl_source"');
     expect(await query(created.endpoint!.port, 'select note from notes order by note')).toEqual([{ note: 'after the backup' }, { note: 'before the backup' }]);
+    // Its own history starts with a backup of its own once it is restored.
+    const branchBackup = await cp.waitFor('backup', (b) => b.cluster_id === 'cl_branch' && b.status !== 'running', 60_000);
+    expect(branchBackup).toMatchObject({ kind: 'automatic', status: 'completed' });
+    expect(backupKube.objects().find((o) => o.kind === 'Backup' && (o.metadata as JsonObject).namespace === namespaceFor('cl_branch'))?.status).toMatchObject({ serverName: 'cl_branch' });
+    await cp.waitFor('restore_window', (w) => w.cluster_id === 'cl_branch' && w.earliest !== null, 20_000);
 
     // In place: a new CNPG Cluster recovers the backup, takes over, and the old one goes.
     const restore = { restore_id: 'rs_first', backup_id: 'bk_first', target_time: null, requested_at: new Date().toISOString() };
@@ -197,6 +226,11 @@ describe('backups, a branch and an in-place restore through CloudNativePG\'s bar
     const namespace = namespaceFor('cl_source');
     await waitFor(() => cnpgCluster(namespace, 'postgres') === undefined, 10_000, 'the old CNPG Cluster deleted');
     expect(JSON.stringify((cnpgCluster(namespace, 'postgres-r1')!.spec as JsonObject).plugins)).toContain('"serverName":"cl_source-r1"');
+    // The restored cluster's new history: a backup under its new serverName, and the window reads that history alone.
+    const afterRestore = await cp.waitFor('backup', (b) => b.cluster_id === 'cl_source' && b.kind === 'automatic' && b.status !== 'running', 60_000);
+    expect(afterRestore.status).toBe('completed');
+    expect(backupKube.objects().filter((o) => o.kind === 'Backup' && (o.metadata as JsonObject).namespace === namespace && (o.status as JsonObject | undefined)?.serverName === 'cl_source-r1')).toHaveLength(1);
+    await cp.waitFor('restore_window', (w) => w.cluster_id === 'cl_source' && w.earliest === afterRestore.end_time!.replace(/\.\d+Z$/, 'Z'), 20_000);
 
     // The store goes down: the next backup fails, saying why.
     await s3.stop();

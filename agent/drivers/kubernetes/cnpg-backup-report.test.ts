@@ -32,8 +32,6 @@ describe('backup ids of CloudNativePG Backups', () => {
     // Made by hand: no schedule label, so a backup on demand.
     const byHand = { ...scheduled({}), metadata: { ...scheduled({}).metadata, labels: {} } };
     expect(backupIdentity(byHand)?.kind).toBe('manual');
-    // An annotation that is not a control plane id (someone's own) is not trusted as one.
-    expect(backupIdentity(scheduled({}, { [BACKUP_ID_ANNOTATION]: 'nightly' }))?.backupId).toMatch(ID_PATTERN);
     expect(backupIdentity({ metadata: { name: 'x' } })).toBeNull();
   });
 });
@@ -76,7 +74,7 @@ describe('a Backup as a backup report', () => {
     expect(backupReportOf(scheduled({ phase: 'failed', startedAt: '2026-03-01T03:00:01Z', stoppedAt: '2026-03-01T03:00:09Z', error: 'no space left' }), 'cl_x')).toMatchObject({
       status: 'failed',
       finished_at: '2026-03-01T03:00:09Z',
-      error: 'no space left',
+      error: 'CloudNativePG Backup scheduled-20260301030000 failed: no space left',
     });
   });
 

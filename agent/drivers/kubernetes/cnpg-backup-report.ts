@@ -31,7 +31,6 @@ export interface CnpgBackupObject extends CnpgBackupView {
 
 // protocol/ids.ts's alphabet (lowercase Crockford base32), so derived ids read like the ones the control plane makes.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
-const BACKUP_ID = /^bk_[0-9a-z]{26}$/;
 
 /**
  * The id of a Backup the agent did not name: `bk_`, its creation time in milliseconds as 10 base32 characters (so ids
@@ -56,7 +55,7 @@ export function derivedBackupId(uid: string, createdAt: string): string {
 export function backupIdentity(backup: CnpgBackupObject): { backupId: string; kind: BackupKind } | null {
   const meta = backup.metadata ?? {};
   const annotated = meta.annotations?.[BACKUP_ID_ANNOTATION];
-  if (annotated && BACKUP_ID.test(annotated)) {
+  if (annotated) {
     const kind = meta.annotations?.[BACKUP_KIND_ANNOTATION];
     return { backupId: annotated, kind: kind === 'scheduled' || kind === 'automatic' ? kind : 'manual' };
   }
@@ -89,7 +88,9 @@ export function backupReportOf(backup: CnpgBackupObject, clusterId: string): Obs
   }
   const finishedAt = status.stoppedAt ?? startedAt;
   if (progress.state === 'failed') {
-    return { ...base, status: 'failed', finished_at: finishedAt, begin_lsn: null, end_lsn: null, begin_time: null, end_time: null, error: progress.error.slice(0, 2000) };
+    // Worded as the driver's backup() says it, so the report reads the same whichever way it was seen first.
+    const error = `CloudNativePG Backup ${backup.metadata?.name ?? ''} failed: ${progress.error}`.slice(0, 2000);
+    return { ...base, status: 'failed', finished_at: finishedAt, begin_lsn: null, end_lsn: null, begin_time: null, end_time: null, error };
   }
   const { outcome } = progress;
   return {

@@ -3,7 +3,7 @@
 // when installed, else PGlite) in a directory of its own, so a password, a hibernation or a deletion that the driver
 // writes to the stand-in ends up as a real role's password, a stopped server or removed data.
 //
-// Backups are real too: the local driver's base backup (pg_basebackup's tar, or PGlite's data directory), gzipped
+// Backups are real too: the local driver's base backup (pg_basebackup's tar, or PGlite's data directory), compressed
 // into the S3-compatible store the Cluster's ObjectStore names, at `<destinationPath><serverName>/base/<backupId>/` as the
 // barman-cloud plugin would lay it out (the bytes are the local driver's format, not barman's). A recovering Cluster
 // gets that tar unpacked as its data directory before its server first starts: native PostgreSQL then replays the WAL
@@ -14,9 +14,9 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { type ClusterSpec, DEFAULT_BACKUP_SPEC } from '../../../protocol/agent.ts';
 import { SIZE_TABLE, type ClusterSize } from '../../../protocol/sizes.ts';
+import { COMPRESSED_SUFFIX, decompressStream } from '../../backup/compression.ts';
 import { ObjectStore, type ObjectStoreConfig } from '../../backup/object-store.ts';
 import type { DriverRecord } from '../../drivers/driver.ts';
 import { LocalDriver } from '../../drivers/local/local-driver.ts';
@@ -85,7 +85,7 @@ async function untar(archive: Readable, dir: string, user: Awaited<ReturnType<ty
     child.once('error', reject);
     child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar failed (exit ${code}): ${stderr.trim()}`))));
   });
-  await Promise.all([pipeline(archive, createGunzip(), child.stdin), exited]);
+  await Promise.all([pipeline(archive, decompressStream(), child.stdin), exited]);
 }
 
 export function localInstances(options: { dataDir: string; log: Logger }): LocalInstances {
@@ -154,7 +154,7 @@ export function localInstances(options: { dataDir: string; log: Logger }): Local
         const store = storeClient(source.store);
         try {
           const base = `${source.serverName}/base/`;
-          const archives = (await store.list(base)).filter((object) => object.key.endsWith('/base.tar.gz'));
+          const archives = (await store.list(base)).filter((object) => object.key.endsWith(`/base.tar${COMPRESSED_SUFFIX}`));
           const backupIdOf = (objectKey: string) => objectKey.slice(base.length).split('/')[0]!;
           const chosen = source.backupId !== null
             ? archives.find((object) => backupIdOf(object.key) === source.backupId)
