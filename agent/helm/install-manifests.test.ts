@@ -22,6 +22,7 @@ import {
   defaultAgentImage,
   toYamlStream,
 } from '../../core/regions/install-manifests.ts';
+import { parseCommandLine } from '../cli-options.ts';
 
 const chartDir = join(import.meta.dirname, 'orochi-agent');
 const chartFile = (path: string) => readFileSync(join(chartDir, path), 'utf8');
@@ -113,5 +114,52 @@ describe('the Helm chart', () => {
     expect(values.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
     const chart = parse(chartFile('Chart.yaml'));
     expect([chart.version, chart.appVersion]).toEqual([packageJson.version, packageJson.version]);
+  });
+
+  it("sets the object store's environment only when asked, under the names the agent reads", () => {
+    const values = parse(chartFile('values.yaml'));
+    expect(values.backups).toEqual({ credentialsSecret: '', endpoint: '', podEndpoint: '', bucket: '', prefix: '', region: '' });
+    expect(values.extraEnv).toEqual([]);
+    const deployment = chartFile('templates/deployment.yaml');
+    // Every variable the chart sets from backups.*, each behind an `if` of its value, with what it is set to.
+    const env: Record<string, string> = {};
+    const sample: Record<string, string> = {
+      credentialsSecret: 'backup-s3',
+      endpoint: 'http://minio.orochi-system:9000',
+      podEndpoint: 'http://minio.storage.svc:9000',
+      bucket: 'region-backups',
+      prefix: 'eu-1/',
+      region: 'eu-central-1',
+    };
+    for (const [, name, key] of deployment.matchAll(/- name: (OROCHI_\w+)\n\s+value: [^\n]*\.Values\.backups\.(\w+)/g)) {
+      expect(deployment).toContain(`{{- if .Values.backups.${key} }}\n            - name: ${name}`);
+      env[name!] = name === 'OROCHI_K8S_BACKUP_SECRET' ? `orochi-system/${sample[key!]}` : sample[key!]!;
+    }
+    const fromSecret = [...deployment.matchAll(/- name: (OROCHI_\w+)\n\s+valueFrom:\n\s+secretKeyRef:\n\s+name: \{\{ \.Values\.backups\.credentialsSecret \}\}\n\s+key: (\w+)/g)];
+    expect(fromSecret.map(([, name, key]) => [name, key])).toEqual([
+      ['OROCHI_S3_ACCESS_KEY_ID', 'ACCESS_KEY_ID'],
+      ['OROCHI_S3_SECRET_ACCESS_KEY', 'ACCESS_SECRET_KEY'],
+    ]);
+    for (const [, name, key] of fromSecret) env[name!] = `${key}-value`;
+    expect(Object.keys(env).sort()).toEqual([
+      'OROCHI_K8S_BACKUP_ENDPOINT',
+      'OROCHI_K8S_BACKUP_SECRET',
+      'OROCHI_S3_ACCESS_KEY_ID',
+      'OROCHI_S3_BUCKET',
+      'OROCHI_S3_ENDPOINT',
+      'OROCHI_S3_PREFIX',
+      'OROCHI_S3_REGION',
+      'OROCHI_S3_SECRET_ACCESS_KEY',
+    ]);
+    const parsed = parseCommandLine(['--driver', 'kubernetes'], { ...env, OROCHI_URL: 'https://api.orochi.example.com' });
+    if (parsed === 'help') throw new Error('help');
+    expect(parsed.kubernetes?.render?.backupStore).toEqual({
+      endpointURL: sample.podEndpoint,
+      bucket: sample.bucket,
+      prefix: sample.prefix,
+      region: sample.region,
+      credentialsSecret: { namespace: 'orochi-system', name: sample.credentialsSecret },
+    });
+    expect(parsed.objectStore).toMatchObject({ endpoint: sample.endpoint, bucket: sample.bucket, prefix: sample.prefix, region: sample.region, accessKeyId: 'ACCESS_KEY_ID-value' });
   });
 });

@@ -15,8 +15,11 @@ const AGENT_UID = 10001;
 /**
  * What the kubernetes driver does, and nothing more: a namespace per cluster holding the CloudNativePG
  * `Cluster`, its password Secret, a LoadBalancer Service and a NetworkPolicy, watched until ready and deleted
- * with the cluster; plus Events to report. Secrets are never listed or watched, so the agent cannot read
- * secrets it does not know by name. No wildcard anywhere.
+ * with the cluster; plus Events to report. With a region object store, the barman-cloud `ObjectStore` (whose
+ * status holds the restore window) and a copy of the store's credentials Secret in each namespace, a
+ * `ScheduledBackup`, and the `Backup`s of backups asked for; every Backup is watched (the schedule's too) and
+ * marked once reported. Secrets are never listed or watched, so the agent cannot read secrets it does not know
+ * by name. No wildcard anywhere.
  */
 export const AGENT_CLUSTER_ROLE_RULES = [
   { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
@@ -26,6 +29,8 @@ export const AGENT_CLUSTER_ROLE_RULES = [
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'create', 'patch', 'delete'] },
   { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
   { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters/status'], verbs: ['get', 'watch'] },
+  { apiGroups: ['postgresql.cnpg.io'], resources: ['backups', 'scheduledbackups'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+  { apiGroups: ['barmancloud.cnpg.io'], resources: ['objectstores'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
 ];
 
 // An OCI image reference: [registry[:port]/]path[:tag][@digest], the grammar of distribution/reference.

@@ -1,4 +1,4 @@
-{{/* Object names match the ones of GET /v1/regions/{id}/install.yaml (workers/lib/install-manifests.ts). */}}
+{{/* Object names match the ones of GET /v1/regions/{id}/install.yaml (core/regions/install-manifests.ts). */}}
 {{- define "orochi-agent.name" -}}orochi-agent{{- end -}}
 {{- define "orochi-agent.registrationSecret" -}}
 {{- if .Values.existingSecret -}}{{ .Values.existingSecret }}{{- else -}}orochi-agent-registration{{- end -}}

@@ -87,6 +87,9 @@ describe('GET /v1/regions/{id}/install.yaml', () => {
         'networking.k8s.io/networkpolicies',
         'postgresql.cnpg.io/clusters',
         'postgresql.cnpg.io/clusters/status',
+        'postgresql.cnpg.io/backups',
+        'postgresql.cnpg.io/scheduledbackups',
+        'barmancloud.cnpg.io/objectstores',
       ]),
     );
     const verbs = clusterRole.rules!.flatMap((rule) => rule.verbs);
