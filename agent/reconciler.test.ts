@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { AgentEvent, AgentMessage, AgentStatus, BackupReport } from '../protocol/agent.ts';
+import type { AgentEvent, AgentMessage, AgentStatus, BackupReport, RestoreWindowReport } from '../protocol/agent.ts';
+import type { ClusterDriver, ObservedBackup } from './drivers/driver.ts';
 import { Reconciler, workingPhase } from './reconciler.ts';
 import { seal } from '../protocol/sealing.ts';
 import { StateStore } from './state-store.ts';
@@ -291,6 +292,66 @@ describe('reconciler', () => {
       await reconciler.applyRetention();
       expect([...stored.keys()].filter((k) => k.startsWith('clusters/cl_e/'))).toEqual(['clusters/cl_e/base/bk_new/base.tar.gz']);
       expect(backupReports('cl_e').filter((r) => r.status === 'deleted').map((r) => r.backup_id).sort()).toEqual(['bk_old', 'bk_unwanted']);
+    });
+  });
+
+  describe('a driver that watches its platform', () => {
+    const observed = (status: ObservedBackup['status'], overrides: Partial<ObservedBackup> = {}): ObservedBackup => ({
+      cluster_id: 'cl_w',
+      backup_id: 'bk_01jd3k5x8r2m9q7v4w6y0z1a2b',
+      kind: 'scheduled',
+      status,
+      started_at: '2026-03-01T03:00:01Z',
+      finished_at: status === 'running' ? null : '2026-03-01T03:04:00Z',
+      size_bytes: null,
+      begin_lsn: null,
+      end_lsn: null,
+      begin_time: null,
+      end_time: null,
+      error: null,
+      ...overrides,
+    });
+
+    test('reports the backups it sees once per status, never back to an earlier one, and reads the window again on its changes', async () => {
+      let tell: (backup: ObservedBackup) => void = () => {};
+      let changed: (clusterId: string) => void = () => {};
+      const read: Array<{ clusterId: string; record: unknown }> = [];
+      const hooks: Pick<ClusterDriver, 'watch' | 'watchBackups' | 'restoreWindow'> = {
+        watch: (listener) => ((changed = listener), () => {}),
+        watchBackups: (listener) => ((tell = listener), () => (tell = () => {})),
+        restoreWindow: async (clusterId, record) => {
+          read.push({ clusterId, record });
+          return { earliest: '2026-03-01T03:04:00Z', latest: `2026-03-05T12:00:0${read.length}Z`, pointInTime: true, limitation: null, walGap: null };
+        },
+      };
+      Object.assign(driver, hooks);
+      await reconciler.stop();
+      reconciler = new Reconciler({ state, driver, send: (message) => sent.push(message), log, checkIntervalMs: 0, scheduleCheckMs: 0, windowDelayMs: 5, backups: { sink } });
+      state.ensureCluster('cl_w').driver = { namespace: 'orochi-cl-w' };
+      reconciler.resume();
+      await new Promise((r) => setTimeout(r, 30));
+      const windows = () => sent.filter((m): m is RestoreWindowReport => m.type === 'restore_window' && m.cluster_id === 'cl_w');
+      expect(windows()).toHaveLength(1);
+      // The driver's own note on the cluster goes with the question (a restore's new serverName lives there).
+      expect(read[0]).toEqual({ clusterId: 'cl_w', record: { namespace: 'orochi-cl-w' } });
+
+      tell(observed('running'));
+      tell(observed('running'));
+      tell(observed('completed', { end_lsn: '0/2000138' }));
+      // Late news of an earlier status, the same outcome again, and a cluster the agent does not hold: nothing sent.
+      tell(observed('running'));
+      tell(observed('completed'));
+      tell(observed('completed', { cluster_id: 'cl_unknown' }));
+      expect(backupReports('cl_w').map((r) => r.status)).toEqual(['running', 'completed']);
+      expect(backupReports('cl_unknown')).toEqual([]);
+      // A completed backup moves the window; so does any change the driver's watch saw.
+      await new Promise((r) => setTimeout(r, 30));
+      expect(windows()).toHaveLength(2);
+      changed('cl_w');
+      changed('cl_unknown');
+      await new Promise((r) => setTimeout(r, 30));
+      expect(windows()).toHaveLength(3);
+      expect(read.map((r) => r.clusterId)).toEqual(['cl_w', 'cl_w', 'cl_w']);
     });
   });
 });
