@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterSpec } from '../../../protocol/agent.ts';
 import { clusterSpec, collectingLogger, tempDir, waitFor, type CollectingLogger } from '../../testing/fixtures.ts';
 import { startKubeApiServerStandIn, type JsonObject, type KubeApiServerStandIn } from '../../testing/kube-apiserver/index.ts';
-import type { ClusterObservation, DriverEvent } from '../driver.ts';
+import type { ClusterObservation, DriverEvent, ObservedBackup } from '../driver.ts';
+import { derivedBackupId } from './cnpg-backup-report.ts';
 import { FIELD_MANAGER, KubernetesDriver, loadKubeConfig } from './kubernetes-driver.ts';
 import { namespaceFor } from './manifests.ts';
 
@@ -209,6 +210,47 @@ describe('kubernetes driver', () => {
 
     stop();
     await waitFor(() => server.openWatches() === 0, 5000, 'the watch closed');
+  });
+
+  it("reports a schedule's Backup of a managed namespace under a derived bk_ id, and not again after a restart", async () => {
+    await apply(clusterSpec());
+    await settles(clusterSpec(), 'running');
+    const seen: ObservedBackup[] = [];
+    const stop = driver.watchBackups((backup) => seen.push(backup));
+    await waitFor(() => server.openWatches() === 1, 5000, 'the Backup watch');
+    const kc = new KubeConfig();
+    kc.loadFromString(server.kubeconfig());
+    const api = KubernetesObjectApi.makeApiClient(kc);
+    // As CloudNativePG's ScheduledBackup makes them: none of the agent's labels or annotations. A Backup of a namespace
+    // the agent does not manage is none of its business.
+    const made = (namespace: string) =>
+      api.create({
+        apiVersion: 'postgresql.cnpg.io/v1',
+        kind: 'Backup',
+        metadata: { name: 'scheduled-20260301030000', namespace, labels: { 'cnpg.io/scheduled-backup': 'scheduled', 'cnpg.io/cluster': 'postgres' } },
+        spec: { cluster: { name: 'postgres' }, method: 'plugin', pluginConfiguration: { name: 'barman-cloud.cloudnative-pg.io' } },
+      } as KubernetesObject);
+    await api.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'elsewhere' } } as KubernetesObject);
+    await made('elsewhere');
+    const created = await made(NAMESPACE);
+    // The stand-in's Cluster has no WAL archiver here, so the Backup fails, which is reported as it is.
+    const failed = await waitFor(() => seen.find((b) => b.status === 'failed'), 5000, 'the failed report');
+    expect(failed).toMatchObject({ cluster_id: CLUSTER, kind: 'scheduled', backup_id: derivedBackupId(created.metadata!.uid!, created.metadata!.creationTimestamp!.toISOString()) });
+    expect(failed.error).toMatch(/^CloudNativePG Backup scheduled-20260301030000 failed: .*WAL archiver/);
+    expect(new Set(seen.map((b) => b.cluster_id))).toEqual(new Set([CLUSTER]));
+    await waitFor(() => ((find('Backup')?.metadata as JsonObject).annotations as Record<string, string> | undefined)?.['orochi.cloud/reported'] === 'failed', 5000, 'the mark');
+    stop();
+    await driver.shutdown();
+
+    // Restarted: the list hands every Backup over again, and the one already told is not reported twice.
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(server.kubeconfig());
+    driver = new KubernetesDriver({ kubeConfig, log, watchBackoff: { baseMs: 20, capMs: 100 } });
+    const again: ObservedBackup[] = [];
+    driver.watchBackups((backup) => again.push(backup));
+    await waitFor(() => server.openWatches() === 1, 5000, 'the Backup watch again');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(again).toEqual([]);
   });
 
   it('loads a kubeconfig from the flag or KUBECONFIG, and refuses to guess', async () => {
