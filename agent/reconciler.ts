@@ -270,6 +270,11 @@ export class Reconciler {
   private async purgeBackups(clusterId: string): Promise<void> {
     const backups = this.options.backups;
     if (!backups || !('sink' in backups)) return;
+    // Barman's layout is the plugin's own: there the ObjectStore's retention removes a deleted cluster's backups.
+    if (this.options.driver.managesBackupLifecycle) {
+      this.options.log.warn('purging backups is left to the ObjectStore retention policy on this driver', { cluster_id: clusterId });
+      return;
+    }
     const objects = await backups.sink.list(clusterBackupsPrefix(clusterId));
     if (objects.length === 0) return;
     await backups.sink.delete(objects.map((object) => object.key));
