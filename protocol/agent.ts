@@ -8,6 +8,9 @@
 import { z } from 'zod';
 import { backupKinds, clusterActions, desiredStates, engines, observedPhases, regionDrivers, tiers } from './enums.ts';
 import { clusterSizes } from './sizes.ts';
+import { BACKUP_RETENTION_MAX_DAYS, BACKUP_RETENTION_MIN_DAYS, CRON_PATTERN, DEFAULT_BACKUP_RETENTION_DAYS, DEFAULT_BACKUP_SCHEDULE } from './cluster-rules.ts';
+
+export { CRON_PATTERN };
 
 export const PROTOCOL_VERSION = 1;
 
@@ -33,13 +36,11 @@ export const desiredStateSchema = z.enum(desiredStates);
  * (each id is taken once; level-triggered like the rest of the spec), and backups deleted through the API whose
  * objects it removes from the store.
  */
-/** A five-field cron expression (minute hour day-of-month month day-of-week): numbers, ranges, lists, steps, `*`. */
-export const CRON_PATTERN = /^\s*(?:[\d*,/-]+\s+){4}[\d*,/-]+\s*$/;
 
 export const backupSpecSchema = z.object({
   /** Five-field cron (UTC), e.g. '0 3 * * *'. */
   schedule: z.string().max(100).regex(CRON_PATTERN),
-  retention_days: z.number().int().min(1).max(3650),
+  retention_days: z.number().int().min(BACKUP_RETENTION_MIN_DAYS).max(BACKUP_RETENTION_MAX_DAYS),
   requested: z.object({ backup_id: z.string(), requested_at: z.string() }).nullable(),
   deleted_backup_ids: z.array(z.string()).max(100),
   /** Set when the cluster was deleted with purge_backups: its backups and WAL go with it instead of after retention. */
@@ -67,7 +68,13 @@ export type ClusterSource = z.infer<typeof clusterSourceSchema>;
 export const restoreSpecSchema = historyPointSchema.extend({ restore_id: z.string(), requested_at: z.string() });
 export type RestoreSpec = z.infer<typeof restoreSpecSchema>;
 
-export const DEFAULT_BACKUP_SPEC: BackupSpec = { schedule: '0 3 * * *', retention_days: 7, requested: null, deleted_backup_ids: [], purge: false };
+export const DEFAULT_BACKUP_SPEC: BackupSpec = {
+  schedule: DEFAULT_BACKUP_SCHEDULE,
+  retention_days: DEFAULT_BACKUP_RETENTION_DAYS,
+  requested: null,
+  deleted_backup_ids: [],
+  purge: false,
+};
 
 export const clusterSpecSchema = z.object({
   name: z.string(),

@@ -20,3 +20,11 @@ export const INSTANCES_MAX = 5;
 export const CLUSTER_PASSWORD_PATTERN = /^[\x21-\x7e]+$/;
 export const CLUSTER_PASSWORD_MIN = 12;
 export const CLUSTER_PASSWORD_MAX = 128;
+
+/** Backups of a cluster that never set its own: daily at 03:00 UTC, kept a week (the plan caps retention further). */
+export const DEFAULT_BACKUP_SCHEDULE = '0 3 * * *';
+export const DEFAULT_BACKUP_RETENTION_DAYS = 7;
+export const BACKUP_RETENTION_MIN_DAYS = 1;
+export const BACKUP_RETENTION_MAX_DAYS = 3650;
+/** A five-field cron expression (minute hour day-of-month month day-of-week): numbers, ranges, lists, steps, `*`. */
+export const CRON_PATTERN = /^\s*(?:[\d*,/-]+\s+){4}[\d*,/-]+\s*$/;

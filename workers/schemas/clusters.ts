@@ -5,6 +5,8 @@ import { clusterEventSchema, clusterSchema, clusterStatusSchema, healthSchema, o
 import { clusterSizes } from '../../protocol/sizes.ts';
 import { CRON_PATTERN, DEFAULT_BACKUP_SPEC } from '../../protocol/agent.ts';
 import {
+  BACKUP_RETENTION_MAX_DAYS,
+  BACKUP_RETENTION_MIN_DAYS,
   CLUSTER_NAME_MAX,
   CLUSTER_NAME_MIN,
   CLUSTER_NAME_PATTERN,
@@ -43,8 +45,8 @@ export const clusterSettingsSchema = z
     backup_retention_days: z
       .number()
       .int()
-      .min(1)
-      .max(3650)
+      .min(BACKUP_RETENTION_MIN_DAYS)
+      .max(BACKUP_RETENTION_MAX_DAYS)
       .optional()
       .openapi({ description: `Days backups and archived WAL are kept; default ${DEFAULT_BACKUP_SPEC.retention_days}, at most what the plan allows` }),
   })

@@ -4,15 +4,14 @@ import type { Backup, Cluster } from '../../../protocol/resources.ts';
 import type { BackupStatus } from '../../../protocol/enums.ts';
 import { fresher } from './merge.ts';
 
-/**
- * What a cluster that never set them runs on: DEFAULT_BACKUP_SPEC in protocol/agent.ts (a module that brings zod
- * with it, so it is not imported into the browser; backups.test.ts holds the two equal).
- */
-export const DEFAULT_BACKUP_SCHEDULE = '0 3 * * *';
-export const DEFAULT_RETENTION_DAYS = 7;
-/** The API's bounds on `backup_retention_days` (workers/schemas/clusters.ts); the plan caps it further (422). */
-export const RETENTION_MIN_DAYS = 1;
-export const RETENTION_MAX_DAYS = 3650;
+// What a cluster that never set them runs on, and the API's bounds on `backup_retention_days` (the plan caps it further, 422).
+export {
+  BACKUP_RETENTION_MAX_DAYS as RETENTION_MAX_DAYS,
+  BACKUP_RETENTION_MIN_DAYS as RETENTION_MIN_DAYS,
+  DEFAULT_BACKUP_RETENTION_DAYS as DEFAULT_RETENTION_DAYS,
+  DEFAULT_BACKUP_SCHEDULE,
+} from '../../../protocol/cluster-rules.ts';
+import { BACKUP_RETENTION_MAX_DAYS as RETENTION_MAX_DAYS, BACKUP_RETENTION_MIN_DAYS as RETENTION_MIN_DAYS, DEFAULT_BACKUP_RETENTION_DAYS, DEFAULT_BACKUP_SCHEDULE } from '../../../protocol/cluster-rules.ts';
 
 export interface BackupSettings {
   schedule: string;
@@ -24,7 +23,7 @@ export function backupSettings(cluster: Pick<Cluster, 'settings'>): BackupSettin
   const { backup_schedule: schedule, backup_retention_days: days } = cluster.settings;
   return {
     schedule: typeof schedule === 'string' ? schedule : DEFAULT_BACKUP_SCHEDULE,
-    retentionDays: typeof days === 'number' ? days : DEFAULT_RETENTION_DAYS,
+    retentionDays: typeof days === 'number' ? days : DEFAULT_BACKUP_RETENTION_DAYS,
   };
 }
 
