@@ -15,21 +15,24 @@
 // -> running -> completed or failed, with startedAt/stoppedAt, beginLSN/endLSN and barman's backupId, and with
 // instances that support it is a REAL base backup of the Cluster's server into the S3-compatible store its ObjectStore
 // names (endpointURL, destinationPath, credentials from the Secret it references), under the Cluster's WAL-archiver
-// plugin's serverName. A Cluster with `bootstrap.recovery` from an `externalClusters` plugin source gets its server's
-// data from that serverName's backups (recoveryTarget.backupID, else the newest one that ended by targetTime, else the
-// newest) before it first starts; a missing backup fails the Cluster as CNPG's full-recovery job would. The plugin's
-// part after each Backup is simulated too: the ObjectStore's `status.serverRecoveryWindow[<serverName>]` gets its
-// firstRecoverabilityPoint (the first completed backup's end: no WAL is archived here) and lastSuccessfulBackupTime, or
-// lastFailedBackupTime.
+// plugin's serverName. WAL archiving through that plugin (`plugins` entry with isWALArchiver) is real with instances
+// that support it: the server archives every finished WAL file under the serverName, and the Cluster's
+// `ContinuousArchiving` condition says whether the last one was archived (True, ContinuousArchivingSuccess) or refused
+// (False, ContinuousArchivingFailing, with the error), as CNPG's instance manager reports it. A Cluster with
+// `bootstrap.recovery` from an `externalClusters` plugin source gets its server's data from that serverName's history
+// before it first starts: the base backup recoveryTarget.backupID names, else the one targetTime needs with the WAL
+// replayed to that time, else the newest with all archived WAL replayed; a point the history cannot reach fails the
+// Cluster as CNPG's full-recovery job would. The plugin's part after each Backup is simulated too: the ObjectStore's
+// `status.serverRecoveryWindow[<serverName>]` gets its firstRecoverabilityPoint (the first completed backup's end) and
+// lastSuccessfulBackupTime, or lastFailedBackupTime.
 //
 // ScheduledBackups fire on their schedule (cnpg-schedule.ts), at once when `immediate` (then on schedule), never while
 // `suspend`ed, and not while a Backup they made is still under way: each makes a Backup named and labelled as CNPG
 // names them, owned by the ScheduledBackup with `backupOwnerReference: self`, and its status says when it last and next
 // runs. runScheduledBackup() makes the next one now, for tests that cannot wait a minute.
 //
-// Not simulated: pods, PVCs, secrets (-app/-superuser), WAL archiving (so no replay past a backup, and no
-// ContinuousArchiving condition), retention, switchover, webhooks, more than one server per Cluster,
-// `backupOwnerReference: cluster`.
+// Not simulated: pods, PVCs, secrets (-app/-superuser), retention, switchover, webhooks, more than one server per
+// Cluster, `backupOwnerReference: cluster`.
 import type { ObjectStoreConfig } from '../../backup/object-store.ts';
 import { CLUSTER_LABEL, IMMEDIATE_BACKUP_LABEL, nextScheduledTime, PARENT_SCHEDULED_BACKUP_LABEL, scheduledBackupName } from './cnpg-schedule.ts';
 import type { JsonObject, ResourceType } from './resources.ts';
@@ -46,10 +49,14 @@ export interface SimulatedDatabase {
   maxConnections: number | null;
 }
 
-/** Where a backup goes: the ObjectStore's store (its prefix is the destinationPath's), the serverName, barman's id. */
-export interface BackupTarget {
+/** A serverName's place: the ObjectStore's store (its prefix is the destinationPath's) and the serverName. */
+export interface ArchiveTarget {
   store: ObjectStoreConfig;
   serverName: string;
+}
+
+/** Where a backup goes: the serverName's place and barman's id. */
+export interface BackupTarget extends ArchiveTarget {
   backupId: string;
 }
 
@@ -68,18 +75,30 @@ export interface RecoverySource {
   targetTime: string | null;
 }
 
+/** A server's history: where it archives its WAL (null: nowhere), and the source it is first filled from (null: none). */
+export interface SimulatedHistory {
+  archive: ArchiveTarget | null;
+  recovery: RecoverySource | null;
+}
+
+/** Told of every WAL file a server archived (failure null) or could not archive. */
+export type ArchivingListener = (key: string, failure: string | null) => void;
+
 /** Real PostgreSQL servers behind simulated Clusters; `key` is `<namespace>/<name>`. */
 export interface SimulatedInstances {
-  /** Starts the server (creating it on first use) with this role, database and password; resolves to its port. */
-  run(key: string, database: SimulatedDatabase): Promise<number>;
+  /**
+   * Starts the server (creating it on first use, from `history.recovery` when given) with this role, database and
+   * password, archiving as `history.archive` says; resolves to its port.
+   */
+  run(key: string, database: SimulatedDatabase, history: SimulatedHistory): Promise<number>;
   /** Stops the server, keeping its data. */
   hibernate(key: string): Promise<void>;
   /** Stops the server and removes its data. */
   remove(key: string): Promise<void>;
   /** Takes a base backup of the running server into the target. */
   backup?(key: string, target: BackupTarget): Promise<SimulatedBackup>;
-  /** Fills a server that has not started yet with a backup of the source; resolves to the backup's id. */
-  restore?(key: string, source: RecoverySource): Promise<{ backupId: string }>;
+  /** Subscribes to the servers' WAL archiving; instances that archive nothing leave it out. */
+  watchArchiving?(listener: ArchivingListener): void;
 }
 
 export interface CnpgOperatorOptions {
@@ -99,6 +118,8 @@ export const PHASE_HEALTHY = 'Cluster in healthy state';
 export const PHASE_UNRECOVERABLE = 'Cluster is unrecoverable and needs manual intervention';
 export const HIBERNATION_ANNOTATION = 'cnpg.io/hibernation';
 export const BARMAN_PLUGIN = 'barman-cloud.cloudnative-pg.io';
+/** CNPG's condition on WAL archiving (api/v1/cluster_conditions.go), with the reasons archivingCondition() gives. */
+export const CONTINUOUS_ARCHIVING = 'ContinuousArchiving';
 
 type Step = () => void | Promise<void>;
 
@@ -116,12 +137,28 @@ interface Tracked {
   busy: boolean;
   /** The server was filled from its bootstrap.recovery source (done once, before it first starts). */
   recovered: boolean;
+  /** How its WAL archiving went last (null: nothing archived or refused yet), for the ContinuousArchiving condition. */
+  archiving: { failure: string | null } | null;
 }
 
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 /** A time as Kubernetes writes metav1.Time: RFC 3339 to the second. */
 const seconds = (iso: string): string => new Date(iso).toISOString().replace(/\.\d+Z$/, 'Z');
 const POSTGRES_PORT = 5432;
+
+/** A status condition, keeping its lastTransitionTime while its status stays what it was. */
+function condition(previous: readonly JsonObject[], generation: number, type: string, status: 'True' | 'False', reason: string, message: string): JsonObject {
+  const old = previous.find((p) => p.type === type);
+  const lastTransitionTime = old && old.status === status ? String(old.lastTransitionTime) : now();
+  return { type, status, reason, message, lastTransitionTime, observedGeneration: generation };
+}
+
+/** The ContinuousArchiving condition from how archiving went last, as CNPG's instance manager sets it. */
+function archivingCondition(previous: readonly JsonObject[], generation: number, archiving: { failure: string | null }): JsonObject {
+  return archiving.failure === null
+    ? condition(previous, generation, CONTINUOUS_ARCHIVING, 'True', 'ContinuousArchivingSuccess', 'Continuous archiving is working')
+    : condition(previous, generation, CONTINUOUS_ARCHIVING, 'False', 'ContinuousArchivingFailing', archiving.failure);
+}
 
 export class CnpgOperatorSimulation {
   private readonly tracked = new Map<string, Tracked>();
@@ -164,6 +201,7 @@ export class CnpgOperatorSimulation {
     this.objectStoreType = find('ObjectStore');
     this.scheduledBackupType = find('ScheduledBackup');
     this.unsubscribe = store.subscribe((e) => this.onEvent(e));
+    this.instances?.watchArchiving?.((key, failure) => this.onArchiving(key, failure));
   }
 
   /** Makes a cluster fail as CNPG does when its bootstrap cannot complete. Sticky until recover(). */
@@ -195,7 +233,7 @@ export class CnpgOperatorSimulation {
     const id = `${namespace}/${name}`;
     let t = this.tracked.get(id);
     if (!t) {
-      t = { generation: 0, hibernation: undefined, failed: undefined, heldSecretVersion: null, port: POSTGRES_PORT, epoch: 0, busy: false, recovered: false };
+      t = { generation: 0, hibernation: undefined, failed: undefined, heldSecretVersion: null, port: POSTGRES_PORT, epoch: 0, busy: false, recovered: false, archiving: null };
       this.tracked.set(id, t);
     }
     return t;
@@ -329,15 +367,43 @@ export class CnpgOperatorSimulation {
     const secretVersion = secret ? String((secret.metadata as JsonObject).resourceVersion) : null;
     if (this.instances) {
       if (!secret) throw new Error(`the bootstrap secret of ${namespace}/${name} does not exist`);
-      if (!t.recovered && this.recoveryOf(namespace, name)) {
-        if (!this.instances.restore) throw new Error('these simulated instances cannot recover from a backup');
-        await this.instances.restore(`${namespace}/${name}`, this.recoverySource(namespace, name));
-      }
+      const recovery = !t.recovered && this.recoveryOf(namespace, name) ? this.recoverySource(namespace, name) : null;
+      t.port = await this.instances.run(`${namespace}/${name}`, this.databaseOf(namespace, name, secret), { archive: this.archiveTargetOf(namespace, name), recovery });
       t.recovered = true;
-      t.port = await this.instances.run(`${namespace}/${name}`, this.databaseOf(namespace, name, secret));
       this.ensureServices(namespace, name);
     }
     t.heldSecretVersion = secretVersion;
+  }
+
+  /**
+   * Where the Cluster's WAL archiver plugin archives, when it has one and the instances archive at all. An ObjectStore
+   * that cannot be read fails archiving (the condition says why), not the Cluster, as with CNPG.
+   */
+  private archiveTargetOf(namespace: string, name: string): ArchiveTarget | null {
+    if (!this.instances?.watchArchiving) return null;
+    const cluster = this.store.tryGet(this.clusterType, namespace, name);
+    const parameters = cluster ? archiverParameters(cluster) : null;
+    if (!parameters) return null;
+    try {
+      return { store: this.objectStoreConfig(namespace, parameters.barmanObjectName), serverName: parameters.serverName };
+    } catch (error) {
+      this.onArchiving(`${namespace}/${name}`, error instanceof Error ? error.message : String(error));
+      return null;
+    }
+  }
+
+  /** A WAL file archived or refused: the ContinuousArchiving condition follows when it changes. */
+  private onArchiving(key: string, failure: string | null): void {
+    const t = this.tracked.get(key);
+    if (this.stopped || !t || (t.archiving && t.archiving.failure === failure)) return;
+    t.archiving = { failure };
+    const [namespace = '', name = ''] = key.split('/');
+    const cluster = this.store.tryGet(this.clusterType, namespace, name);
+    if (!cluster) return;
+    const previous = (((cluster.status ?? {}) as JsonObject).conditions ?? []) as JsonObject[];
+    const generation = Number((cluster.metadata as JsonObject).generation ?? 1);
+    const conditions = [...previous.filter((p) => p.type !== CONTINUOUS_ARCHIVING), archivingCondition(previous, generation, t.archiving)];
+    this.store.patchStatus(this.clusterType, namespace, name, { status: { conditions } }, OPERATOR_FIELD_MANAGER);
   }
 
   /** bootstrap.initdb, or bootstrap.recovery (which names the database, owner and secret the same way). */
@@ -426,9 +492,8 @@ export class CnpgOperatorSimulation {
           }
           const cluster = this.store.tryGet(this.clusterType, namespace, clusterName);
           if (!cluster) throw new Error(`cluster ${clusterName} does not exist`);
-          const archiver = ((((cluster.spec ?? {}) as JsonObject).plugins ?? []) as JsonObject[]).find((p) => p.name === BARMAN_PLUGIN && p.isWALArchiver === true);
-          const parameters = (archiver?.parameters ?? {}) as Record<string, string>;
-          if (!parameters.barmanObjectName || !parameters.serverName) throw new Error(`cluster ${clusterName} has no ${BARMAN_PLUGIN} WAL archiver plugin`);
+          const parameters = archiverParameters(cluster);
+          if (!parameters) throw new Error(`cluster ${clusterName} has no ${BARMAN_PLUGIN} WAL archiver plugin`);
           if (!this.instances?.backup) throw new Error('the stand-in runs no PostgreSQL server to back up');
           const store = this.objectStoreConfig(namespace, parameters.barmanObjectName);
           archive = { objectStore: parameters.barmanObjectName, serverName: parameters.serverName };
@@ -610,15 +675,13 @@ export class CnpgOperatorSimulation {
     const t = this.track(namespace, name);
     const previous = (((cluster.status ?? {}) as JsonObject).conditions ?? []) as JsonObject[];
     const generation = Number((cluster.metadata as JsonObject).generation ?? 1);
-    const condition = (type: string, status: 'True' | 'False', reason: string, message: string): JsonObject => {
-      const old = previous.find((p) => p.type === type);
-      const lastTransitionTime = old && old.status === status ? String(old.lastTransitionTime) : now();
-      return { type, status, reason, message, lastTransitionTime, observedGeneration: generation };
-    };
     const conditions: JsonObject[] = [
-      c.ready ? condition('Ready', 'True', 'ClusterIsReady', 'Cluster is Ready') : condition('Ready', 'False', 'ClusterIsNotReady', 'Cluster Is Not Ready'),
+      c.ready
+        ? condition(previous, generation, 'Ready', 'True', 'ClusterIsReady', 'Cluster is Ready')
+        : condition(previous, generation, 'Ready', 'False', 'ClusterIsNotReady', 'Cluster Is Not Ready'),
     ];
-    if (c.hibernated) conditions.push(condition(HIBERNATION_ANNOTATION, 'True', 'Hibernated', 'Cluster has been hibernated'));
+    if (c.hibernated) conditions.push(condition(previous, generation, HIBERNATION_ANNOTATION, 'True', 'Hibernated', 'Cluster has been hibernated'));
+    if (t.archiving) conditions.push(archivingCondition(previous, generation, t.archiving));
     const instances = Number(fields.instances ?? 1);
     const instanceNames = Array.from({ length: instances }, (_, i) => `${name}-${i + 1}`);
     this.store.patchStatus(
@@ -689,4 +752,11 @@ export class CnpgOperatorSimulation {
       }
     }
   }
+}
+
+/** The barman-cloud plugin entry that is the Cluster's WAL archiver: its ObjectStore and serverName. */
+function archiverParameters(cluster: JsonObject): { barmanObjectName: string; serverName: string } | null {
+  const archiver = ((((cluster.spec ?? {}) as JsonObject).plugins ?? []) as JsonObject[]).find((p) => p.name === BARMAN_PLUGIN && p.isWALArchiver === true);
+  const parameters = (archiver?.parameters ?? {}) as Record<string, string>;
+  return parameters.barmanObjectName && parameters.serverName ? { barmanObjectName: parameters.barmanObjectName, serverName: parameters.serverName } : null;
 }

@@ -3,30 +3,34 @@
 // when installed, else PGlite) in a directory of its own, so a password, a hibernation or a deletion that the driver
 // writes to the stand-in ends up as a real role's password, a stopped server or removed data.
 //
-// Backups are real too: the local driver's base backup (pg_basebackup's tar, or PGlite's data directory), compressed
-// into the S3-compatible store the Cluster's ObjectStore names, at `<destinationPath><serverName>/base/<backupId>/` as the
-// barman-cloud plugin would lay it out (the bytes are the local driver's format, not barman's). A recovering Cluster
-// gets that tar unpacked as its data directory before its server first starts: native PostgreSQL then replays the WAL
-// the tar holds up to the end of the backup. The archive holds no WAL beyond the backups (no WAL archiving here), so a
-// point in time is reached only as the newest backup that ended by then.
-import { spawn } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+// Histories are real too, in the S3-compatible store the Cluster's ObjectStore names, at the barman-cloud plugin's
+// place for a serverName, `<destinationPath><serverName>/` (the bytes are the local driver's format, not barman's):
+// base backups under `base/<backupId>/`, and, for a Cluster whose barman-cloud plugin is its WAL archiver, every WAL
+// file its native server finishes under `wal/`, handed by the local driver's archive_command to the agent's own WAL
+// archiver (backup/wal-archive.ts). The local driver knows a history as `clusters/<id>/` of one store; ServerFolders
+// maps that folder of each id onto its store and serverName: a Cluster's id onto the place it archives to, and a
+// recovery source's onto the place it reads (the id of the Cluster archiving there when it runs here, so the local
+// driver has it archive what it has done first, as a branch "at a time" needs).
+//
+// A recovering Cluster is the local driver's branch of its source's history (`spec.source`): the base backup its
+// recoveryTarget names (backupID), else the one a targetTime needs with the source's WAL replayed to that time, else
+// the newest with all archived WAL replayed. Each WAL file archived or refused is told to the operator, which keeps
+// the Cluster's ContinuousArchiving condition from it.
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { type ClusterSpec, DEFAULT_BACKUP_SPEC } from '../../../protocol/agent.ts';
+import { type ClusterSource, type ClusterSpec, DEFAULT_BACKUP_SPEC } from '../../../protocol/agent.ts';
 import { SIZE_TABLE, type ClusterSize } from '../../../protocol/sizes.ts';
-import { COMPRESSED_SUFFIX, decompressStream } from '../../backup/compression.ts';
+import { clusterBackupsPrefix } from '../../backup/layout.ts';
 import { ObjectStore, type ObjectStoreConfig } from '../../backup/object-store.ts';
-import type { DriverRecord } from '../../drivers/driver.ts';
+import { WalArchive } from '../../backup/wal-archive.ts';
+import type { BackupSink, DriverRecord } from '../../drivers/driver.ts';
 import { LocalDriver } from '../../drivers/local/local-driver.ts';
-import { clusterDir } from '../../drivers/local/local-engine.ts';
-import { chownToServerUser, serverUser, spawnAs } from '../../drivers/local/server-user.ts';
-import type { Logger } from '../../log.ts';
-import type { BackupTarget, RecoverySource, SimulatedBackup, SimulatedDatabase, SimulatedInstances } from './cnpg-operator.ts';
+import type { WalArchiveCommands } from '../../drivers/local/native-engine.ts';
+import { serverUser } from '../../drivers/local/server-user.ts';
+import { errorMessage, type Logger } from '../../log.ts';
+import type { ArchiveTarget, ArchivingListener, BackupTarget, RecoverySource, SimulatedBackup, SimulatedDatabase, SimulatedHistory, SimulatedInstances } from './cnpg-operator.ts';
 
 export interface LocalInstances extends SimulatedInstances {
-  /** Stops every server (data kept). */
+  /** Stops every server (data kept) and the WAL archiver. */
   shutdown(): Promise<void>;
 }
 
@@ -36,11 +40,18 @@ function sizeFor(maxConnections: number | null): ClusterSize {
   return (sizes.find(([, s]) => s.max_connections === maxConnections) ?? sizes[0]!)[0];
 }
 
-/**
- * The local driver writes a cluster's backup under its own id (`clusters/<id>/...`); here that folder is the Cluster's
- * serverName below the destinationPath (the store's prefix), as the barman-cloud plugin lays it out.
- */
-class ServerFolderSink {
+/** Fails fast when the store is down: a backup that cannot reach it should say so, not retry for long. */
+function storeClient(config: ObjectStoreConfig): ObjectStore {
+  return new ObjectStore(config, { maxAttempts: 1, connectionTimeoutMs: 2000 });
+}
+
+/** One store as a place: the same bucket and prefix at the same endpoint, whatever credentials reach it. */
+function placeOf(target: ArchiveTarget): string {
+  return JSON.stringify([target.store.endpoint, target.store.bucket, target.store.prefix, target.serverName]);
+}
+
+/** The local driver's folder of one id (`clusters/<id>/`) as a serverName's folder below the destinationPath. */
+class ServerFolder implements BackupSink {
   constructor(
     private readonly store: ObjectStore,
     private readonly localId: string,
@@ -48,8 +59,8 @@ class ServerFolderSink {
   ) {}
 
   private key(key: string): string {
-    const local = `clusters/${this.localId}/`;
-    if (!key.startsWith(local)) throw new Error(`the local driver wrote outside its cluster's folder: ${key}`);
+    const local = clusterBackupsPrefix(this.localId);
+    if (!key.startsWith(local)) throw new Error(`the local driver used a key outside its cluster's folder: ${key}`);
     return `${this.serverName}/${key.slice(local.length)}`;
   }
 
@@ -61,8 +72,11 @@ class ServerFolderSink {
     return this.store.get(this.key(key));
   }
 
+  /** Keys as the local driver names them, in its cluster's folder. */
   async list(prefix: string): Promise<Array<{ key: string; lastModified: Date | null }>> {
-    return this.store.list(this.key(prefix));
+    const folder = `${this.serverName}/`;
+    const local = clusterBackupsPrefix(this.localId);
+    return (await this.store.list(this.key(prefix))).map((object) => ({ key: `${local}${object.key.slice(folder.length)}`, lastModified: object.lastModified }));
   }
 
   async delete(keys: readonly string[]): Promise<void> {
@@ -70,26 +84,108 @@ class ServerFolderSink {
   }
 }
 
-/** Fails fast when the store is down: a backup that cannot reach it should say so, not retry for long. */
-function storeClient(config: ObjectStoreConfig): ObjectStore {
-  return new ObjectStore(config, { maxAttempts: 1, connectionTimeoutMs: 2000 });
-}
+/** The ids of recovery sources no Cluster here archives to (a deleted Cluster's history). */
+const SOURCE_ID_PREFIX = 'history-';
 
-/** Unpacks a tar stream into `dir` as `user` would own it (the native server's OS user, or this process). */
-async function untar(archive: Readable, dir: string, user: Awaited<ReturnType<typeof serverUser>>): Promise<void> {
-  const child = user ? spawnAs(user, 'tar', ['-x', '-C', dir], { cwd: dir }) : spawn('tar', ['-x', '-C', dir], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-  child.stdout.resume();
-  const exited = new Promise<void>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar failed (exit ${code}): ${stderr.trim()}`))));
-  });
-  await Promise.all([pipeline(archive, decompressStream(), child.stdin), exited]);
+/** Every id's folder in the store and serverName it stands for: the local driver's one store of histories. */
+class ServerFolders {
+  private readonly targets = new Map<string, ArchiveTarget>();
+  private readonly clients = new Map<string, ObjectStore>();
+
+  set(localId: string, target: ArchiveTarget | null): void {
+    if (target) this.targets.set(localId, target);
+    else this.targets.delete(localId);
+  }
+
+  has(localId: string): boolean {
+    return this.targets.has(localId);
+  }
+
+  /** An id whose folder is the target's place: one already standing for it (a Cluster archiving there first), else `make`'s. */
+  idFor(target: ArchiveTarget, make: () => string): string {
+    const place = placeOf(target);
+    const ids = [...this.targets].filter(([, known]) => placeOf(known) === place).map(([id]) => id);
+    const id = ids.find((candidate) => !candidate.startsWith(SOURCE_ID_PREFIX)) ?? ids[0] ?? make();
+    if (!this.targets.has(id)) this.targets.set(id, target);
+    return id;
+  }
+
+  folder(target: ArchiveTarget, localId: string): ServerFolder {
+    const identity = JSON.stringify(target.store);
+    let client = this.clients.get(identity);
+    if (!client) {
+      client = storeClient(target.store);
+      this.clients.set(identity, client);
+    }
+    return new ServerFolder(client, localId, target.serverName);
+  }
+
+  /** The folder a local driver's key lies in, by the id in `clusters/<id>/`. */
+  private folderOf(key: string): ServerFolder {
+    const localId = /^clusters\/([^/]+)\//.exec(key)?.[1];
+    const target = localId === undefined ? undefined : this.targets.get(localId);
+    if (localId === undefined || !target) throw new Error(`no store stands for the local driver's key ${key}`);
+    return this.folder(target, localId);
+  }
+
+  put(key: string, body: Buffer, meta: Record<string, string>): Promise<{ size: number }> {
+    return this.folderOf(key).put(key, body, meta);
+  }
+
+  get(key: string): Promise<{ body: Readable }> {
+    return this.folderOf(key).get(key);
+  }
+
+  list(prefix: string): Promise<Array<{ key: string; lastModified: Date | null }>> {
+    return this.folderOf(prefix).list(prefix);
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
 }
 
 export function localInstances(options: { dataDir: string; log: Logger }): LocalInstances {
-  const driver = new LocalDriver({ dataDir: options.dataDir, log: options.log });
+  const folders = new ServerFolders();
+  const listeners: ArchivingListener[] = [];
+  const keys = new Map<string, string>();
+  const idOf = (key: string) => {
+    const localId = key.replace('/', '--');
+    keys.set(localId, key);
+    return localId;
+  };
+  const tell = (localId: string, failure: string | null) => {
+    const key = keys.get(localId);
+    if (key !== undefined) for (const listener of listeners) listener(key, failure);
+  };
+  // The archiver refuses (and PostgreSQL retries) what the store does not take: the operator hears of both outcomes.
+  const walStore = {
+    put: async (key: string, body: Buffer, meta: Record<string, string>) => {
+      try {
+        return await folders.put(key, body, meta);
+      } catch (error) {
+        tell(/^clusters\/([^/]+)\//.exec(key)?.[1] ?? '', errorMessage(error));
+        throw error;
+      }
+    },
+    get: (key: string) => folders.get(key),
+  };
+  let archive: Promise<WalArchive> | null = null;
+  const archiver = () =>
+    (archive ??= (async () =>
+      WalArchive.start({ store: walStore, dataDir: options.dataDir, log: options.log.child({ part: 'wal-archive' }), owner: await serverUser(), onArchived: (id) => tell(id, null) }))());
+  // Set by run() before the driver writes a server's configuration.
+  let started: WalArchive | null = null;
+  // Only a Cluster with a WAL archiver archives; another's server lets each finished segment go.
+  const commands: WalArchiveCommands = {
+    archiveCommand: (localId) => (started && folders.has(localId) ? started.archiveCommand(localId) : 'true'),
+    restoreCommand: (sourceId) => {
+      if (!started) throw new Error('the WAL archiver has not started');
+      return started.restoreCommand(sourceId);
+    },
+  };
+  const driver = new LocalDriver({ dataDir: options.dataDir, log: options.log, archive: { store: folders, wal: commands } });
   const records = new Map<string, DriverRecord | null>();
   // One change at a time per server, in the order asked, as the operator's instance manager would.
   const queues = new Map<string, Promise<unknown>>();
@@ -98,7 +194,13 @@ export function localInstances(options: { dataDir: string; log: Logger }): Local
     queues.set(key, next.catch(() => undefined));
     return next;
   };
-  const idOf = (key: string) => key.replace('/', '--');
+  let sources = 0;
+  /** The recovery's source as the local driver's branch source: an id standing for the serverName's folder. */
+  const branchSource = (recovery: RecoverySource): ClusterSource => {
+    if (recovery.backupId !== null && recovery.targetTime !== null) throw new Error('a recoveryTarget with both backupID and targetTime is not simulated');
+    const id = folders.idFor({ store: recovery.store, serverName: recovery.serverName }, () => `${SOURCE_ID_PREFIX}${++sources}`);
+    return { cluster_id: id, backup_id: recovery.backupId, target_time: recovery.targetTime };
+  };
   const specs = new Map<string, ClusterSpec>();
   const spec = (db: SimulatedDatabase): ClusterSpec => ({
     name: db.database,
@@ -120,10 +222,13 @@ export function localInstances(options: { dataDir: string; log: Logger }): Local
     restore: null,
   });
   return {
-    run: (key, db) =>
+    run: (key, db, history: SimulatedHistory) =>
       serial(key, async () => {
+        started = await archiver();
+        folders.set(idOf(key), history.archive);
         specs.set(key, spec(db));
-        const result = await driver.apply({ clusterId: idOf(key), spec: spec(db), password: db.password, record: records.get(key) ?? null, emit: () => {} });
+        const source = history.recovery ? branchSource(history.recovery) : null;
+        const result = await driver.apply({ clusterId: idOf(key), spec: { ...spec(db), source }, password: db.password, record: records.get(key) ?? null, emit: () => {} });
         records.set(key, result.record);
         const port = result.observation.endpoint?.port;
         if (port === undefined) throw new Error(`the server of ${key} did not start: ${result.observation.message}`);
@@ -134,61 +239,30 @@ export function localInstances(options: { dataDir: string; log: Logger }): Local
       serial(key, async (): Promise<SimulatedBackup> => {
         const clusterSpec = specs.get(key);
         if (!clusterSpec) throw new Error(`no server runs ${key}`);
-        const store = storeClient(target.store);
-        try {
-          const outcome = await driver.backup({
-            clusterId: idOf(key),
-            backupId: target.backupId,
-            kind: 'manual',
-            spec: clusterSpec,
-            record: records.get(key) ?? null,
-            sink: new ServerFolderSink(store, idOf(key), target.serverName),
-          });
-          return { beginLsn: outcome.begin.lsn, endLsn: outcome.end.lsn, beginTime: outcome.begin.time, endTime: outcome.end.time };
-        } finally {
-          store.close();
-        }
+        const outcome = await driver.backup({
+          clusterId: idOf(key),
+          backupId: target.backupId,
+          kind: 'manual',
+          spec: clusterSpec,
+          record: records.get(key) ?? null,
+          sink: folders.folder(target, idOf(key)),
+        });
+        return { beginLsn: outcome.begin.lsn, endLsn: outcome.end.lsn, beginTime: outcome.begin.time, endTime: outcome.end.time };
       }),
-    restore: (key, source: RecoverySource) =>
-      serial(key, async () => {
-        const store = storeClient(source.store);
-        try {
-          const base = `${source.serverName}/base/`;
-          const archives = (await store.list(base)).filter((object) => object.key.endsWith(`/base.tar${COMPRESSED_SUFFIX}`));
-          const backupIdOf = (objectKey: string) => objectKey.slice(base.length).split('/')[0]!;
-          const chosen = source.backupId !== null
-            ? archives.find((object) => backupIdOf(object.key) === source.backupId)
-            : archives
-                .filter((object) => source.targetTime === null || (object.lastModified?.getTime() ?? 0) <= Date.parse(source.targetTime))
-                .sort((a, b) => (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0))[0];
-          if (!chosen) {
-            const point = source.backupId ?? source.targetTime ?? 'its newest point';
-            throw new Error(`no base backup of ${source.serverName} in ${store.description} for ${point}`);
-          }
-          const backupId = backupIdOf(chosen.key);
-          const stored = await store.get(chosen.key);
-          // The engine the backup was taken with decides where its data lives (local-engine.ts's layout).
-          const native = stored.meta.engine === 'native';
-          await driver.prepare();
-          const user = native ? await serverUser() : null;
-          const dir = clusterDir(options.dataDir, idOf(key));
-          const data = join(dir, native ? 'pgdata' : 'pglite');
-          await rm(data, { recursive: true, force: true });
-          await mkdir(data, { recursive: true, mode: 0o700 });
-          await chownToServerUser(user, dir);
-          await chownToServerUser(user, data);
-          await untar(stored.body, data, user);
-          return { backupId };
-        } finally {
-          store.close();
-        }
-      }),
+    watchArchiving: (listener) => {
+      listeners.push(listener);
+    },
     remove: (key) =>
       serial(key, async () => {
         await driver.delete(idOf(key), records.get(key) ?? null);
+        folders.set(idOf(key), null);
         records.delete(key);
         specs.delete(key);
       }),
-    shutdown: () => driver.shutdown(),
+    shutdown: async () => {
+      await driver.shutdown();
+      if (archive) await (await archive).close();
+      folders.close();
+    },
   };
 }
