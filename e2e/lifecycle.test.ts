@@ -173,7 +173,8 @@ describe('a PostgreSQL cluster on the local stack, end to end', () => {
     expect(Date.now() - killedAt).toBeLessThan(30_000);
     expect(stack.agentRestarts).toBeGreaterThan(restartsBefore);
     expect(logs.some((line) => /^\[stack\] agent exited \(SIGKILL\); restarting in \d+ ms/.test(line))).toBe(true);
-    expect([...ended.values()].map((op) => op.status)).toEqual(Array(10).fill('finished'));
+    const unfinished = [...ended.values()].filter((op) => op.status !== 'finished').map((op) => `${op.action} ${op.status}: ${op.error}`);
+    expect([...ended.values()].map((op) => op.status), unfinished.join('; ')).toEqual(Array(10).fill('finished'));
 
     // What the API says is what psql finds.
     for (const [i, created] of creates.entries()) {
