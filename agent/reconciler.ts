@@ -11,6 +11,7 @@ import { newId } from '../protocol/ids.ts';
 import { unseal } from '../protocol/sealing.ts';
 import { Backoff, type BackoffOptions } from '../protocol/backoff.ts';
 import type { BackupSink, ClusterDriver, ClusterObservation, DriverEvent, ObservedBackup } from './drivers/driver.ts';
+import { readBackupInfo } from './backup/cluster-history.ts';
 import { clusterBackupsPrefix } from './backup/layout.ts';
 import { expiredBackups, expiredWal } from './backup/retention.ts';
 import { nextRun, parseCron } from './backup/schedule.ts';
@@ -261,9 +262,7 @@ export class Reconciler {
   private async oldestBackupBegin(sink: BackupSink, objects: ReadonlyArray<{ key: string; lastModified: Date | null }>): Promise<string | null> {
     const infos = objects.filter((object) => object.key.endsWith('/backup.json')).sort((a, b) => (a.lastModified?.getTime() ?? 0) - (b.lastModified?.getTime() ?? 0));
     if (infos.length === 0) return null;
-    const chunks: Buffer[] = [];
-    for await (const chunk of (await sink.get(infos[0]!.key)).body) chunks.push(chunk as Buffer);
-    return (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { begin_lsn?: string | null }).begin_lsn ?? null;
+    return (await readBackupInfo(sink, infos[0]!.key)).begin_lsn;
   }
 
   /** Removes everything a deleted cluster left in the object store (deleted with purge_backups), reporting each backup gone. */

@@ -23,7 +23,7 @@ import { newId } from '../protocol/ids.ts';
 import { chooseInstallation, findNativeInstallations } from '../agent/drivers/local/native-binaries.ts';
 import { socketDirectory } from '../agent/drivers/local/native-engine.ts';
 import { ObjectStore } from '../agent/backup/object-store.ts';
-import { startObjectStore } from './object-store.ts';
+import { embeddedStoreConfig, startObjectStore } from './object-store.ts';
 import { chownToServerUser, commandAs, serverUser } from '../agent/drivers/local/server-user.ts';
 
 /** The parts of the running stack the benchmarks use, read off `npm start`'s output. */
@@ -485,7 +485,7 @@ async function benchBackups(stack: Stack, session: Session, dataDir: string): Pr
 async function objectStoreFloor(bytes: number): Promise<{ putMs: number; getMs: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'orochi-bench-store-'));
   const server = await startObjectStore({ dataDir: dir });
-  const store = new ObjectStore({ ...server, forcePathStyle: true, sse: 'off', prefix: '' });
+  const store = new ObjectStore(embeddedStoreConfig(server));
   try {
     const chunk = randomBytes(1024 * 1024);
     let sent = 0;

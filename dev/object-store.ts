@@ -140,19 +140,21 @@ export async function startStackObjectStore(
 ): Promise<RunningStackObjectStore> {
   if (choice !== 'embedded') return { config: choice, stop: async () => undefined };
   const store = await startObjectStore(options);
+  return { config: embeddedStoreConfig(store), stop: () => store.stop() };
+}
+
+/** The settings the agent gets for an embedded server. */
+export function embeddedStoreConfig(store: EmbeddedObjectStore): StackObjectStore {
   return {
-    config: {
-      endpoint: store.endpoint,
-      bucket: store.bucket,
-      region: store.region,
-      accessKeyId: store.accessKeyId,
-      secretAccessKey: store.secretAccessKey,
-      forcePathStyle: true,
-      // fauxqs takes the header and stores plain files all the same: asking would claim encryption that is not there.
-      sse: 'off',
-      prefix: '',
-      embedded: true,
-    },
-    stop: () => store.stop(),
+    endpoint: store.endpoint,
+    bucket: store.bucket,
+    region: store.region,
+    accessKeyId: store.accessKeyId,
+    secretAccessKey: store.secretAccessKey,
+    forcePathStyle: true,
+    // fauxqs takes the header and stores plain files all the same: asking would claim encryption that is not there.
+    sse: 'off',
+    prefix: '',
+    embedded: true,
   };
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walPrefix } from '../agent/backup/layout.ts';
 import { ObjectStore } from '../agent/backup/object-store.ts';
 import { findNativeInstallations } from '../agent/drivers/local/native-binaries.ts';
-import { startObjectStore, type EmbeddedObjectStore } from '../dev/object-store.ts';
+import { embeddedStoreConfig, startObjectStore, type EmbeddedObjectStore } from '../dev/object-store.ts';
 import { removeDataDir, startStack, type Stack } from '../dev/stack.ts';
 import { sql, stackClient, type Session } from './stack-client.ts';
 
@@ -20,17 +20,7 @@ let dataDir: string;
 let client: ReturnType<typeof stackClient>;
 const logs: string[] = [];
 
-const storeConfig = () => ({
-  endpoint: store.endpoint,
-  bucket: store.bucket,
-  region: store.region,
-  accessKeyId: store.accessKeyId,
-  secretAccessKey: store.secretAccessKey,
-  forcePathStyle: true,
-  sse: 'off' as const,
-  prefix: '',
-  embedded: true,
-});
+const storeConfig = () => embeddedStoreConfig(store);
 
 beforeAll(async () => {
   if (!hasNative && process.env.CI !== 'true') return;

@@ -1,6 +1,7 @@
 // A cluster's history as its folder in the object store holds it: its completed base backups (each `backup.json`)
 // and its archived WAL, read to report what it can be restored to and to plan a restore or a branch from it.
 import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { backupFor, historyFileName, parseHistory, restoreWindow, timelineAt, type ArchivedFile, type BaseBackupInfo, type RestoreWindow, type TimelineSwitch } from './wal-history.ts';
 import { COMPRESSED_SUFFIX, decompress } from './compression.ts';
 import { baseBackupKey, clusterBackupsPrefix, walKey, walPrefix } from './layout.ts';
@@ -15,10 +16,9 @@ export interface ClusterHistory {
   files: ArchivedFile[];
 }
 
-async function readAll(body: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/** A completed backup's `backup.json`. */
+export async function readBackupInfo(store: Pick<HistoryStore, 'get'>, key: string): Promise<BaseBackupInfo> {
+  return JSON.parse((await buffer((await store.get(key)).body)).toString('utf8')) as BaseBackupInfo;
 }
 
 export async function readHistory(store: HistoryStore, clusterId: string): Promise<ClusterHistory> {
@@ -34,7 +34,7 @@ export async function readHistory(store: HistoryStore, clusterId: string): Promi
     }
   }
   const backups = await Promise.all(
-    infoKeys.map(async (key) => JSON.parse((await readAll((await store.get(key)).body)).toString('utf8')) as BaseBackupInfo),
+    infoKeys.map((key) => readBackupInfo(store, key)),
   );
   return { backups, files };
 }
@@ -100,6 +100,6 @@ export async function planRestore(
 }
 
 async function readTimelineHistory(store: HistoryStore, clusterId: string, timeline: number): Promise<TimelineSwitch[]> {
-  const bytes = await readAll((await store.get(walKey(clusterId, historyFileName(timeline)))).body);
+  const bytes = await buffer((await store.get(walKey(clusterId, historyFileName(timeline)))).body);
   return parseHistory((await decompress(bytes)).toString('utf8'));
 }

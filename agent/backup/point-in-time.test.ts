@@ -3,7 +3,7 @@
 // branch at a time, a branch from a backup, and an in-place restore, each checked by the rows it answers with.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startObjectStore, type EmbeddedObjectStore } from '../../dev/object-store.ts';
+import { embeddedStoreConfig, startObjectStore, type EmbeddedObjectStore } from '../../dev/object-store.ts';
 import type { ClusterSpec } from '../../protocol/agent.ts';
 import { LocalDriver } from '../drivers/local/local-driver.ts';
 import { findNativeInstallations } from '../drivers/local/native-binaries.ts';
@@ -31,7 +31,7 @@ describe.skipIf(!hasNative && process.env.CI !== 'true')('point-in-time restore 
     const dataDir = await tempDir('pitr-data');
     dirs = [storeDir, dataDir];
     server = await startObjectStore({ dataDir: storeDir.path });
-    store = new ObjectStore({ ...server, forcePathStyle: true, sse: 'off', prefix: '' });
+    store = new ObjectStore(embeddedStoreConfig(server));
     wal = await WalArchive.start({ store, dataDir: dataDir.path, log, owner: await serverUser() });
     driver = new LocalDriver({ dataDir: dataDir.path, log, engine: 'native', archive: { store, wal } });
   }, 60_000);

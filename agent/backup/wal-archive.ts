@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { errorMessage, type Logger } from '../log.ts';
 import { isArchiveFileName } from './wal-history.ts';
 import { compress, decompress } from './compression.ts';
@@ -116,9 +117,7 @@ export class WalArchive {
           throw error;
         }
         // Whole and verified before a byte goes out: PostgreSQL must never replay a segment that fails its checksum.
-        const chunks: Buffer[] = [];
-        for await (const chunk of stored.body) chunks.push(chunk as Buffer);
-        const bytes = await decompress(Buffer.concat(chunks));
+        const bytes = await decompress(await buffer(stored.body));
         response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
         response.end(bytes);
         return;

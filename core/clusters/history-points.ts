@@ -42,8 +42,10 @@ export async function requireHistoryPoint(db: Queryable, cluster: ClusterRow, po
     });
   }
   const target = Date.parse(point.target_time);
+  const reported = Date.parse(window.latest ?? window.earliest);
+  // A running cluster's region archives up to the moment it restores: a little past the report, never past now.
   const running = cluster.status === 'running' || cluster.status === 'updating';
-  const latest = Math.max(Date.parse(window.latest ?? window.earliest), running ? Math.min(now.getTime(), Date.parse(window.latest ?? window.earliest) + RUNNING_SLACK_MS) : 0);
+  const latest = running ? Math.max(reported, Math.min(now.getTime(), reported + RUNNING_SLACK_MS)) : reported;
   if (target < Date.parse(window.earliest) || target > latest) {
     throw new ApiError('target_outside_window', `${point.target_time} is outside the restore window (${window.earliest} to ${new Date(latest).toISOString()})`, {
       details: { earliest: window.earliest, latest: new Date(latest).toISOString() },
