@@ -5,12 +5,12 @@
 // Level-triggered: a command older than the applied generation is stale and ignored; the applied generation
 // again is re-applied only when what is observed differs from its spec (a server that died, a restart of the
 // agent); a failed apply is retried with backoff; and a periodic check puts back anything that drifted.
-import { backupReportSchema, restoreWindowSchema, statusSchema, type AgentMessage, type AgentStatus, type BackupReport, type Command, type RestoreWindowReport } from '../protocol/agent.ts';
+import { backupReportSchema, restoreWindowSchema, statusSchema, type AgentMessage, type AgentStatus, type BackupReport, type ClusterSpec, type Command, type RestoreWindowReport } from '../protocol/agent.ts';
 import { type BackupKind, type DesiredState, type ObservedPhase } from '../protocol/enums.ts';
 import { newId } from '../protocol/ids.ts';
 import { unseal } from '../protocol/sealing.ts';
 import { Backoff, type BackoffOptions } from '../protocol/backoff.ts';
-import type { BackupSink, ClusterDriver, ClusterObservation, DriverEvent, ObservedBackup } from './drivers/driver.ts';
+import type { BackupSink, ClusterDriver, ClusterObservation, DriverEvent, DriverRecord, ObservedBackup } from './drivers/driver.ts';
 import { readBackupInfo } from './backup/cluster-history.ts';
 import { clusterBackupsPrefix } from './backup/layout.ts';
 import { expiredBackups, expiredWal } from './backup/retention.ts';
@@ -48,6 +48,18 @@ export interface ReconcilerOptions {
 const BACKUPS_REMEMBERED = 20;
 /** Backups whose reported status is remembered, so a driver's observation never sends one back to an earlier status. */
 const BACKUP_STATUSES_REMEMBERED = 1000;
+
+export interface HeldCluster {
+  clusterId: string;
+  spec: ClusterSpec;
+  record: DriverRecord | null;
+  /** The phase last reported; null before the first report of this run. */
+  phase: ObservedPhase | null;
+  /** Reported running and meant to run: the moment to sample, probe or query it. */
+  running: boolean;
+  /** The app role's password in the clear; never logged or sent. */
+  password(): Promise<string>;
+}
 
 export type SubmitOutcome = 'recorded' | 'duplicate' | 'stale' | 'foreign';
 
@@ -251,6 +263,30 @@ export class Reconciler {
       cluster_id: clusterId,
       generation: record.applied_generation,
     }));
+  }
+
+  /**
+   * A cluster the agent holds, as observability and requests see it: its applied spec, the driver's record and its
+   * newest reported phase (null when the agent holds no such cluster). The password is opened only by `password()`.
+   */
+  cluster(clusterId: string): HeldCluster | null {
+    const record = this.options.state.data.clusters[clusterId];
+    const command = record?.applied;
+    if (!record || !command) return null;
+    const phase = this.latest.get(clusterId)?.phase ?? null;
+    return {
+      clusterId,
+      spec: command.spec,
+      record: record.driver,
+      phase,
+      running: phase === 'running' && command.spec.state === 'running',
+      password: () => this.openPassword(command.spec.password_sealed),
+    };
+  }
+
+  /** The ids of every cluster the agent holds. */
+  clusterIds(): string[] {
+    return Object.keys(this.options.state.data.clusters);
   }
 
   /** The newest status of every cluster, re-sent on each new connection. */

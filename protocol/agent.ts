@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { backupKinds, clusterActions, desiredStates, engines, observedPhases, regionDrivers, tiers } from './enums.ts';
 import { clusterSizes } from './sizes.ts';
+import { healthProbeSchema, logEntrySchema, metricValuesSchema, OBSERVABILITY_LIMITS, requestErrorCodes, requestKinds, sqlErrorSchema } from './observability.ts';
 import { BACKUP_RETENTION_MAX_DAYS, BACKUP_RETENTION_MIN_DAYS, CRON_PATTERN, DEFAULT_BACKUP_RETENTION_DAYS, DEFAULT_BACKUP_SCHEDULE } from './cluster-rules.ts';
 
 export { CRON_PATTERN };
@@ -137,13 +138,18 @@ export const resyncSchema = z.object({
   known_cluster_ids: z.array(z.string()),
 });
 
+/**
+ * Something asked of one cluster on a user's behalf, answered by one `response` with the same id. The payload is the
+ * kind's (requestContracts in observability.ts), validated by the agent before it acts.
+ */
 export const requestSchema = z.object({
   type: z.literal('request'),
-  id: z.string(),
+  id: z.string().max(64),
   cluster_id: z.string(),
-  kind: z.enum(['sql', 'schema', 'logs']),
+  kind: z.enum(requestKinds),
   payload: z.record(z.string(), z.unknown()),
 });
+export type AgentRequest = z.infer<typeof requestSchema>;
 
 export const pingSchema = z.object({ type: z.literal('ping'), id: z.string(), at: z.string() });
 
@@ -229,20 +235,45 @@ export const restoreWindowSchema = z.object({
 });
 export type RestoreWindowReport = z.infer<typeof restoreWindowSchema>;
 
+/** One sample of a running cluster, every OBSERVABILITY_LIMITS.metricsIntervalMs. */
 export const metricsSchema = z.object({
   type: z.literal('metrics'),
   cluster_id: z.string(),
   at: z.string(),
-  values: z.record(z.string(), z.number()),
+  values: metricValuesSchema,
 });
+export type MetricsReport = z.infer<typeof metricsSchema>;
 
+/** One probe of a cluster the agent runs (connect and `select 1`), every OBSERVABILITY_LIMITS.healthIntervalMs. */
+export const healthSchema = healthProbeSchema.extend({
+  type: z.literal('health'),
+  cluster_id: z.string(),
+  at: z.string(),
+});
+export type HealthReport = z.infer<typeof healthSchema>;
+
+/** New lines of a followed cluster's server log, oldest first, the app password never among them. */
+export const logsSchema = z.object({
+  type: z.literal('logs'),
+  cluster_id: z.string(),
+  entries: z.array(logEntrySchema).min(1).max(OBSERVABILITY_LIMITS.logBatchMax),
+});
+export type LogsReport = z.infer<typeof logsSchema>;
+
+/**
+ * The answer to a `request`: its kind's result, or why not. A failed statement carries the server's error in
+ * `sql_error` (code `sql_error`); `error` is for people and never holds a password or a statement's parameters.
+ */
 export const responseSchema = z.object({
   type: z.literal('response'),
   id: z.string(),
   ok: z.boolean(),
   result: z.unknown().optional(),
-  error: z.string().optional(),
+  code: z.enum(requestErrorCodes).optional(),
+  error: z.string().max(2000).optional(),
+  sql_error: sqlErrorSchema.optional(),
 });
+export type AgentResponse = z.infer<typeof responseSchema>;
 
 export const pongSchema = z.object({ type: z.literal('pong'), id: z.string() });
 
@@ -254,6 +285,8 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   backupReportSchema,
   restoreWindowSchema,
   metricsSchema,
+  healthSchema,
+  logsSchema,
   responseSchema,
   pongSchema,
 ]);

@@ -56,3 +56,53 @@ export type BackupKind = (typeof backupKinds)[number];
 
 export const backupStatuses = ['pending', 'running', 'completed', 'failed', 'deleted'] as const;
 export type BackupStatus = (typeof backupStatuses)[number];
+
+/**
+ * What the agent samples of a running cluster every 10 s, and the series GET /v1/clusters/{id}/metrics serves. Rates
+ * are per second over the sampling interval; replication lag exists only with more than one instance.
+ */
+export const metricSeries = [
+  'cpu_percent',
+  'memory_bytes',
+  'connections_active',
+  'connections_idle',
+  'connections_max',
+  'transactions_per_second',
+  'cache_hit_ratio',
+  'database_size_bytes',
+  'replication_lag_seconds',
+] as const;
+export type MetricSeries = (typeof metricSeries)[number];
+
+/** A cluster's health over time: probes answered (up) or not (down), asleep while it sleeps, unknown while unheard. */
+export const healthStates = ['up', 'down', 'asleep', 'unknown'] as const;
+export type HealthState = (typeof healthStates)[number];
+
+/** PostgreSQL's severities folded to five (DEBUG1-5 are debug, LOG/INFO/NOTICE are info, PANIC is fatal). */
+export const logLevels = ['debug', 'info', 'warning', 'error', 'fatal'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** What the control plane asks of a region's agent about one cluster (protocol/observability.ts has each one's shapes). */
+export const requestKinds = ['sql', 'cancel', 'schema', 'insights', 'insights_reset', 'logs', 'logs_follow'] as const;
+
+/**
+ * Why a request got no result. From the agent: the cluster is not there or not running, the driver cannot do it, the
+ * statement failed (its SQLSTATE in the response), ran past its timeout or was cancelled, the payload was wrong. From
+ * the RegionDO: no agent is connected (`region_offline`), or it did not answer in time (`no_answer`).
+ */
+export const requestErrorCodes = [
+  'not_found',
+  'not_running',
+  'unsupported',
+  'sql_error',
+  'timeout',
+  'cancelled',
+  'bad_request',
+  'internal',
+  'region_offline',
+  'no_answer',
+] as const;
+export type RequestErrorCode = (typeof requestErrorCodes)[number];
+
+/** How query insights are ordered. */
+export const insightOrders = ['total_time', 'calls', 'mean_time'] as const;

@@ -48,8 +48,9 @@ const events: RealtimeEvent[] = [
   { type: 'cluster.status', cluster },
   { type: 'operation.updated', operation },
   { type: 'cluster.event', event: { id: 'ev_1', cluster_id: 'cl_1', type: 'status', message: 'Status changed', created_at: at } },
-  { type: 'metrics.update', cluster_id: 'cl_1', at, values: { connections: 4, cpu_percent: 12.5 } },
-  { type: 'log.entry', cluster_id: 'cl_1', at, level: 'warning', message: 'checkpoints are occurring too frequently' },
+  { type: 'metrics.update', cluster_id: 'cl_1', at, values: { connections_active: 4, cpu_percent: 12.5 } },
+  { type: 'log.entries', cluster_id: 'cl_1', entries: [{ at, level: 'warning', message: 'checkpoints are occurring too frequently', sqlstate: null }] },
+  { type: 'health.probe', cluster_id: 'cl_1', at, ok: true, latency_ms: 1.5, error: null },
 ];
 
 describe('realtime events', () => {
@@ -66,8 +67,9 @@ describe('realtime events', () => {
       { type: 'cluster.status', cluster: { id: 'cl_1', status: 'running' } },
       { type: 'cluster.status', cluster: { ...cluster, status: 'exploded' } },
       { type: 'cluster.status', cluster: { ...cluster, updated_at: 'yesterday' } },
-      { type: 'metrics.update', cluster_id: 'cl_1', at, values: { connections: 'four' } },
-      { type: 'log.entry', cluster_id: 'cl_1', at, level: 'shout', message: 'x' },
+      { type: 'metrics.update', cluster_id: 'cl_1', at, values: { connections_active: 'four' } },
+      { type: 'metrics.update', cluster_id: 'cl_1', at, values: { made_up_series: 1 } },
+      { type: 'log.entries', cluster_id: 'cl_1', entries: [{ at, level: 'shout', message: 'x' }] },
     ];
     for (const event of refused) expect([event, realtimeEventSchema.safeParse(event).success]).toEqual([event, false]);
   });
@@ -83,5 +85,6 @@ describe('realtime events', () => {
     expect(serverMessageSchema.parse(frame)).toEqual(frame);
     expect(publishedMessageSchema.safeParse({ type: 'operation.updated', operation }).success).toBe(false);
     expect(publishedMessageSchema.safeParse({ ...frame, channel: 'project:prj_1' }).success).toBe(false);
+    for (const channel of ['metrics:cl_1', 'logs:cl_1']) expect(publishedMessageSchema.parse({ ...frame, channel }).channel).toBe(channel);
   });
 });

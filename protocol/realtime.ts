@@ -3,10 +3,12 @@
 //
 // A socket opened with a valid cookie or Bearer token is ready at once; one opened without (a browser that
 // holds the token in script, say) names its org with ?org_id= and must send `auth` within AUTH_TIMEOUT_MS.
-// Channels: `org:{org_id}` (the statuses of every cluster in the org) and `cluster:{cluster_id}` (one cluster's
-// status, operations, events, metrics and logs). Both need the `clusters:read` permission, checked on every
-// subscribe; a cluster channel also needs the cluster to be in the socket's org and not deleted.
+// Channels: `org:{org_id}` (the statuses of every cluster in the org), `cluster:{cluster_id}` (one cluster's
+// status, operations, events and backups), `metrics:{cluster_id}` (its samples and health probes) and
+// `logs:{cluster_id}` (its server log while followed). All need the `clusters:read` permission, checked on every
+// subscribe; a cluster's channels also need the cluster to be in the socket's org and not deleted.
 import { z } from 'zod';
+import { healthProbeSchema, logEntrySchema, metricValuesSchema } from './observability.ts';
 import { clusterEventSchema, clusterSchema, operationSchema, timestampSchema, backupSchema, restoreWindowSchema } from './resources.ts';
 
 export const REALTIME_LIMITS = {
@@ -30,10 +32,16 @@ export const CLOSE_CODES = {
   sessionEnded: 4409,
 } as const;
 
+/**
+ * `org:` an org's cluster statuses; `cluster:` one cluster's status, operations, events, backups; `metrics:` its samples
+ * and health probes; `logs:` its server log, followed by the region's agent only while someone subscribes.
+ */
+export const channelKinds = ['org', 'cluster', 'metrics', 'logs'] as const;
+export type ChannelKind = (typeof channelKinds)[number];
 const idPart = '[\\x21-\\x7e]{1,64}';
 export const channelSchema = z
   .string()
-  .regex(new RegExp(`^(?:org|cluster):${idPart}$`), 'a channel is "org:{org_id}" or "cluster:{cluster_id}"');
+  .regex(new RegExp(`^(?:${channelKinds.join('|')}):${idPart}$`), 'a channel is "org:{org_id}", "cluster:{cluster_id}", "metrics:{cluster_id}" or "logs:{cluster_id}"');
 export type Channel = z.infer<typeof channelSchema>;
 
 const channelListSchema = z.array(channelSchema).min(1).max(REALTIME_LIMITS.channelsPerSocket);
@@ -112,25 +120,26 @@ export const clusterEventEventSchema = z.object({ type: z.literal('cluster.event
 export const backupUpdatedEventSchema = z.object({ type: z.literal('backup.updated'), backup: backupSchema });
 export const restoreWindowUpdatedEventSchema = z.object({ type: z.literal('restore_window.updated'), restore_window: restoreWindowSchema });
 
-/** Not yet published: the cluster's latest metrics as the agent samples them (name -> value), on its channel. */
+/** Each new sample of a cluster (name -> value) as the agent sends it, on `metrics:{cluster_id}`. */
 export const metricsUpdateEventSchema = z.object({
   type: z.literal('metrics.update'),
   cluster_id: z.string(),
   at: timestampSchema,
-  values: z.record(z.string(), z.number()),
+  values: metricValuesSchema,
 });
 
-/** PostgreSQL's severities folded to five (LOG and NOTICE are info, PANIC is fatal). */
-export const logLevels = ['debug', 'info', 'warning', 'error', 'fatal'] as const;
-export type LogLevel = (typeof logLevels)[number];
+/** New lines of the cluster's server log, oldest first, on `logs:{cluster_id}`: streamed only while someone subscribes. */
+export const logEntriesEventSchema = z.object({
+  type: z.literal('log.entries'),
+  cluster_id: z.string(),
+  entries: z.array(logEntrySchema),
+});
 
-/** Not yet published: one line of the cluster's server log, streamed only while someone follows the cluster. */
-export const logEntryEventSchema = z.object({
-  type: z.literal('log.entry'),
+/** A health probe's outcome, on `metrics:{cluster_id}`. */
+export const healthProbeEventSchema = healthProbeSchema.extend({
+  type: z.literal('health.probe'),
   cluster_id: z.string(),
   at: timestampSchema,
-  level: z.enum(logLevels),
-  message: z.string(),
 });
 
 export const realtimeEventSchema = z.discriminatedUnion('type', [
@@ -140,7 +149,8 @@ export const realtimeEventSchema = z.discriminatedUnion('type', [
   backupUpdatedEventSchema,
   restoreWindowUpdatedEventSchema,
   metricsUpdateEventSchema,
-  logEntryEventSchema,
+  logEntriesEventSchema,
+  healthProbeEventSchema,
 ]);
 export type RealtimeEvent = z.infer<typeof realtimeEventSchema>;
 export type RealtimeEventType = RealtimeEvent['type'];
@@ -155,7 +165,8 @@ export const publishedMessageSchema = z.discriminatedUnion('type', [
   backupUpdatedEventSchema.extend({ channel: channelSchema }),
   restoreWindowUpdatedEventSchema.extend({ channel: channelSchema }),
   metricsUpdateEventSchema.extend({ channel: channelSchema }),
-  logEntryEventSchema.extend({ channel: channelSchema }),
+  logEntriesEventSchema.extend({ channel: channelSchema }),
+  healthProbeEventSchema.extend({ channel: channelSchema }),
 ]);
 export type PublishedMessage = z.infer<typeof publishedMessageSchema>;
 

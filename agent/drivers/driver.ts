@@ -86,6 +86,32 @@ export interface BackupOutcome {
  */
 export type ObservedBackup = Omit<BackupReport, 'type' | 'at'>;
 
+/** Where the agent itself reaches a running cluster's server, with the `pg` client's settings (never logged). */
+export interface SqlAccess {
+  /** The application role on the cluster's database: SQL, schema and cancels on a user's behalf run as it. */
+  app: { host: string; port: number; database: string; user: string; password: string };
+  /**
+   * A role that reads every backend's statistics and pg_stat_statements (the superuser locally; pg_monitor or the
+   * superuser secret on Kubernetes); null when the driver has none, and then only what the app role sees is read.
+   */
+  admin: ClientSettings | null;
+}
+export interface ClientSettings {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password?: string;
+}
+
+/** What the server processes of a cluster use, for CPU % and memory (the local driver reads /proc). */
+export interface ResourceUsage {
+  /** CPU time of all the cluster's processes since they started, in seconds (user + system). */
+  cpuSeconds: number;
+  /** Resident memory of all its processes, in bytes. */
+  memoryBytes: number;
+}
+
 export interface ClusterDriver {
   readonly kind: DriverKind;
   apply(request: ApplyRequest): Promise<ApplyResult>;
@@ -122,4 +148,11 @@ export interface ClusterDriver {
    * reported in its final state is not reported again, across agent restarts too.
    */
   watchBackups?(listener: (backup: ObservedBackup) => void): () => void;
+  /**
+   * How the agent connects to the running cluster itself (metrics, health probes, SQL, schema, insights); null when it
+   * is not running. `password` is the app role's, opened from the spec.
+   */
+  sqlAccess?(clusterId: string, spec: ClusterSpec, password: string, record: DriverRecord | null): Promise<SqlAccess | null>;
+  /** CPU time and memory of the cluster's server processes now; null when the driver cannot tell. */
+  resourceUsage?(clusterId: string, record: DriverRecord | null): Promise<ResourceUsage | null>;
 }

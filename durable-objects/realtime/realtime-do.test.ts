@@ -212,7 +212,7 @@ describe('RealtimeDO subscriptions and publishing', () => {
       expect(() => instance.publish(channels, { type: 'cluster.status', cluster: { id: 'cl_1', status: 'running' } })).toThrow();
       // @ts-expect-error a status the protocol does not have
       expect(() => instance.publish(channels, { type: 'cluster.status', cluster: { ...cluster, status: 'exploded' } })).toThrow(/status/);
-      const metrics: RealtimeEvent = { type: 'metrics.update', cluster_id: 'cl_1', at: cluster.updated_at, values: { connections: 3 } };
+      const metrics: RealtimeEvent = { type: 'metrics.update', cluster_id: 'cl_1', at: cluster.updated_at, values: { connections_active: 3 } };
       expect(instance.publish(channels, metrics)).toBe(0);
     });
   });
