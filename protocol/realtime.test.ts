@@ -49,7 +49,7 @@ const events: RealtimeEvent[] = [
   { type: 'operation.updated', operation },
   { type: 'cluster.event', event: { id: 'ev_1', cluster_id: 'cl_1', type: 'status', message: 'Status changed', created_at: at } },
   { type: 'metrics.update', cluster_id: 'cl_1', at, values: { connections_active: 4, cpu_percent: 12.5 } },
-  { type: 'log.entries', cluster_id: 'cl_1', entries: [{ at, level: 'warning', message: 'checkpoints are occurring too frequently', sqlstate: null }] },
+  { type: 'log.entry', cluster_id: 'cl_1', at, level: 'warning', message: 'checkpoints are occurring too frequently', sqlstate: null },
   { type: 'health.probe', cluster_id: 'cl_1', at, ok: true, latency_ms: 1.5, error: null },
 ];
 
@@ -69,7 +69,7 @@ describe('realtime events', () => {
       { type: 'cluster.status', cluster: { ...cluster, updated_at: 'yesterday' } },
       { type: 'metrics.update', cluster_id: 'cl_1', at, values: { connections_active: 'four' } },
       { type: 'metrics.update', cluster_id: 'cl_1', at, values: { made_up_series: 1 } },
-      { type: 'log.entries', cluster_id: 'cl_1', entries: [{ at, level: 'shout', message: 'x' }] },
+      { type: 'log.entry', cluster_id: 'cl_1', at, level: 'shout', message: 'x' },
     ];
     for (const event of refused) expect([event, realtimeEventSchema.safeParse(event).success]).toEqual([event, false]);
   });

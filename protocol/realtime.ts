@@ -128,11 +128,10 @@ export const metricsUpdateEventSchema = z.object({
   values: metricValuesSchema,
 });
 
-/** New lines of the cluster's server log, oldest first, on `logs:{cluster_id}`: streamed only while someone subscribes. */
-export const logEntriesEventSchema = z.object({
-  type: z.literal('log.entries'),
+/** One new line of the cluster's server log, on `logs:{cluster_id}`: streamed only while someone subscribes. */
+export const logEntryEventSchema = logEntrySchema.extend({
+  type: z.literal('log.entry'),
   cluster_id: z.string(),
-  entries: z.array(logEntrySchema),
 });
 
 /** A health probe's outcome, on `metrics:{cluster_id}`. */
@@ -149,7 +148,7 @@ export const realtimeEventSchema = z.discriminatedUnion('type', [
   backupUpdatedEventSchema,
   restoreWindowUpdatedEventSchema,
   metricsUpdateEventSchema,
-  logEntriesEventSchema,
+  logEntryEventSchema,
   healthProbeEventSchema,
 ]);
 export type RealtimeEvent = z.infer<typeof realtimeEventSchema>;
@@ -165,7 +164,7 @@ export const publishedMessageSchema = z.discriminatedUnion('type', [
   backupUpdatedEventSchema.extend({ channel: channelSchema }),
   restoreWindowUpdatedEventSchema.extend({ channel: channelSchema }),
   metricsUpdateEventSchema.extend({ channel: channelSchema }),
-  logEntriesEventSchema.extend({ channel: channelSchema }),
+  logEntryEventSchema.extend({ channel: channelSchema }),
   healthProbeEventSchema.extend({ channel: channelSchema }),
 ]);
 export type PublishedMessage = z.infer<typeof publishedMessageSchema>;
