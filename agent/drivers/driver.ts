@@ -112,6 +112,26 @@ export interface ResourceUsage {
   memoryBytes: number;
 }
 
+/**
+ * A cluster's counters and gauges as read at one moment, before rates are made of them (the agent's sampler turns two
+ * samples into transactions per second and CPU %). Fields the driver could not read are absent.
+ */
+export interface MetricsSample {
+  /** Committed plus rolled-back transactions of the cluster's databases since statistics began. */
+  xactTotal?: number;
+  /** Shared buffer hits and reads since statistics began (cache hit ratio over the interval). */
+  blocksHit?: number;
+  blocksRead?: number;
+  connectionsActive?: number;
+  connectionsIdle?: number;
+  connectionsMax?: number;
+  databaseSizeBytes?: number;
+  /** The largest replay lag of a replica, in seconds; absent with one instance. */
+  replicationLagSeconds?: number;
+  cpuSeconds?: number;
+  memoryBytes?: number;
+}
+
 export interface ClusterDriver {
   readonly kind: DriverKind;
   apply(request: ApplyRequest): Promise<ApplyResult>;
@@ -155,4 +175,9 @@ export interface ClusterDriver {
   sqlAccess?(clusterId: string, spec: ClusterSpec, password: string, record: DriverRecord | null): Promise<SqlAccess | null>;
   /** CPU time and memory of the cluster's server processes now; null when the driver cannot tell. */
   resourceUsage?(clusterId: string, record: DriverRecord | null): Promise<ResourceUsage | null>;
+  /**
+   * The cluster's counters read the platform's way (CloudNativePG's exporter on :9187); drivers without one leave it
+   * out and the agent reads them over SQL through `sqlAccess`, with `resourceUsage` for CPU and memory.
+   */
+  sampleMetrics?(clusterId: string, spec: ClusterSpec, record: DriverRecord | null): Promise<MetricsSample | null>;
 }
