@@ -8,6 +8,8 @@
 //   list          the dashboard's database list over an org of 10,000 clusters, page by page (target: < 50 ms a page)
 //   backups       a base backup of a 1 GB cluster into the object store vs a plain pg_basebackup of it to local disk
 //                 (target: <= 1.5x), and a branch of it at a point in time -> accepts SQL (target: < 10 s)
+//   metrics, sql, logs   observability: metrics ingest through one region, SQL through the API vs a direct
+//                 connection, a log line to a subscribed socket (dev/bench/observability.ts)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -18,6 +20,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { startProbeAgent } from './bench/probe-agent.ts';
+import { benchLogLines, benchMetricsIngest, benchSqlRoundTrip, type BenchContext } from './bench/observability.ts';
 import { removeDataDir } from './stack.ts';
 import { newId } from '../protocol/ids.ts';
 import { chooseInstallation, findNativeInstallations } from '../agent/drivers/local/native-binaries.ts';
@@ -45,7 +48,7 @@ const LIST_CLUSTERS = Number(process.env.BENCH_LIST_CLUSTERS ?? 10_000);
 const LIST_PAGES = Number(process.env.BENCH_LIST_PAGES ?? 100);
 const BACKUP_MB = Number(process.env.BENCH_BACKUP_MB ?? 1024);
 const BACKUP_ROUNDS = Number(process.env.BENCH_BACKUP_ROUNDS ?? 2);
-const only = new Set((process.env.BENCH_ONLY ?? 'api,dispatch,fanout,provisioning,wake,list,backups').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'api,dispatch,fanout,provisioning,wake,list,backups,metrics,sql,logs').split(','));
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const pad = (s: string | number, n: number) => String(s).padStart(n);
@@ -542,6 +545,35 @@ async function startStackProcess(dataDir: string, port: number) {
   };
 }
 
+async function benchObservability(stack: Stack, session: Session): Promise<void> {
+  const ctx: BenchContext = {
+    url: stack.url,
+    catalogUrl: stack.catalog.databaseUrl,
+    token: session.token,
+    orgId: session.orgId,
+    out,
+    summary,
+    percentile,
+    api: (method, path, body) => api(stack, method, path, session.token, body),
+    probeRegion: () => probeRegion(stack, session),
+    async runningCluster(name, password) {
+      const created = await api<{ cluster: { id: string } }>(stack, 'POST', '/v1/clusters', session.token, { name, region_id: stack.localRegionId, password });
+      if (created.status !== 202) throw new Error(`create failed: ${created.status} ${JSON.stringify(created.body)}`);
+      const id = created.body.cluster.id;
+      await acceptsSql(stack, session, id, password);
+      const { endpoint } = (await api<{ cluster: { endpoint: { host: string; port: number } } }>(stack, 'GET', `/v1/clusters/${id}`, session.token)).body.cluster;
+      return { id, endpoint };
+    },
+  };
+  if (only.has('metrics')) await benchMetricsIngest(ctx);
+  if (only.has('sql') || only.has('logs')) {
+    const password = 'benchmark-password-1';
+    const cluster = await ctx.runningCluster('observability-bench', password);
+    if (only.has('sql')) await benchSqlRoundTrip(ctx, cluster, password);
+    if (only.has('logs')) await benchLogLines(ctx, cluster, password);
+  }
+}
+
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'orochi-bench-'));
   const port = 18787 + Math.floor(Math.random() * 1000);
@@ -556,6 +588,7 @@ async function main(): Promise<void> {
     if (only.has('wake')) await benchWake(stack, session);
     if (only.has('list')) await benchList(stack);
     if (only.has('backups')) await benchBackups(stack, session, dataDir);
+    if (only.has('metrics') || only.has('sql') || only.has('logs')) await benchObservability(stack, session);
   } finally {
     await running.stop();
     await removeDataDir(dataDir);

@@ -2,13 +2,15 @@
 // agent, but applies nothing. It timestamps each command it receives and can send status reports on demand,
 // so dispatch and fan-out latency are measured without any driver's work in the way.
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION, controlMessageSchema, type AgentStatus, type Command } from '../../protocol/agent.ts';
+import { PROTOCOL_VERSION, controlMessageSchema, type AgentMessage, type AgentStatus, type Command } from '../../protocol/agent.ts';
 
 export interface ProbeAgent {
   regionId: string;
   /** Resolves when the command for this cluster arrives, with the time it arrived (performance.now()). */
   nextCommand(clusterId: string): Promise<{ command: Command; at: number }>;
   report(status: Omit<AgentStatus, 'type' | 'at'>): void;
+  /** Sends any agent message as it is (metrics, health, logs ...). */
+  send(message: AgentMessage): void;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,9 @@ export async function startProbeAgent(url: string, registrationToken: string): P
     },
     report(status) {
       ws.send(JSON.stringify({ type: 'status', at: new Date().toISOString(), ...status }));
+    },
+    send(message) {
+      ws.send(JSON.stringify(message));
     },
     async close() {
       ws.close();
