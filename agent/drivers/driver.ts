@@ -95,6 +95,11 @@ export interface SqlAccess {
    * superuser secret on Kubernetes); null when the driver has none, and then only what the app role sees is read.
    */
   admin: ClientSettings | null;
+  /**
+   * Every connection shares one server session (PGlite behind its wire server): a setting one connection changes is
+   * seen by all, so the agent resets only what it set rather than the whole session, and cannot cancel a statement.
+   */
+  sharedSession?: boolean;
 }
 export interface ClientSettings {
   host: string;

@@ -36,3 +36,18 @@ export async function ensureRoleAndDatabase(query: Query, username: string, data
   }
   return changes;
 }
+
+/**
+ * Query insights on a native server (pg_stat_statements preloaded): the extension in the cluster's database, and the
+ * app role allowed to read every statement's statistics and every backend's activity (pg_read_all_stats), since the
+ * cluster is wholly its owner's. Run as the superuser connected to that database; looks first, like the rest.
+ */
+export async function enableStatementStatistics(query: Query, username: string): Promise<void> {
+  const present = await query(
+    "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS installed, pg_has_role($1, 'pg_read_all_stats', 'MEMBER') AS granted",
+    [username],
+  );
+  const { installed, granted } = present.rows[0] as { installed: boolean; granted: boolean };
+  if (!installed) await query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  if (!granted) await query(`GRANT pg_read_all_stats TO ${quoteIdentifier(username)}`);
+}

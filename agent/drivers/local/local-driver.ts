@@ -13,14 +13,14 @@ import { pipeline } from 'node:stream/promises';
 import { type ClusterSource, type ClusterSpec, type RestoreSpec } from '../../../protocol/agent.ts';
 import { SIZE_TABLE } from '../../../protocol/sizes.ts';
 import type { Logger } from '../../log.ts';
-import type { ApplyRequest, ApplyResult, BackupOutcome, BackupRequest, ClusterDriver, ClusterObservation, DriverEvent, DriverRecord } from '../driver.ts';
+import type { ApplyRequest, ApplyResult, BackupOutcome, BackupRequest, ClusterDriver, ClusterObservation, DriverEvent, DriverRecord, SqlAccess } from '../driver.ts';
 import { planRestore, readHistory, windowOf, type HistoryStore, type RestorePlan } from '../../backup/cluster-history.ts';
 import { compressStream, decompressStream } from '../../backup/compression.ts';
 import { baseBackupInfoKey, baseBackupKey } from '../../backup/layout.ts';
 import type { BaseBackupInfo, RestoreWindow } from '../../backup/wal-history.ts';
 import { clusterDir, type EngineKind, type LocalEngine } from './local-engine.ts';
 import { chooseInstallation, findNativeInstallations } from './native-binaries.ts';
-import { NativeEngine, type RecoveryTarget, type WalArchiveCommands } from './native-engine.ts';
+import { NATIVE_SUPERUSER, NativeEngine, socketDirectory, type RecoveryTarget, type WalArchiveCommands } from './native-engine.ts';
 import { PgliteEngine } from './pglite-engine.ts';
 import { serverUser, type ServerUser } from './server-user.ts';
 
@@ -220,6 +220,20 @@ export class LocalDriver implements ClusterDriver {
     const engine = await this.existingEngine(clusterId, asLocalRecord(record));
     if (!engine || !(await engine.hasData(clusterId))) return this.deletedObservation();
     return this.describe(engine, clusterId, spec, await engine.runningPort(clusterId));
+  }
+
+  /**
+   * How the agent reaches a running cluster: the app role over TCP like any client; on native servers also the
+   * superuser over the cluster's own Unix socket (trust, reachable only from this machine). PGlite accepts only the
+   * app role's login, so it has no admin connection, and serves every connection from its one session.
+   */
+  async sqlAccess(clusterId: string, spec: ClusterSpec, password: string, record: DriverRecord | null): Promise<SqlAccess | null> {
+    const engine = await this.existingEngine(clusterId, asLocalRecord(record));
+    const port = engine ? await engine.runningPort(clusterId) : null;
+    if (!engine || port === null) return null;
+    const app = { host: HOST, port, database: spec.database, user: spec.username, password };
+    if (engine.kind !== 'native') return { app, admin: null, sharedSession: true };
+    return { app, admin: { host: socketDirectory(this.options.dataDir, clusterId), port, database: spec.database, user: NATIVE_SUPERUSER } };
   }
 
   /** Initialises the template of the engine a new cluster would get (the newest native version, or PGlite). */

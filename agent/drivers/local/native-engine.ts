@@ -13,7 +13,7 @@ import pg from 'pg';
 import { type ClusterSpec } from '../../../protocol/agent.ts';
 import { SIZE_TABLE } from '../../../protocol/sizes.ts';
 import type { Logger } from '../../log.ts';
-import { ensureRoleAndDatabase } from './cluster-sql.ts';
+import { enableStatementStatistics, ensureRoleAndDatabase } from './cluster-sql.ts';
 import { choosePort, isAccepting } from './free-port.ts';
 import { clusterDir, type BaseBackupStream, type EngineStart, type LocalEngine, type WalPoint } from './local-engine.ts';
 import type { NativeInstallation } from './native-binaries.ts';
@@ -29,6 +29,8 @@ const RECOVERY_CONF = 'orochi-recovery.conf';
 /** Replaying a large archive takes a while; pg_ctl waits this long for the server to accept connections. */
 const RECOVERY_START_TIMEOUT_S = 600;
 const FLUSH_TIMEOUT_MS = 60_000;
+/** The superuser initdb makes, reached only over the cluster's Unix socket. */
+export const NATIVE_SUPERUSER = 'postgres';
 /** pg_basebackup connects for replication, which `all` does not cover: the superuser over the socket, like the rest. */
 const REPLICATION_HBA = 'local replication all trust';
 
@@ -110,7 +112,7 @@ export class NativeEngine implements LocalEngine {
       await runAs(
         this.user,
         this.bin('initdb'),
-        ['-D', building, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--auth-local=trust', '--auth-host=scram-sha-256'],
+        ['-D', building, '-U', NATIVE_SUPERUSER, '-E', 'UTF8', '--locale=C', '--auth-local=trust', '--auth-host=scram-sha-256'],
         { cwd: building },
       );
       await this.writeServerFile(join(building, 'pg_hba.conf'), [
@@ -221,6 +223,7 @@ export class NativeEngine implements LocalEngine {
     const role = await this.asSuperuser(clusterId, port, (client) =>
       ensureRoleAndDatabase((sql, params) => client.query(sql, params), spec.username, spec.database, password),
     );
+    await this.asSuperuser(clusterId, port, (client) => enableStatementStatistics((sql, params) => client.query(sql, params), spec.username), spec.database);
     return { port, created, started, restarted, role, maxConnections, previousMaxConnections };
   }
 
@@ -238,6 +241,9 @@ export class NativeEngine implements LocalEngine {
       '# Written by the Orochi agent for this cluster.',
       `unix_socket_directories = '${this.socketDir(clusterId)}'`,
       `max_connections = ${maxConnections}`,
+      // Query insights: per-statement statistics, top-level statements only (what the user sent, not function bodies).
+      "shared_preload_libraries = 'pg_stat_statements'",
+      'pg_stat_statements.track = top',
       ...(this.walArchive
         ? [
             'archive_mode = on',
@@ -414,8 +420,8 @@ export class NativeEngine implements LocalEngine {
     }
   }
 
-  private async asSuperuser<T>(clusterId: string, port: number, work: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ host: this.socketDir(clusterId), port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 10_000 });
+  private async asSuperuser<T>(clusterId: string, port: number, work: (client: pg.Client) => Promise<T>, database = 'postgres'): Promise<T> {
+    const client = new pg.Client({ host: this.socketDir(clusterId), port, user: NATIVE_SUPERUSER, database, connectionTimeoutMillis: 10_000 });
     await client.connect();
     try {
       return await work(client);
@@ -463,7 +469,7 @@ export class NativeEngine implements LocalEngine {
     const child = spawnAs(
       this.user,
       this.bin('pg_basebackup'),
-      ['-D', '-', '-F', 't', '-X', 'fetch', '--checkpoint=fast', '-h', this.socketDir(clusterId), '-p', String(port), '-U', 'postgres', '--no-password'],
+      ['-D', '-', '-F', 't', '-X', 'fetch', '--checkpoint=fast', '-h', this.socketDir(clusterId), '-p', String(port), '-U', NATIVE_SUPERUSER, '--no-password'],
       { cwd: clusterDir(this.dataDir, clusterId) },
     );
     child.stdin.end();
