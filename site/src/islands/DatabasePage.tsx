@@ -1,8 +1,9 @@
 // One database (/databases/<cluster id>): its header with the live status, and its tabs: Overview (details,
 // connection, recent operations and events), Backups (history, back up now, schedule and retention, restore),
-// Branches (its family of branches, create one) and Settings (resize, sleep/wake, rotate password, delete). Status, operations and events follow the cluster's
+// Branches (its family of branches, create one), Metrics, Logs, Query, Schema and Insights (what the database is
+// doing, and talking to it), and Settings (resize, sleep/wake, rotate password, delete). Status, operations and events follow the cluster's
 // realtime channel, or a 5 s poll while the socket is down. A tab other than Overview is built when first opened;
-// Backups and Branches are loaded then too, so the page's first load carries only what Overview needs.
+// their code is loaded then too, so the page's first load carries only what Overview needs.
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { api, ApiFailure, errorText, unwrap } from '../lib/api.ts';
 import { useRealtime, type RealtimeHandlers } from '../lib/realtime.ts';
@@ -12,12 +13,23 @@ import { Overview } from './database/Overview.tsx';
 import { Settings } from './database/Settings.tsx';
 import { fresher, mergeById, mergeFetched } from '../lib/merge.ts';
 import { clusterIdFromPath, engineLabel, type Cluster, type ClusterEvent, type Mutation, type Operation, type Role } from './database/model.ts';
+import './database/observability.css';
 
 const BackupsTab = lazy(() => import('./database/BackupsTab.tsx').then((m) => ({ default: m.BackupsTab })));
 const BranchesTab = lazy(() => import('./database/BranchesTab.tsx').then((m) => ({ default: m.BranchesTab })));
+const MetricsTab = lazy(() => import('./database/MetricsTab.tsx').then((m) => ({ default: m.MetricsTab })));
+const LogsTab = lazy(() => import('./database/LogsTab.tsx').then((m) => ({ default: m.LogsTab })));
+const QueryTab = lazy(() => import('./database/QueryTab.tsx').then((m) => ({ default: m.QueryTab })));
+const SchemaTab = lazy(() => import('./database/SchemaTab.tsx').then((m) => ({ default: m.SchemaTab })));
+const InsightsTab = lazy(() => import('./database/InsightsTab.tsx').then((m) => ({ default: m.InsightsTab })));
 
 const TABS = [
   { key: 'overview', label: 'Overview' },
+  { key: 'metrics', label: 'Metrics' },
+  { key: 'logs', label: 'Logs' },
+  { key: 'query', label: 'Query' },
+  { key: 'schema', label: 'Schema' },
+  { key: 'insights', label: 'Insights' },
   { key: 'backups', label: 'Backups' },
   { key: 'branches', label: 'Branches' },
   { key: 'settings', label: 'Settings' },
@@ -274,7 +286,42 @@ export default function DatabasePage() {
       </div>
 
       <div role="tabpanel" id="panel-overview" aria-labelledby="tab-overview" hidden={tab !== 'overview'} tabIndex={0} className="db-panel">
-        <Overview cluster={cluster} regionName={region} operations={operations} events={events} listErrors={listErrors} onGoToSettings={() => selectTab('settings', true)} />
+        <Overview cluster={cluster} regionName={region} operations={operations} events={events} listErrors={listErrors} onGoToSettings={() => selectTab('settings', true)} onGoToMetrics={() => selectTab('metrics', true)} />
+      </div>
+      <div role="tabpanel" id="panel-metrics" aria-labelledby="tab-metrics" hidden={tab !== 'metrics'} tabIndex={0} className="db-panel">
+        {opened.has('metrics') ? (
+          <Suspense fallback={<Spinner label="Loading metrics…" />}>
+            <MetricsTab cluster={cluster} />
+          </Suspense>
+        ) : null}
+      </div>
+      <div role="tabpanel" id="panel-logs" aria-labelledby="tab-logs" hidden={tab !== 'logs'} tabIndex={0} className="db-panel">
+        {opened.has('logs') ? (
+          <Suspense fallback={<Spinner label="Loading logs…" />}>
+            <LogsTab cluster={cluster} active={tab === 'logs'} />
+          </Suspense>
+        ) : null}
+      </div>
+      <div role="tabpanel" id="panel-query" aria-labelledby="tab-query" hidden={tab !== 'query'} tabIndex={0} className="db-panel">
+        {opened.has('query') ? (
+          <Suspense fallback={<Spinner label="Loading the SQL editor…" />}>
+            <QueryTab cluster={cluster} role={role} userId={session.me.user.id} onMutated={onMutated} />
+          </Suspense>
+        ) : null}
+      </div>
+      <div role="tabpanel" id="panel-schema" aria-labelledby="tab-schema" hidden={tab !== 'schema'} tabIndex={0} className="db-panel">
+        {opened.has('schema') ? (
+          <Suspense fallback={<Spinner label="Loading the schema…" />}>
+            <SchemaTab cluster={cluster} />
+          </Suspense>
+        ) : null}
+      </div>
+      <div role="tabpanel" id="panel-insights" aria-labelledby="tab-insights" hidden={tab !== 'insights'} tabIndex={0} className="db-panel">
+        {opened.has('insights') ? (
+          <Suspense fallback={<Spinner label="Loading insights…" />}>
+            <InsightsTab cluster={cluster} role={role} />
+          </Suspense>
+        ) : null}
       </div>
       <div role="tabpanel" id="panel-backups" aria-labelledby="tab-backups" hidden={tab !== 'backups'} tabIndex={0} className="db-panel">
         {opened.has('backups') ? (

@@ -1,11 +1,15 @@
 // The Overview tab: what the database is (status, health, plan and price, storage, instances), how to connect to
-// it, and what happened to it lately.
+// it, how it is doing (sparklines of the last hour, health over the last day), and what happened to it lately.
 import { SIZE_TABLE } from '../../../../protocol/sizes.ts';
 import { dateTime, gb, timeAgo, usd } from '../../lib/format.ts';
 import { StatusDot } from '../../components/ui.tsx';
 import { EventList, OperationList } from './Activity.tsx';
 import { ConnectionWidget } from './ConnectionWidget.tsx';
+import { lazy, Suspense } from 'react';
 import { engineLabel, healthLabel, type Cluster, type ClusterEvent, type Operation } from './model.ts';
+
+// Sparklines and the health history come after the page's first load, in their own chunk.
+const OverviewMonitoring = lazy(() => import('./OverviewMonitoring.tsx').then((m) => ({ default: m.OverviewMonitoring })));
 
 interface Props {
   cluster: Cluster;
@@ -14,9 +18,10 @@ interface Props {
   events: ClusterEvent[] | null;
   listErrors: { operations?: string; events?: string };
   onGoToSettings: () => void;
+  onGoToMetrics: () => void;
 }
 
-export function Overview({ cluster, regionName, operations, events, listErrors, onGoToSettings }: Props) {
+export function Overview({ cluster, regionName, operations, events, listErrors, onGoToSettings, onGoToMetrics }: Props) {
   const spec = SIZE_TABLE[cluster.size];
   // A finished rotation changes the password: revealed values read before it are stale.
   const lastRotation = operations?.find((o) => o.action === 'rotate_password' && o.status === 'finished')?.id ?? 'none';
@@ -92,6 +97,10 @@ export function Overview({ cluster, regionName, operations, events, listErrors, 
       </section>
 
       <ConnectionWidget cluster={cluster} credentialsKey={lastRotation} onGoToSettings={onGoToSettings} />
+
+      <Suspense fallback={null}>
+        <OverviewMonitoring cluster={cluster} onGoToMetrics={onGoToMetrics} />
+      </Suspense>
 
       <div className="db-activity">
         <section className="card" aria-labelledby="operations-heading">
