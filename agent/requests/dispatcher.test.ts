@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AgentRequest, AgentResponse } from '../../protocol/agent.ts';
-import type { DatabaseSchema, InsightsResult, QueryResult } from '../../protocol/observability.ts';
+import { OBSERVABILITY_LIMITS, type DatabaseSchema, type InsightsResult, type QueryResult } from '../../protocol/observability.ts';
 import { LocalDriver } from '../drivers/local/local-driver.ts';
 import { findNativeInstallations } from '../drivers/local/native-binaries.ts';
 import type { DriverRecord, SqlAccess } from '../drivers/driver.ts';
@@ -190,6 +190,11 @@ describe.skipIf(!hasNative && process.env.CI !== 'true')('requests on a native l
     expect(script).toMatchObject({ truncated: true, command: 'SELECT', row_count: 100000 });
     const exact = await result(sql('SELECT g FROM generate_series(1, 10) AS g', { row_limit: 10 }));
     expect(exact).toMatchObject({ truncated: false, row_count: 10 });
+    // 20 rows of 1 MB each: cut at the 8 MB result cap, well before the row limit.
+    const wide = await result(sql("SELECT g, repeat('x', 1000000) AS filler FROM generate_series(1, 20) AS g", { row_limit: 10_000 }));
+    expect(wide.truncated).toBe(true);
+    expect(wide.rows.length).toBeGreaterThan(0);
+    expect(Buffer.byteLength(JSON.stringify(wide.rows))).toBeLessThanOrEqual(OBSERVABILITY_LIMITS.resultMaxBytes);
   });
 
   test('the schema lists tables with columns, indexes and foreign keys, views and extensions', async () => {
@@ -282,5 +287,14 @@ describe.skipIf(!hasNative && process.env.CI !== 'true')('requests on a native l
     } finally {
       await direct.end();
     }
+  }, 60_000);
+
+  test('a server stopped under the agent answers not_running, and a duplicate query id is refused', async () => {
+    const sleeping = sql('SELECT pg_sleep(0.3)', { query_id: 'q_twice' });
+    await waitFor(async () => (await activeWith('SELECT pg_sleep(0.3)')).length > 0, 5000, 'the statement to run');
+    expect(await sql('SELECT 1', { query_id: 'q_twice' })).toMatchObject({ ok: false, code: 'bad_request' });
+    expect(await sleeping).toMatchObject({ ok: true });
+    await driver.stop(CLUSTER, record);
+    expect(await sql('SELECT 1')).toMatchObject({ ok: false, code: 'not_running' });
   }, 60_000);
 });

@@ -90,7 +90,13 @@ export class RequestDispatcher {
       const result = await withDeadline(this.run(request.kind, payload, held, connections), bound + ANSWER_MARGIN_MS);
       return ok(request, result);
     } catch (error) {
-      const response = failure(request, error, password, request.kind === 'sql' ? (request.payload.params as unknown[] | undefined) : undefined);
+      if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
+        // Stopped under the agent, or moved to another port: connections are made afresh next time.
+        await this.forget(request.cluster_id);
+        error = new RequestFailure('not_running', 'the cluster\'s server is not accepting connections');
+      }
+      const params = request.kind === 'sql' && Array.isArray(request.payload.params) ? request.payload.params : undefined;
+      const response = failure(request, error, password, params);
       if (response.code === 'internal') {
         this.options.log.warn('request failed', { cluster_id: request.cluster_id, kind: request.kind, error: response.error, ms: Math.round(performance.now() - started) });
       }

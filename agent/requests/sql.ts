@@ -32,10 +32,12 @@ export interface SqlContext {
 }
 
 export async function runSql(context: SqlContext, request: SqlRequest): Promise<QueryResult> {
+  if (context.running.get(request.query_id, context.clusterId)) throw new RequestFailure('bad_request', `query ${request.query_id} is already running`);
   const connection = await sessionFor(context.pool, request);
   let reusable = true;
-  const registration = context.running.start(request.query_id, context.clusterId, connection.pid);
+  let registration: ReturnType<RunningQueries['start']> | null = null;
   try {
+    registration = context.running.start(request.query_id, context.clusterId, connection.pid);
     const started = performance.now();
     let outcome: StatementOutcome;
     try {
@@ -63,7 +65,7 @@ export async function runSql(context: SqlContext, request: SqlRequest): Promise<
     if (!isServerError(error) && !(error instanceof RequestFailure && error.sqlError)) reusable = false;
     throw error;
   } finally {
-    registration.end();
+    registration?.end();
     if (reusable) context.pool.release(connection);
     else context.pool.discard(connection);
   }
