@@ -130,6 +130,8 @@ describe.skipIf(!hasNative && process.env.CI !== 'true')('requests on a native l
     expect(withParams.rows).toEqual([[2, 'two'], [4, 'four']]);
     const nullAndBool = await result(sql('SELECT $1::text IS NULL AS missing, $2::bool AS flag', { params: [null, true] }));
     expect(nullAndBool.rows).toEqual([[true, true]]);
+    // Statements that refuse a transaction block run as single statements too.
+    expect(await result(sql('VACUUM notes'))).toMatchObject({ command: 'VACUUM', row_count: null, columns: [] });
   });
 
   test('a failed statement carries its SQLSTATE, 1-based position and hint, and no parameter values', async () => {
@@ -142,6 +144,11 @@ describe.skipIf(!hasNative && process.env.CI !== 'true')('requests on a native l
     expect(badParam.sql_error?.sqlstate).toBe('22P02');
     expect(JSON.stringify(badParam)).not.toContain('not-a-number-xyz');
     expect(JSON.stringify([missingColumn, missingTable, badParam])).not.toContain(PASSWORD);
+    // No data to send: the server ends the COPY with the agent's reason, and the connection stays usable.
+    const copy = await sql('COPY notes FROM STDIN');
+    expect(copy).toMatchObject({ ok: false, code: 'sql_error' });
+    expect(copy.error).toContain('the SQL editor sends no data');
+    expect((await result(sql('SELECT 1 AS one'))).rows).toEqual([[1]]);
   });
 
   test('read_only refuses a write with 25006 and each request is a fresh session', async () => {

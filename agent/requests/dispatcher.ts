@@ -84,8 +84,8 @@ export class RequestDispatcher {
         const state = held.spec.state === 'running' ? (held.phase ?? 'starting') : held.spec.state;
         throw new RequestFailure('not_running', `the cluster is not running (${state})`);
       }
-      password = await held.password();
-      const connections = await this.connectionsFor(held, password);
+      const connections = await this.connectionsFor(held);
+      password = connections.access.app.password;
       const bound = request.kind === 'sql' ? (payload as Payload<'sql'>).timeout_ms + SQL_GRACE_MS : CATALOG_TIMEOUT_MS;
       const result = await withDeadline(this.run(request.kind, payload, held, connections), bound + ANSWER_MARGIN_MS);
       return ok(request, result);
@@ -188,7 +188,8 @@ export class RequestDispatcher {
     }
   }
 
-  private connectionsFor(held: HeldCluster, password: string): Promise<ClusterConnections> {
+  /** The cluster's connections; its password is opened only when they are made. */
+  private connectionsFor(held: HeldCluster): Promise<ClusterConnections> {
     const fingerprint = JSON.stringify([held.spec.username, held.spec.database, held.spec.password_sealed, held.record]);
     const current = this.connections.get(held.clusterId);
     const made = (async () => {
@@ -197,7 +198,7 @@ export class RequestDispatcher {
       if (existing) await existing.pool.close();
       const sqlAccess = this.options.driver.sqlAccess;
       if (!sqlAccess) throw new RequestFailure('unsupported', 'this region\'s driver does not connect to clusters for requests');
-      const access = await sqlAccess.call(this.options.driver, held.clusterId, held.spec, password, held.record);
+      const access = await sqlAccess.call(this.options.driver, held.clusterId, held.spec, await held.password(), held.record);
       if (!access) return null;
       return { fingerprint, access, pool: new ConnectionPool(access.app, this.options.pool ?? DEFAULT_POOL_OPTIONS, access.sharedSession === true), types: new TypeNames() };
     })();
