@@ -142,7 +142,8 @@ export class ConnectionPool {
       await client.connect();
     } catch (error) {
       client.end().catch(() => undefined);
-      throw error;
+      // The code stays (ECONNREFUSED: the server is gone); the message says what was being done.
+      throw Object.assign(new Error(`could not connect to the cluster's server: ${(error as Error).message}`), { code: (error as NodeJS.ErrnoException).code });
     }
     return connection;
   }

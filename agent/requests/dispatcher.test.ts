@@ -1,6 +1,7 @@
 // The request dispatcher against a real native PostgreSQL cluster made by the local driver: SQL with types, scripts,
 // parameters, errors, read-only, timeouts, cancels and truncation; the schema browser; query insights; and the codes
 // for a cluster that is not there, not running, or asked something malformed.
+import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AgentRequest, AgentResponse } from '../../protocol/agent.ts';
@@ -295,6 +296,37 @@ describe.skipIf(!hasNative && process.env.CI !== 'true')('requests on a native l
       await direct.end();
     }
   }, 60_000);
+
+  test('a cluster whose server never answers holds up only its own requests', async () => {
+    // A port that accepts connections and says nothing, like a hung server.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentPort = (silent.address() as AddressInfo).port;
+    const hung = 'cl_requests_hung';
+    const both = new RequestDispatcher({
+      clusters: { cluster: (id) => (id === CLUSTER ? held(CLUSTER, true) : id === hung ? held(hung, true) : null) },
+      driver: {
+        sqlAccess: async (id, ...rest) => (id === hung ? { app: { ...access.app, port: silentPort }, admin: null } : driver.sqlAccess(id, ...rest)),
+      },
+      logs: { logHistory: async () => ({ entries: [] }), followLogs: async (_id, follow) => ({ following: follow }) },
+      log: collectingLogger(),
+      pool: { max: 2, idleMs: 60_000, connectTimeoutMs: 1_500 },
+    });
+    const ask = (clusterId: string) =>
+      both.handle({ type: 'request', id: `req_${++requestCounter}`, cluster_id: clusterId, kind: 'sql', payload: { query_id: `q_${requestCounter}`, sql: 'SELECT 1', timeout_ms: 5000, row_limit: 10 } });
+    try {
+      const stuck = ask(hung);
+      const started = performance.now();
+      for (let i = 0; i < 5; i++) expect(await ask(CLUSTER)).toMatchObject({ ok: true });
+      expect(performance.now() - started).toBeLessThan(1000);
+      const answer = await stuck;
+      expect(answer).toMatchObject({ ok: false, code: 'internal' });
+      expect(answer.error).toContain("could not connect to the cluster's server");
+    } finally {
+      await both.close();
+      silent.close();
+    }
+  }, 30_000);
 
   test('a server stopped under the agent answers not_running, and a duplicate query id is refused', async () => {
     const sleeping = sql('SELECT pg_sleep(0.3)', { query_id: 'q_twice' });

@@ -90,7 +90,7 @@ export class RequestDispatcher {
       const result = await withDeadline(this.run(request.kind, payload, held, connections), bound + ANSWER_MARGIN_MS);
       return ok(request, result);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
+      if ((error as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED') {
         // Stopped under the agent, or moved to another port: connections are made afresh next time.
         await this.forget(request.cluster_id);
         error = new RequestFailure('not_running', 'the cluster\'s server is not accepting connections');
@@ -139,7 +139,9 @@ export class RequestDispatcher {
     if (!query) return { cancelled: false };
     if (access.sharedSession) throw new RequestFailure('unsupported', 'this cluster\'s engine (PGlite) runs one statement at a time and cannot cancel it');
     query.cancelRequested = true;
-    const signalled = await this.cancelBackend(access, query.pid);
+    const signal = this.cancelBackend(access, query.pid);
+    query.cancelling = signal.catch(() => undefined);
+    const signalled = await signal;
     if (!signalled) return { cancelled: false };
     await withDeadline(query.finished, CATALOG_TIMEOUT_MS).catch(() => undefined);
     return { cancelled: true };

@@ -6,6 +6,11 @@ export interface RunningQuery {
   clusterId: string;
   pid: number;
   cancelRequested: boolean;
+  /**
+   * A pg_cancel_backend on its way to the statement's server process: the connection serves no other statement until
+   * it has landed, or the signal could stop someone else's.
+   */
+  cancelling: Promise<unknown> | null;
   /** Settles when the statement has ended, however it ended. */
   finished: Promise<void>;
 }
@@ -18,7 +23,7 @@ export class RunningQueries {
     if (this.queries.has(queryId)) throw new Error(`query ${queryId} is already running`);
     let end!: () => void;
     const finished = new Promise<void>((resolve) => (end = resolve));
-    const query: RunningQuery = { clusterId, pid, cancelRequested: false, finished };
+    const query: RunningQuery = { clusterId, pid, cancelRequested: false, cancelling: null, finished };
     this.queries.set(queryId, query);
     return {
       query,

@@ -66,8 +66,10 @@ export async function runSql(context: SqlContext, request: SqlRequest): Promise<
     throw error;
   } finally {
     registration?.end();
-    if (reusable) context.pool.release(connection);
-    else context.pool.discard(connection);
+    const giveBack = () => (reusable ? context.pool.release(connection) : context.pool.discard(connection));
+    const cancelling = registration?.query.cancelling;
+    if (cancelling) void cancelling.then(giveBack, giveBack);
+    else giveBack();
   }
 }
 
@@ -91,7 +93,7 @@ async function runBounded(context: SqlContext, connection: PooledConnection, que
   let overdue = false;
   const cancelTimer = setTimeout(() => {
     overdue = true;
-    context.cancelBackend(connection.pid).catch(() => undefined);
+    query.cancelling = context.cancelBackend(connection.pid).catch(() => undefined);
   }, request.timeout_ms + CANCEL_GRACE_MS);
   const forceTimer = setTimeout(() => connection.destroy(), request.timeout_ms + CANCEL_GRACE_MS + FORCE_GRACE_MS);
   try {
