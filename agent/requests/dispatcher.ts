@@ -77,8 +77,11 @@ export class RequestDispatcher {
       }
       if (!held) throw new RequestFailure('not_found', `this agent holds no cluster ${request.cluster_id}`);
       const payload = parsed.data;
-      if (request.kind === 'logs') return ok(request, await this.options.logs.logHistory(held.clusterId, payload as Payload<'logs'>));
-      if (request.kind === 'logs_follow') return ok(request, await this.options.logs.followLogs(held.clusterId, (payload as Payload<'logs_follow'>).follow));
+      // A sleeping cluster's log is still there to read.
+      if (request.kind === 'logs') return ok(request, await withDeadline(this.options.logs.logHistory(held.clusterId, payload as Payload<'logs'>), CATALOG_TIMEOUT_MS));
+      if (request.kind === 'logs_follow') {
+        return ok(request, await withDeadline(this.options.logs.followLogs(held.clusterId, (payload as Payload<'logs_follow'>).follow), CATALOG_TIMEOUT_MS));
+      }
       if (!held.running) {
         await this.forget(held.clusterId);
         const state = held.spec.state === 'running' ? (held.phase ?? 'starting') : held.spec.state;
