@@ -330,6 +330,31 @@ describe.skipIf(!hasNative && process.env.CI !== 'true')('requests on a native l
     }
   }, 30_000);
 
+  test('requests beyond the pool\'s connections wait their turn on a reset session', async () => {
+    const one = new RequestDispatcher({
+      clusters: { cluster: (id) => (id === CLUSTER ? held(CLUSTER, true) : null) },
+      driver,
+      logs: { logHistory: async () => ({ entries: [] }), followLogs: async (_id, follow) => ({ following: follow }) },
+      log: collectingLogger(),
+      pool: { max: 1, idleMs: 60_000, connectTimeoutMs: 5_000 },
+    });
+    const ask = (text: string) =>
+      one.handle({ type: 'request', id: `req_${++requestCounter}`, cluster_id: CLUSTER, kind: 'sql', payload: { query_id: `q_${requestCounter}`, sql: text, timeout_ms: 5000, row_limit: 10 } });
+    try {
+      const answers = await Promise.all([
+        ask("SET application_name = 'first'; SELECT pg_backend_pid(), current_setting('application_name')"),
+        ask("SELECT pg_backend_pid(), current_setting('application_name')"),
+        ask("SELECT pg_backend_pid(), current_setting('application_name')"),
+      ]);
+      const rows = answers.map((answer) => (answer.result as QueryResult).rows[0]!);
+      // One server process served all three, and the second saw none of the first's session.
+      expect(new Set(rows.map((row) => row[0])).size).toBe(1);
+      expect(rows.map((row) => row[1])).toEqual(['first', 'orochi-agent', 'orochi-agent']);
+    } finally {
+      await one.close();
+    }
+  });
+
   test('a server stopped under the agent answers not_running, and a duplicate query id is refused', async () => {
     const sleeping = sql('SELECT pg_sleep(0.3)', { query_id: 'q_twice' });
     await waitFor(async () => (await activeWith('SELECT pg_sleep(0.3)')).length > 0, 5000, 'the statement to run');
