@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import type { BackupReport, ClusterSpec, Endpoint } from '../../protocol/agent.ts';
 import type { BackupKind, ObservedPhase } from '../../protocol/enums.ts';
+import type { LogEntry } from '../../protocol/observability.ts';
 import type { RestoreWindow } from '../backup/wal-history.ts';
 
 export type DriverKind = 'local' | 'kubernetes';
@@ -135,6 +136,17 @@ export interface MetricsSample {
   replicationLagSeconds?: number;
   cpuSeconds?: number;
   memoryBytes?: number;
+  /**
+   * CPU in use now, in cores, for platforms that report a rate rather than a cumulative time (the Kubernetes metrics
+   * API's PodMetrics usage, averaged over its window): the sampler uses it as is instead of a rate of cpuSeconds.
+   */
+  cpuCores?: number;
+}
+
+/** Which of a cluster's log lines a history read wants: from `since` on, the newest `limit` of them. */
+export interface LogHistoryQuery {
+  since: string | null;
+  limit: number;
 }
 
 export interface ClusterDriver {
@@ -185,4 +197,14 @@ export interface ClusterDriver {
    * out and the agent reads them over SQL through `sqlAccess`, with `resourceUsage` for CPU and memory.
    */
   sampleMetrics?(clusterId: string, spec: ClusterSpec, record: DriverRecord | null): Promise<MetricsSample | null>;
+  /**
+   * The cluster's recent server log lines, oldest first, read the platform's way (the instance pods' logs through the
+   * Kubernetes API); drivers without it leave it out and the agent reads the server's log files.
+   */
+  logHistory?(clusterId: string, spec: ClusterSpec, record: DriverRecord | null, query: LogHistoryQuery): Promise<LogEntry[]>;
+  /**
+   * Calls `onEntries` with each batch of new server log lines as they are written, until the returned function is
+   * called; it follows the cluster's instances as they come and go (and starts again after a dropped stream).
+   */
+  followLogs?(clusterId: string, spec: ClusterSpec, record: DriverRecord | null, onEntries: (entries: LogEntry[]) => void): () => void;
 }

@@ -19,7 +19,9 @@ const AGENT_UID = 10001;
  * status holds the restore window) and a copy of the store's credentials Secret in each namespace, a
  * `ScheduledBackup`, and the `Backup`s of backups asked for; every Backup is watched (the schedule's too) and
  * marked once reported. Secrets are never listed or watched, so the agent cannot read secrets it does not know
- * by name. No wildcard anywhere.
+ * by name. Observability reads the instance pods through the API server, with GET only: their metrics exporter
+ * (:9187) through `pods/proxy`, their PostgreSQL log through `pods/log`, and their CPU and memory from the metrics API
+ * (`metrics.k8s.io` pods); the pods themselves are known from the Cluster's status, never listed. No wildcard anywhere.
  */
 export const AGENT_CLUSTER_ROLE_RULES = [
   { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
@@ -31,6 +33,8 @@ export const AGENT_CLUSTER_ROLE_RULES = [
   { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters/status'], verbs: ['get', 'watch'] },
   { apiGroups: ['postgresql.cnpg.io'], resources: ['backups', 'scheduledbackups'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
   { apiGroups: ['barmancloud.cnpg.io'], resources: ['objectstores'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+  { apiGroups: [''], resources: ['pods/proxy', 'pods/log'], verbs: ['get'] },
+  { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['get'] },
 ];
 
 // An OCI image reference: [registry[:port]/]path[:tag][@digest], the grammar of distribution/reference.

@@ -25,7 +25,8 @@ import type { ClusterSpec, RestoreSpec } from '../../../protocol/agent.ts';
 import { sleep, type BackoffOptions } from '../../../protocol/backoff.ts';
 import type { RestoreWindow } from '../../backup/wal-history.ts';
 import { errorMessage, type Logger } from '../../log.ts';
-import type { ApplyRequest, ApplyResult, BackupOutcome, BackupRequest, ClusterDriver, ClusterObservation, DriverRecord, ObservedBackup } from '../driver.ts';
+import type { LogEntry } from '../../../protocol/observability.ts';
+import type { ApplyRequest, ApplyResult, BackupOutcome, BackupRequest, ClusterDriver, ClusterObservation, DriverRecord, LogHistoryQuery, MetricsSample, ObservedBackup, SqlAccess } from '../driver.ts';
 import {
   ACCESS_KEY_ID_KEY,
   BACKUP_CREDENTIALS_SECRET,
@@ -40,6 +41,8 @@ import { alreadyReported, annotatedClusterId, backupReportOf, REPORTED_ANNOTATIO
 import { backupProgress, type CnpgBackupView } from './cnpg-backup-status.ts';
 import { cnpgRestoreWindow, type ObjectStoreView } from './cnpg-restore-window.ts';
 import { HEALTHY_PHASE, observeCnpgCluster, type CnpgClusterView, type LoadBalancerView } from './cnpg-status.ts';
+import { CnpgTelemetry, type LocatedCluster } from './cnpg-telemetry.ts';
+import { cnpgSqlAccess, type SqlRoute } from './sql-access.ts';
 import {
   APP_SECRET_NAME,
   CLUSTER_ID_ANNOTATION,
@@ -77,6 +80,13 @@ export interface KubernetesDriverOptions {
   backupPollMs?: number;
   /** How long a Backup may take before the backup is reported failed. Default 6 h. */
   backupTimeoutMs?: number;
+  /**
+   * How the agent itself reaches a cluster's server (sql-access.ts): `service`, the -rw Service's cluster DNS name, for
+   * an agent running in the Kubernetes cluster (the default); `load-balancer` for one running outside it.
+   */
+  sqlRoute?: SqlRoute;
+  /** How often a followed cluster's instance pods are listed again. Default 2 s. */
+  followRefreshMs?: number;
 }
 
 /**
@@ -203,9 +213,60 @@ export class KubernetesDriver implements ClusterDriver {
   /** Cluster ids of the agent's namespaces, read from the Namespaces as Backups show up in them. */
   private readonly namespaceClusters = new Map<string, string>();
 
+  private readonly telemetry: CnpgTelemetry;
+
   constructor(private readonly options: KubernetesDriverOptions) {
     this.client = KubernetesObjectApi.makeApiClient(options.kubeConfig);
     this.render = options.render ?? {};
+    this.telemetry = new CnpgTelemetry({
+      kubeConfig: options.kubeConfig,
+      log: options.log.child({ part: 'telemetry' }),
+      locate: (clusterId, record) => this.servingCluster(clusterId, record),
+      ...(options.followRefreshMs === undefined ? {} : { followRefreshMs: options.followRefreshMs }),
+    });
+  }
+
+  /** The app role's connection to the running cluster (sql-access.ts); null unless it is running with an instance ready. */
+  async sqlAccess(clusterId: string, spec: ClusterSpec, password: string, record: DriverRecord | null): Promise<SqlAccess | null> {
+    const observation = await this.observe(clusterId, spec, record);
+    if (observation.state !== 'running' || observation.ready_instances === 0) return null;
+    const serving = await this.servingCluster(clusterId, record).catch((error: unknown) => {
+      throw new Error(apiErrorMessage(error), { cause: error });
+    });
+    if (!serving) return null;
+    return cnpgSqlAccess({ route: this.options.sqlRoute ?? 'service', namespace: serving.namespace, cnpgCluster: serving.name, spec, password, endpoint: observation.endpoint });
+  }
+
+  /** The instances' exporters and pod usage (cnpg-telemetry.ts); null while no instance runs. */
+  async sampleMetrics(clusterId: string, spec: ClusterSpec, record: DriverRecord | null): Promise<MetricsSample | null> {
+    try {
+      return await this.telemetry.sampleMetrics(clusterId, spec.database, record);
+    } catch (error) {
+      throw new Error(apiErrorMessage(error), { cause: error });
+    }
+  }
+
+  /** The instance pods' PostgreSQL log lines, read back through the API (cnpg-telemetry.ts). */
+  async logHistory(clusterId: string, _spec: ClusterSpec, record: DriverRecord | null, query: LogHistoryQuery): Promise<LogEntry[]> {
+    try {
+      return await this.telemetry.logHistory(clusterId, record, query);
+    } catch (error) {
+      throw new Error(apiErrorMessage(error), { cause: error });
+    }
+  }
+
+  /** Follows the instance pods' PostgreSQL log lines until the returned function is called (cnpg-telemetry.ts). */
+  followLogs(clusterId: string, _spec: ClusterSpec, record: DriverRecord | null, onEntries: (entries: LogEntry[]) => void): () => void {
+    return this.telemetry.followLogs(clusterId, record, onEntries);
+  }
+
+  /** The CNPG Cluster serving the cluster: the record's placement, else the oldest live one in its namespace. */
+  private async servingCluster(clusterId: string, record: DriverRecord | null): Promise<LocatedCluster | null> {
+    const namespace = this.namespace(clusterId);
+    const kept = asKubernetesRecord(record);
+    const cluster = kept?.placement ? await this.readCluster(namespace, kept.placement.name) : ((await this.liveCnpgClusters(namespace))[0] ?? null);
+    const name = cluster?.metadata?.name;
+    return cluster && name ? { namespace, name, cluster: cluster as LocatedCluster['cluster'] } : null;
   }
 
   async apply(request: ApplyRequest): Promise<ApplyResult> {

@@ -119,6 +119,9 @@ describe('content', () => {
       max_connections: String(max_connections),
       shared_buffers: `${memory_gb * 256}MB`,
       effective_cache_size: `${memory_gb * 768}MB`,
+      // Query insights: CNPG preloads pg_stat_statements and creates the extension when its parameters are set.
+      'pg_stat_statements.max': '5000',
+      'pg_stat_statements.track': 'top',
     });
   });
 

@@ -169,6 +169,13 @@ export function initialPlacement(clusterId: string, spec: ClusterSpec, options: 
   };
 }
 
+/**
+ * Query insights: setting pg_stat_statements' parameters is how CloudNativePG is asked for the extension; the operator
+ * then adds the library to shared_preload_libraries and creates the extension itself (CNPG docs, PostgreSQL
+ * Configuration, "Shared Preload Libraries"). Top-level statements only: what the user sent, not function bodies.
+ */
+export const STATEMENT_STATISTICS = { 'pg_stat_statements.max': '5000', 'pg_stat_statements.track': 'top' } as const;
+
 /** CPU as a Kubernetes quantity: whole cores as a number of cores, fractions in millicores (0.25 -> 250m). */
 function cpuQuantity(vcpu: number): string {
   return Number.isInteger(vcpu) ? String(vcpu) : `${Math.round(vcpu * 1000)}m`;
@@ -274,7 +281,7 @@ export function renderClusterManifests(
       ...(store ? { plugins: [walArchiverPlugin(placement.serverName)] } : {}),
       // Nobody outside the operator gets the superuser: users have the application role only.
       enableSuperuserAccess: false,
-      postgresql: { parameters: { max_connections: String(size.max_connections), ...memoryParameters(size.memory_gb) } },
+      postgresql: { parameters: { max_connections: String(size.max_connections), ...memoryParameters(size.memory_gb), ...STATEMENT_STATISTICS } },
       // Pods and PVCs carry the cluster id too, so everything of one cluster can be found by label.
       inheritedMetadata: { labels: labels() },
       managed: {

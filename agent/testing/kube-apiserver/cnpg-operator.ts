@@ -99,6 +99,23 @@ export interface SimulatedInstances {
   backup?(key: string, target: BackupTarget): Promise<SimulatedBackup>;
   /** Subscribes to the servers' WAL archiving; instances that archive nothing leave it out. */
   watchArchiving?(listener: ArchivingListener): void;
+  /** The running server of a Cluster, for the stand-in's pod endpoints (pod-endpoints.ts); null while it does not run. */
+  server?(key: string): Promise<InstanceServer | null>;
+}
+
+/** A running server as its instance pod's endpoints read it: its processes, its socket (trust), its log. */
+export interface InstanceServer {
+  /** The postmaster's process id: the pod's processes are it and its children. */
+  pid: number;
+  port: number;
+  /** The Unix socket directory where the superuser connects without a password. */
+  socketDir: string;
+  superuser: string;
+  /** The Cluster's application database (the exporter's pg_database_size is by datname). */
+  database: string;
+  /** The server's stderr log, and the directory where a jsonlog destination writes. */
+  logFile: string;
+  jsonLogDir: string;
 }
 
 export interface CnpgOperatorOptions {

@@ -29,11 +29,14 @@
 //   pagination (limit/continue are ignored: lists are complete), no bookmarks, no DELETED/ADDED events when an object
 //   stops/starts matching a watch's label selector, no finalizers or graceful deletion (namespaces go at once), no
 //   RBAC, no TLS, no protobuf, no dryRun.
+// - Pods are not objects here; an instance pod's proxy (CNPG's exporter on 9187) and log, and metrics.k8s.io, are
+//   served for the simulated Clusters' real servers (pod-endpoints.ts).
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { CnpgOperatorSimulation, type CnpgOperatorOptions } from './cnpg-operator.ts';
+import { podEndpoints } from './pod-endpoints.ts';
 import { apiVersionOf, DEFAULT_SCHEMA_DIR, loadResourceTypes, type Json, type JsonObject, type ResourceType } from './resources.ts';
 import { ApiError, matchesLabels, ObjectStore, parseLabelSelector, type StoreEvent } from './store.ts';
 
@@ -49,6 +52,8 @@ export interface KubeApiServerStandInOptions {
   token?: string;
   /** The simulated CloudNativePG operator's options; `false` runs no operator. */
   operator?: CnpgOperatorOptions | false;
+  /** Serve metrics.k8s.io (as with metrics-server installed); false answers 404 there. Default true. */
+  metricsApi?: boolean;
 }
 
 export interface KubeApiServerStandIn {
@@ -191,6 +196,7 @@ export async function startKubeApiServerStandIn(options: KubeApiServerStandInOpt
   const store = new ObjectStore(types, { historyLimit: options.historyLimit ?? 100 });
   const token = options.token ?? randomBytes(16).toString('hex');
   const watches = new Set<OpenWatch>();
+  const pods = podEndpoints({ store, instances: options.operator === false ? undefined : options.operator?.instances, metricsApi: options.metricsApi ?? true });
   const nsType = types.find((t) => t.kind === 'Namespace') as ResourceType;
   for (const name of ['default', 'kube-system']) {
     store.create(nsType, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'kube-apiserver' });
@@ -250,6 +256,7 @@ export async function startKubeApiServerStandIn(options: KubeApiServerStandInOpt
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.headers.authorization !== `Bearer ${token}`) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    if (await pods(req, res, url)) return;
     const r = route(types, url.pathname);
     if (!r) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     if (r.kind === 'discovery') {

@@ -28,6 +28,7 @@ import type { WalArchiveCommands } from '../../drivers/local/native-engine.ts';
 import { serverUser } from '../../drivers/local/server-user.ts';
 import { errorMessage, type Logger } from '../../log.ts';
 import type { ArchiveTarget, ArchivingListener, BackupTarget, RecoverySource, SimulatedBackup, SimulatedDatabase, SimulatedHistory, SimulatedInstances } from './cnpg-operator.ts';
+import { runningInstanceServer } from './instance-server.ts';
 
 export interface LocalInstances extends SimulatedInstances {
   /** Stops every server (data kept) and the WAL archiver. */
@@ -249,6 +250,10 @@ export function localInstances(options: { dataDir: string; log: Logger }): Local
         });
         return { beginLsn: outcome.begin.lsn, endLsn: outcome.end.lsn, beginTime: outcome.begin.time, endTime: outcome.end.time };
       }),
+    server: async (key) => {
+      const clusterSpec = specs.get(key);
+      return clusterSpec ? runningInstanceServer(options.dataDir, idOf(key), clusterSpec.database) : null;
+    },
     watchArchiving: (listener) => {
       listeners.push(listener);
     },

@@ -90,8 +90,14 @@ describe('GET /v1/regions/{id}/install.yaml', () => {
         'postgresql.cnpg.io/backups',
         'postgresql.cnpg.io/scheduledbackups',
         'barmancloud.cnpg.io/objectstores',
+        // Observability: the instance pods' exporter and log, and their usage from the metrics API, read-only.
+        '/pods/proxy',
+        '/pods/log',
+        'metrics.k8s.io/pods',
       ]),
     );
+    const observability = clusterRole.rules!.filter((rule) => rule.resources.some((r) => r.startsWith('pods')));
+    expect(observability.every((rule) => rule.verbs.join() === 'get')).toBe(true);
     const verbs = clusterRole.rules!.flatMap((rule) => rule.verbs);
     expect(verbs.every((verb) => ['get', 'list', 'watch', 'create', 'patch', 'delete'].includes(verb))).toBe(true);
     expect(JSON.stringify(clusterRole.rules)).not.toContain('*');
