@@ -13,7 +13,23 @@ import { pipeline } from 'node:stream/promises';
 import { type ClusterSource, type ClusterSpec, type RestoreSpec } from '../../../protocol/agent.ts';
 import { SIZE_TABLE } from '../../../protocol/sizes.ts';
 import type { Logger } from '../../log.ts';
-import type { ApplyRequest, ApplyResult, BackupOutcome, BackupRequest, ClusterDriver, ClusterObservation, DriverEvent, DriverRecord, SqlAccess } from '../driver.ts';
+import { OBSERVABILITY_LIMITS, type LogEntry } from '../../../protocol/observability.ts';
+import { RequestFailure } from '../../requests/request-failure.ts';
+import { LogFollower } from '../../telemetry/log-follow.ts';
+import { pruneLogFiles, recentEntries } from '../../telemetry/log-reader.ts';
+import type {
+  ApplyRequest,
+  ApplyResult,
+  BackupOutcome,
+  BackupRequest,
+  ClusterDriver,
+  ClusterObservation,
+  DriverEvent,
+  DriverRecord,
+  LogHistoryQuery,
+  ResourceUsage,
+  SqlAccess,
+} from '../driver.ts';
 import { planRestore, readHistory, windowOf, type HistoryStore, type RestorePlan } from '../../backup/cluster-history.ts';
 import { compressStream, decompressStream } from '../../backup/compression.ts';
 import { baseBackupInfoKey, baseBackupKey } from '../../backup/layout.ts';
@@ -22,6 +38,7 @@ import { clusterDir, type EngineKind, type LocalEngine } from './local-engine.ts
 import { chooseInstallation, findNativeInstallations } from './native-binaries.ts';
 import { NATIVE_SUPERUSER, NativeEngine, socketDirectory, type RecoveryTarget, type WalArchiveCommands } from './native-engine.ts';
 import { PgliteEngine } from './pglite-engine.ts';
+import { processTreeUsage } from './process-usage.ts';
 import { serverUser, type ServerUser } from './server-user.ts';
 
 export type EnginePreference = 'auto' | EngineKind;
@@ -49,6 +66,7 @@ type LocalRecord = {
 };
 
 const HOST = '127.0.0.1';
+const LOG_PRUNE_INTERVAL_MS = 10 * 60_000;
 
 export function enginePreference(value: string | undefined): EnginePreference {
   if (value === undefined || value === '' || value === 'auto') return 'auto';
@@ -75,6 +93,8 @@ export class LocalDriver implements ClusterDriver {
   private readonly natives = new Map<number, NativeEngine>();
   private pglite: PgliteEngine | null = null;
   private user: Promise<ServerUser | null> | null = null;
+  /** When each cluster's old server log files were last removed. */
+  private readonly logsPrunedAt = new Map<string, number>();
 
   constructor(private readonly options: LocalDriverOptions) {
     this.preference = options.engine ?? enginePreference(process.env.OROCHI_LOCAL_ENGINE);
@@ -234,6 +254,51 @@ export class LocalDriver implements ClusterDriver {
     const app = { host: HOST, port, database: spec.database, user: spec.username, password };
     if (engine.kind !== 'native') return { app, admin: null, sharedSession: true };
     return { app, admin: { host: socketDirectory(this.options.dataDir, clusterId), port, database: spec.database, user: NATIVE_SUPERUSER } };
+  }
+
+  /** CPU time and memory of a native cluster's server processes (from /proc); null for PGlite (it runs inside the agent) or a stopped server. */
+  async resourceUsage(clusterId: string, record: DriverRecord | null): Promise<ResourceUsage | null> {
+    const engine = await this.existingEngine(clusterId, asLocalRecord(record));
+    if (engine?.kind !== 'native') return null;
+    const pgdata = join(clusterDir(this.options.dataDir, clusterId), 'pgdata');
+    // The sampler asks every 10 s while the server runs: the moment to keep its log within bounds too.
+    await this.pruneServerLog(clusterId);
+    const pid = Number((await readFile(join(pgdata, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+    return pid > 0 ? processTreeUsage(pid) : null;
+  }
+
+  /** The newest lines of a native server's log (jsonlog files under pgdata/log), oldest first; PGlite has no server log. */
+  async logHistory(clusterId: string, _spec: ClusterSpec, record: DriverRecord | null, query: LogHistoryQuery): Promise<LogEntry[]> {
+    const dir = this.serverLogDir(clusterId, record);
+    await pruneLogFiles(dir);
+    return (await recentEntries(dir, { since: query.since, maxLines: Math.max(query.limit, OBSERVABILITY_LIMITS.logWindowLines) })).slice(0, query.limit).reverse();
+  }
+
+  /** Tails a native server's log from its end now, across restarts and rotations, until the returned function is called. */
+  followLogs(clusterId: string, _spec: ClusterSpec, record: DriverRecord | null, onEntries: (entries: LogEntry[]) => void): () => void {
+    const follower = new LogFollower({
+      dir: this.serverLogDir(clusterId, record),
+      onEntries,
+      onError: (error) => this.options.log.warn('reading the server log failed', { cluster_id: clusterId, error: (error as Error).message }),
+    });
+    return () => void follower.stop();
+  }
+
+  /** Where a native cluster's server writes its log (native-engine.ts sets log_directory); PGlite writes none. */
+  private serverLogDir(clusterId: string, record: DriverRecord | null): string {
+    const dir = clusterDir(this.options.dataDir, clusterId);
+    const engine = asLocalRecord(record)?.engine ?? (existsSync(join(dir, 'pglite', 'PG_VERSION')) ? 'pglite' : 'native');
+    if (engine === 'pglite') throw new RequestFailure('unsupported', 'this cluster runs on PGlite, which writes no server log; native PostgreSQL clusters have one');
+    return join(dir, 'pgdata', 'log');
+  }
+
+  private async pruneServerLog(clusterId: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.logsPrunedAt.get(clusterId) ?? 0) < LOG_PRUNE_INTERVAL_MS) return;
+    this.logsPrunedAt.set(clusterId, now);
+    await pruneLogFiles(join(clusterDir(this.options.dataDir, clusterId), 'pgdata', 'log')).catch((error: unknown) =>
+      this.options.log.warn('removing old server log files failed', { cluster_id: clusterId, error: (error as Error).message }),
+    );
   }
 
   /** Initialises the template of the engine a new cluster would get (the newest native version, or PGlite). */

@@ -244,6 +244,16 @@ export class NativeEngine implements LocalEngine {
       // Query insights: per-statement statistics, top-level statements only (what the user sent, not function bodies).
       "shared_preload_libraries = 'pg_stat_statements'",
       'pg_stat_statements.track = top',
+      // The server log as JSON lines under pgdata/log, for the agent's log history and live tail (agent/telemetry);
+      // names sort by age, a new file per start, day or 10 MB. What the server says before its log collector runs
+      // (a port it cannot bind) still goes to postgres.log.
+      'logging_collector = on',
+      "log_destination = 'jsonlog'",
+      "log_directory = 'log'",
+      "log_filename = 'postgresql-%Y%m%d-%H%M%S.log'",
+      'log_rotation_age = 1d',
+      'log_rotation_size = 10MB',
+      "log_timezone = 'UTC'",
       ...(this.walArchive
         ? [
             'archive_mode = on',
