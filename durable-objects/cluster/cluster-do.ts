@@ -6,6 +6,9 @@
 // The catalog stays the source of truth for the desired side: mutations write it, then dispatch here. The copy
 // is refreshed on every dispatch, and every catalog write is guarded by the generation the copy was made at, so
 // a mutation this object has not heard of (a dispatch that failed) is noticed and the report applied again.
+//
+// It also holds the cluster's telemetry (telemetry.ts): metric series and health probes in its SQLite storage, and
+// the live metrics and log lines it passes on to subscribers while its channels are watched.
 import { DurableObject } from 'cloudflare:workers';
 import { and, eq, inArray, ne } from 'drizzle-orm';
 import { backups, clusterEvents, clusters, operations } from '../../drizzle/schema.ts';
@@ -16,12 +19,17 @@ import {
   eventSchema,
   statusSchema,
   type AgentEvent,
+  type AgentResponse,
   type AgentStatus,
   type BackupReport,
   type Command,
+  type HealthReport,
+  type LogsReport,
+  type MetricsReport,
   type RestoreWindowReport,
 } from '../../protocol/agent.ts';
-import { inFlightOperationStatuses } from '../../protocol/enums.ts';
+import { inFlightOperationStatuses, type MetricSeries } from '../../protocol/enums.ts';
+import type { HealthHistory, MetricsResponse } from '../../protocol/observability.ts';
 import { parseSettings } from '../../core/settings.ts';
 import type { ObjectBindings } from '../bindings.ts';
 import type { ClusterRow, OperationRow } from '../../core/clusters/serialize.ts';
@@ -32,6 +40,7 @@ import { backupMessage, eventMessage, operationMessage, publish, restoreWindowMe
 import { applyReport } from '../../core/clusters/state-machine.ts';
 import type { DispatchReceipt } from '../region/presence.ts';
 import { regionObject } from '../region/stub.ts';
+import { ClusterTelemetry, type TelemetryCluster, type TimeRangeQuery, type WatchKind } from './telemetry.ts';
 
 /** The cluster as this object knows it: its catalog row (without the password) and the operation in flight. */
 interface Snapshot {
@@ -44,6 +53,12 @@ const SNAPSHOT_KEY = 'snapshot';
 export class ClusterDO extends DurableObject<ObjectBindings> {
   // One change at a time: reports, events and dispatches of one cluster never interleave.
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly telemetry: ClusterTelemetry;
+
+  constructor(ctx: DurableObjectState, env: ObjectBindings) {
+    super(ctx, env);
+    this.telemetry = new ClusterTelemetry(ctx, env);
+  }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work, work);
@@ -225,6 +240,70 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
     );
   }
 
+  // ---- telemetry ----
+
+  /** A metric sample from the region's agent; dropped unless the cluster is in that region. */
+  async recordMetrics(regionId: string, report: MetricsReport): Promise<void> {
+    const cluster = await this.reportingCluster(regionId, report.cluster_id, 'metrics');
+    if (cluster) await this.telemetry.recordMetrics(cluster, report);
+  }
+
+  async recordHealth(regionId: string, report: HealthReport): Promise<void> {
+    const cluster = await this.reportingCluster(regionId, report.cluster_id, 'health');
+    if (cluster) await this.telemetry.recordHealth(cluster, report);
+  }
+
+  async recordLogs(regionId: string, report: LogsReport): Promise<void> {
+    const cluster = await this.reportingCluster(regionId, report.cluster_id, 'logs');
+    if (cluster) await this.telemetry.recordLogs(cluster, report);
+  }
+
+  /** The stored series over the range (see metrics-resolution.ts for the step and table chosen). */
+  async metrics(query: TimeRangeQuery & { stepSeconds: number | null; series: MetricSeries[] }): Promise<MetricsResponse> {
+    const saved = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
+    const response = this.telemetry.readMetrics(saved ? { id: saved.cluster.id, instances: saved.cluster.instances } : null, query);
+    return response.cluster_id ? response : { ...response, cluster_id: this.ctx.id.name ?? '' };
+  }
+
+  /** Up/down/asleep/unknown intervals, probe latency and uptime (see health-intervals.ts). */
+  async healthHistory(query: TimeRangeQuery): Promise<HealthHistory> {
+    const saved = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
+    return this.telemetry.readHealth(saved?.cluster.id ?? this.ctx.id.name ?? '', query);
+  }
+
+  /**
+   * Whether someone subscribes to the cluster's `metrics:` or `logs:` channel (told by its org's RealtimeDO on the
+   * first subscriber and after the last). Metrics are published only while watched; a watched log is followed by
+   * the region's agent, which is asked through the RegionDO.
+   */
+  async watch(kind: WatchKind, on: boolean, clusterId?: string): Promise<void> {
+    if (!(await this.telemetry.setWatching(kind, on)) || kind !== 'logs') return;
+    const id = clusterId ?? this.ctx.id.name;
+    const saved = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
+    const snapshot = saved ?? (id ? await this.serialized(() => this.withCatalog((db) => this.snapshot(db, id))) : null);
+    if (!snapshot) return;
+    const answer: AgentResponse = await regionObject(this.env, snapshot.cluster.regionId).followLogs(snapshot.cluster.id, on);
+    if (!answer.ok) log('info', 'log follow not confirmed by the agent', { cluster_id: snapshot.cluster.id, follow: on, code: answer.code ?? null });
+  }
+
+  /**
+   * The cluster as telemetry needs it, from the snapshot this object holds (the catalog is read only when it holds
+   * none); null, and the report dropped, when the cluster is not that region's or is gone.
+   */
+  private async reportingCluster(regionId: string, clusterId: string, kind: string): Promise<TelemetryCluster | null> {
+    let snapshot = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
+    if (!snapshot || snapshot.cluster.id !== clusterId) {
+      // In the queue: a reload must not overwrite a fresher snapshot written by a report being applied.
+      snapshot = (await this.serialized(() => this.withCatalog((db) => this.snapshot(db, clusterId)))) ?? undefined;
+    }
+    if (!snapshot || snapshot.cluster.regionId !== regionId || snapshot.cluster.deletedAt) {
+      log('warn', `${kind} report dropped`, { cluster_id: clusterId, region_id: regionId });
+      return null;
+    }
+    const { cluster } = snapshot;
+    return { id: cluster.id, orgId: cluster.orgId, regionId: cluster.regionId, instances: cluster.instances, deleted: cluster.deletedAt !== null };
+  }
+
   /** The command of this operation could not be delivered (the commands queue's dead letters). */
   failOperation(operationId: string, error: string): Promise<void> {
     return this.serialized(() =>
@@ -292,6 +371,8 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
       ...(next.status === 'deleted' && cluster.desiredState === 'deleted' ? { deletedAt: now } : {}),
     };
     const updatedCluster = { ...cluster, ...changes };
+    // Sleep and wake shape the health history: asleep is neither up nor down.
+    this.telemetry.recordStatus(next.status, now.getTime());
     let updatedOperation: OperationRow | null = operation;
     if (operation && outcome.operation && (outcome.operation.status !== operation.status || outcome.operation.error !== operation.error)) {
       const terminal = outcome.operation.status !== 'running';

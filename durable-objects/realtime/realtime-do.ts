@@ -3,6 +3,10 @@
 // API, so an org whose clients are idle costs nothing; everything a socket needs after waking lives in its
 // attachment, read into memory once per socket after each wake (durable-objects/sockets.ts). The protocol is
 // protocol/realtime.ts.
+//
+// A cluster's `metrics:` and `logs:` channels cost something at the source (publishing every sample, the agent
+// following the log), so the cluster's ClusterDO is told when such a channel gets its first subscriber here and when
+// its last one leaves, however it leaves (unsubscribe, close, error, membership or session ended).
 import { DurableObject } from 'cloudflare:workers';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { clusters, memberships } from '../../drizzle/schema.ts';
@@ -28,7 +32,18 @@ import {
   type ServerMessage,
 } from '../../protocol/realtime.ts';
 import { isWebSocketUpgrade } from '../../core/websocket.ts';
+import { clusterObject } from '../cluster/stub.ts';
 import { SocketAttachments, closeQuietly, isOpen, openSockets, sendFrame } from '../sockets.ts';
+
+/** Channels that name a cluster: the cluster must be in the socket's org, not deleted. */
+const CLUSTER_CHANNEL_KINDS = new Set(['cluster', 'metrics', 'logs']);
+/** Channels whose ClusterDO is told when they are watched. */
+const WATCHED_KINDS = new Set(['metrics', 'logs']);
+
+function splitChannel(channel: string): { kind: string; id: string } {
+  const separator = channel.indexOf(':');
+  return { kind: channel.slice(0, separator), id: channel.slice(separator + 1) };
+}
 
 /** Fixed when the socket is accepted. */
 interface ConnectionInfo {
@@ -74,6 +89,8 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
   readonly #inFlight = new Map<string, Promise<void>>();
   /** Every socket's identity and subscriptions, read once per socket per instance instead of on every publish. */
   readonly #attachments = new SocketAttachments<Attachment>();
+  /** The tail of each watched channel's calls to its ClusterDO, so a quick subscribe and unsubscribe arrive in order. */
+  readonly #watchCalls = new Map<string, Promise<void>>();
 
   constructor(ctx: DurableObjectState, env: ObjectBindings) {
     super(ctx, env);
@@ -125,6 +142,28 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
     return sent;
   }
 
+  /**
+   * Sends each event, in order, to every open authenticated socket subscribed to any of the channels, as publish()
+   * does: a batch of log lines is one call. Returns how many frames went out.
+   */
+  publishMany(channels: string[], events: RealtimeEvent[]): number {
+    const targets = [...new Set(publishChannelsSchema.parse(channels))];
+    const parsed = events.map((event) => realtimeEventSchema.parse(event));
+    const recipients = openSockets(this.ctx)
+      .map((ws) => ({ ws, session: this.#attachment(ws).session }))
+      .filter(({ session }) => session.user_id !== null);
+    let sent = 0;
+    for (const channel of targets) {
+      const listening = recipients.filter(({ session }) => session.subscriptions.includes(channel));
+      if (listening.length === 0) continue;
+      for (const event of parsed) {
+        const frame = JSON.stringify({ ...event, channel });
+        for (const { ws } of listening) if (sendFrame(ws, frame)) sent += 1;
+      }
+    }
+    return sent;
+  }
+
   /** Closes every socket of a user who has left the organization (or been removed), and returns how many. */
   dropUser(userId: string): number {
     return this.#drop((session) => session.user_id === userId, CLOSE_CODES.membershipEnded, 'membership ended');
@@ -139,8 +178,10 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
   #drop(matches: (session: Session) => boolean, code: number, reason: string): number {
     let dropped = 0;
     for (const ws of openSockets(this.ctx)) {
-      if (!matches(this.#attachment(ws).session)) continue;
+      const { session } = this.#attachment(ws);
+      if (!matches(session)) continue;
       closeQuietly(ws, code, reason);
+      this.#left(ws, session.subscriptions);
       dropped += 1;
     }
     return dropped;
@@ -163,6 +204,7 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
 
   override webSocketClose(ws: WebSocket, code: number): void {
     this.#inFlight.delete(this.#attachment(ws).connection.id);
+    this.#left(ws, this.#attachment(ws).session.subscriptions);
     // Complete the closing handshake; 1005 and 1006 are reserved and may not be sent back.
     closeQuietly(ws, code === 1005 || code === 1006 ? 1000 : code, 'closed');
   }
@@ -170,6 +212,7 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
   override webSocketError(ws: WebSocket): void {
     this.#inFlight.delete(this.#attachment(ws).connection.id);
     closeQuietly(ws, 1011, 'error');
+    this.#left(ws, this.#attachment(ws).session.subscriptions);
   }
 
   /** Closes sockets that did not authenticate in time, and wakes again for the next one due. */
@@ -303,8 +346,11 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
     // `session` is still current: this socket's messages run one at a time, and dropUser closes a socket
     // rather than editing it, which this catches.
     if (!isOpen(ws)) return;
+    const added = wanted.filter((c) => !session.subscriptions.includes(c));
+    const first = added.filter((c) => WATCHED_KINDS.has(splitChannel(c).kind) && this.#listeners(c, ws) === 0);
     this.#writeSession(ws, { ...session, subscriptions: merged });
     send(ws, { type: 'subscribed', channels: wanted });
+    for (const channel of first) this.#tellWatched(channel, true);
   }
 
   #unsubscribe(ws: WebSocket, channels: string[]): void {
@@ -312,6 +358,44 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
     const dropping = new Set(channels);
     this.#writeSession(ws, { ...session, subscriptions: session.subscriptions.filter((c) => !dropping.has(c)) });
     send(ws, { type: 'unsubscribed', channels: [...dropping] });
+    this.#left(ws, session.subscriptions.filter((c) => dropping.has(c)));
+  }
+
+  /** How many open authenticated sockets other than `except` subscribe to the channel. */
+  #listeners(channel: string, except: WebSocket): number {
+    let count = 0;
+    for (const ws of openSockets(this.ctx)) {
+      if (ws === except) continue;
+      const { session } = this.#attachment(ws);
+      if (session.user_id !== null && session.subscriptions.includes(channel)) count += 1;
+    }
+    return count;
+  }
+
+  /** The socket no longer follows these channels: a watched one nobody else follows is unwatched. */
+  #left(ws: WebSocket, channels: string[]): void {
+    for (const channel of channels) {
+      if (WATCHED_KINDS.has(splitChannel(channel).kind) && this.#listeners(channel, ws) === 0) this.#tellWatched(channel, false);
+    }
+  }
+
+  /** Tells the channel's ClusterDO, in the order decided here, without holding up the socket's next message. */
+  #tellWatched(channel: string, on: boolean): void {
+    const { kind, id } = splitChannel(channel);
+    const previous = this.#watchCalls.get(channel) ?? Promise.resolve();
+    const call = previous.then(async () => {
+      try {
+        await clusterObject(this.env, id).watch(kind as 'metrics' | 'logs', on, id);
+      } catch (error) {
+        log('warn', 'cluster watch call failed', { channel, on, error: String(error) });
+      }
+    });
+    this.#watchCalls.set(channel, call);
+    this.ctx.waitUntil(
+      call.finally(() => {
+        if (this.#watchCalls.get(channel) === call) this.#watchCalls.delete(channel);
+      }),
+    );
   }
 
   /**
@@ -322,10 +406,8 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
     const clusterIds: string[] = [];
     const refused: string[] = [];
     for (const channel of channels) {
-      const separator = channel.indexOf(':');
-      const kind = channel.slice(0, separator);
-      const id = channel.slice(separator + 1);
-      if (kind === 'cluster') clusterIds.push(id);
+      const { kind, id } = splitChannel(channel);
+      if (CLUSTER_CHANNEL_KINDS.has(kind)) clusterIds.push(id);
       else if (id !== orgId) refused.push(channel);
     }
     const database = openDatabase(parseSettings(this.env));
@@ -342,7 +424,7 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
           : db
               .select({ id: clusters.id })
               .from(clusters)
-              .where(and(eq(clusters.orgId, orgId), inArray(clusters.id, clusterIds), isNull(clusters.deletedAt))),
+              .where(and(eq(clusters.orgId, orgId), inArray(clusters.id, [...new Set(clusterIds)]), isNull(clusters.deletedAt))),
         sessionId === null ? Promise.resolve(false) : isSessionRevoked(db, sessionId),
       ]);
       if (revoked) return { kind: 'session_ended' };
@@ -352,7 +434,10 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
       }
       // Another org's cluster and one that does not exist are refused alike, so ids of other orgs do not leak.
       const visible = new Set(found.map((row) => row.id));
-      for (const id of clusterIds) if (!visible.has(id)) refused.push(`cluster:${id}`);
+      for (const channel of channels) {
+        const { kind, id } = splitChannel(channel);
+        if (CLUSTER_CHANNEL_KINDS.has(kind) && !visible.has(id)) refused.push(channel);
+      }
       return { kind: 'checked', refused, reason: 'not a channel of this organization you can read' };
     } finally {
       await database.close();

@@ -4,9 +4,15 @@
 // reconnecting agent up to every cluster's desired generation (resync.ts), and what the agent's presence does to the
 // catalog and to subscribers (presence.ts). Reports and events go on to each cluster's ClusterDO.
 //
-// Everything that must survive hibernation lives in SQLite (outbox, region state) or in the socket's attachment.
+// Requests on a user's behalf (SQL, schema, logs ...) go to the agent as `request` and wait in memory for its
+// `response` (pending-requests.ts); the clusters whose log is followed are remembered (log-follows.ts) and asked for
+// again after every hello. Metrics, health probes and log lines go on to each cluster's ClusterDO.
+//
+// Everything that must survive hibernation lives in SQLite (outbox, region state, log follows) or in the socket's
+// attachment.
 import { DurableObject } from 'cloudflare:workers';
-import { AGENT_CLOSE_CODES, agentMessageSchema, commandSchema, type Command, type ControlMessage, type Hello } from '../../protocol/agent.ts';
+import { AGENT_CLOSE_CODES, agentMessageSchema, commandSchema, type AgentResponse, type Command, type ControlMessage, type Hello } from '../../protocol/agent.ts';
+import { OBSERVABILITY_LIMITS, requestKinds, type RequestKind } from '../../protocol/observability.ts';
 import { openDatabase } from '../../core/db.ts';
 import { errorBody, type ErrorCode } from '../../core/errors.ts';
 import { ID_PATTERN } from '../../protocol/ids.ts';
@@ -17,7 +23,9 @@ import type { ObjectBindings } from '../bindings.ts';
 import { clusterObject } from '../cluster/stub.ts';
 import { closeQuietly, isOpen, openSockets, SocketAttachments } from '../sockets.ts';
 import { AGENT_TAG, HEARTBEAT_INTERVAL_MS, heartbeatStep, type AgentAttachment } from './heartbeat.ts';
+import { LogFollows } from './log-follows.ts';
 import { CommandOutbox } from './outbox.ts';
+import { failure, MAX_PENDING_REQUESTS, PendingRequests } from './pending-requests.ts';
 import { agentBack, agentGone, waitingForAgent, writeRegion, type DispatchReceipt } from './presence.ts';
 import { RegionState } from './region-state.ts';
 import { regionClusters, resyncCommands } from './resync.ts';
@@ -29,6 +37,11 @@ export interface RegionInfo {
   last_seen_at: string | null;
 }
 
+/** The longest a request may wait: the longest statement timeout, plus the agent's time to answer. */
+const REQUEST_TIMEOUT_MAX_MS = OBSERVABILITY_LIMITS.statementTimeoutMaxMs + 30_000;
+/** How long a log follow waits for the agent's acknowledgement before giving up on it (it is re-sent on reconnect). */
+const FOLLOW_ANSWER_MS = 3_000;
+
 function refuse(status: number, code: ErrorCode, message: string, requestId: string): Response {
   return Response.json(errorBody(code, message, requestId), { status });
 }
@@ -37,11 +50,14 @@ export class RegionDO extends DurableObject<ObjectBindings> {
   private readonly outbox: CommandOutbox;
   private readonly state: RegionState;
   private readonly agents = new SocketAttachments<AgentAttachment>();
+  private readonly follows: LogFollows;
+  private readonly pending = new PendingRequests();
 
   constructor(ctx: DurableObjectState, env: ObjectBindings) {
     super(ctx, env);
     this.outbox = new CommandOutbox(ctx.storage.sql);
     this.state = new RegionState(ctx.storage.sql);
+    this.follows = new LogFollows(ctx.storage.sql);
   }
 
   // ---- RPC ----
@@ -99,6 +115,38 @@ export class RegionDO extends DurableObject<ObjectBindings> {
    */
   restart(): void {
     this.ctx.abort('restarted on request');
+  }
+
+  /**
+   * Asks the region's agent something about one cluster and waits for its answer: `region_offline` at once without a
+   * greeted agent (or when it disconnects before answering), `no_answer` after `timeoutMs` or when too many requests
+   * already wait. The payload is the kind's (protocol/observability.ts requestContracts), checked by the agent.
+   */
+  async request(clusterId: string, kind: RequestKind, payload: Record<string, unknown>, timeoutMs: number): Promise<AgentResponse> {
+    const id = crypto.randomUUID();
+    if (!requestKinds.includes(kind)) return failure(id, 'bad_request', `Unknown request kind ${String(kind).slice(0, 32)}`);
+    if (!ID_PATTERN.test(clusterId) || !clusterId.startsWith('cl_')) return failure(id, 'bad_request', 'Not a cluster id');
+    const [agent] = this.greetedAgents().slice(-1);
+    if (!agent || this.state.revoked) return failure(id, 'region_offline', "The cluster's region has no agent connected");
+    if (this.pending.size >= MAX_PENDING_REQUESTS) {
+      return failure(id, 'no_answer', `The region's agent already has ${MAX_PENDING_REQUESTS} requests waiting; try again shortly`);
+    }
+    const wait = Math.min(Math.max(1, Math.trunc(timeoutMs)), REQUEST_TIMEOUT_MAX_MS);
+    const answer = this.pending.wait(id, agent, wait);
+    if (!this.send(agent, { type: 'request', id, cluster_id: clusterId, kind, payload })) {
+      this.pending.socketGone(agent);
+    }
+    return answer;
+  }
+
+  /**
+   * Starts (or stops) streaming a cluster's server log: remembered, so the agent is asked again after each hello, and
+   * asked now when it is connected. Its answer is awaited briefly; a silent agent still gets the request on reconnect.
+   */
+  async followLogs(clusterId: string, on: boolean): Promise<AgentResponse> {
+    if (!ID_PATTERN.test(clusterId) || !clusterId.startsWith('cl_')) return failure(clusterId, 'bad_request', 'Not a cluster id');
+    this.follows.set(clusterId, on);
+    return this.request(clusterId, 'logs_follow', { follow: on }, FOLLOW_ANSWER_MS);
   }
 
   async info(): Promise<RegionInfo> {
@@ -173,9 +221,17 @@ export class RegionDO extends DurableObject<ObjectBindings> {
           // Hearing it is the point; lastHeardAt is already updated.
           break;
         case 'metrics':
+          if (this.isClusterId(regionId, msg.cluster_id)) await clusterObject(this.env, msg.cluster_id).recordMetrics(regionId, msg);
+          break;
+        case 'health':
+          if (this.isClusterId(regionId, msg.cluster_id)) await clusterObject(this.env, msg.cluster_id).recordHealth(regionId, msg);
+          break;
+        case 'logs':
+          if (this.isClusterId(regionId, msg.cluster_id)) await clusterObject(this.env, msg.cluster_id).recordLogs(regionId, msg);
+          break;
         case 'response':
-          // Answers to requests and metrics streams have no consumer in the control plane yet; hearing them
-          // still counts as the agent being alive.
+          // A late answer (its caller gave up) has no one to go to.
+          if (!this.pending.answer(msg)) log('info', 'agent response without a waiting request', { region_id: regionId });
           break;
       }
     } catch (error) {
@@ -184,12 +240,14 @@ export class RegionDO extends DurableObject<ObjectBindings> {
   }
 
   override async webSocketClose(ws: WebSocket): Promise<void> {
+    this.pending.socketGone(ws);
     closeQuietly(ws, 1000, 'closed');
     await this.markOfflineIfLast(ws);
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     log('warn', 'agent socket error', { region_id: this.agents.read(ws)?.regionId ?? null, error: String(error) });
+    this.pending.socketGone(ws);
     closeQuietly(ws, 1011, 'error');
     await this.markOfflineIfLast(ws);
   }
@@ -204,6 +262,7 @@ export class RegionDO extends DurableObject<ObjectBindings> {
       if (step === 'drop' || !attachment) {
         log('warn', 'agent silent; disconnecting', { region_id: attachment?.regionId ?? null });
         closeQuietly(ws, AGENT_CLOSE_CODES.silent, 'no heartbeat');
+        this.pending.socketGone(ws);
         continue;
       }
       live += 1;
@@ -234,6 +293,12 @@ export class RegionDO extends DurableObject<ObjectBindings> {
     this.state.lastSeenAt = new Date(now).toISOString();
     // The outbox first: commands already waiting should not wait on the catalog as well.
     for (const cmd of this.outbox.pending()) this.send(ws, cmd);
+    // The agent follows no log after it reconnects until asked; the answers are not waited for.
+    for (const clusterId of this.follows.clusterIds()) {
+      void this.request(clusterId, 'logs_follow', { follow: true }, FOLLOW_ANSWER_MS).then((answer) => {
+        if (!answer.ok) log('warn', 'log follow not resumed', { region_id: attachment.regionId, cluster_id: clusterId, code: answer.code ?? null });
+      });
+    }
 
     const settings = parseSettings(this.env);
     const database = openDatabase(settings);
@@ -304,12 +369,14 @@ export class RegionDO extends DurableObject<ObjectBindings> {
     return openSockets(this.ctx, AGENT_TAG).filter((ws) => this.agents.read(ws)?.hello === true);
   }
 
-  private send(ws: WebSocket, message: ControlMessage): void {
+  private send(ws: WebSocket, message: ControlMessage): boolean {
     try {
       ws.send(JSON.stringify(message));
+      return true;
     } catch (error) {
       // The socket went away mid-send; whatever was owed stays in the outbox for the next connection.
       log('warn', 'send to agent failed', { type: message.type, error: String(error) });
+      return false;
     }
   }
 }

@@ -1,0 +1,79 @@
+// A cluster's health probes and its sleep/wake/deletion transitions, in its ClusterDO's SQLite storage, kept 30 days
+// (the last transition before that is kept too: it says how the oldest kept day began). What the health history is
+// built from (health-intervals.ts).
+import { healthIntervals, type Probe, type Transition } from './health-intervals.ts';
+
+const DAY = 86_400_000;
+export const HEALTH_RETENTION_MS = 30 * DAY;
+/** Old rows are deleted at most this often, on an insert, rather than on every one. */
+const PRUNE_EVERY_MS = 60_000;
+
+export class HealthStore {
+  #ready = false;
+  #prunedAt = 0;
+
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Tables made on first use: clusters made before them have none. */
+  #tables(): SqlStorage {
+    if (!this.#ready) {
+      this.sql.exec(
+        `CREATE TABLE IF NOT EXISTS health_probes (t INTEGER PRIMARY KEY, ok INTEGER NOT NULL, latency_ms REAL);
+         CREATE TABLE IF NOT EXISTS health_states (t INTEGER PRIMARY KEY, state TEXT NOT NULL);`,
+      );
+      this.#ready = true;
+    }
+    return this.sql;
+  }
+
+  addProbe(t: number, ok: boolean, latencyMs: number | null, now = Date.now()): void {
+    const sql = this.#tables();
+    sql.exec('INSERT OR REPLACE INTO health_probes (t, ok, latency_ms) VALUES (?, ?, ?)', t, ok ? 1 : 0, ok ? latencyMs : null);
+    this.#prune(now);
+  }
+
+  /** A change of what the cluster's status says about probing it; a repeat of the current state is not stored. */
+  addTransition(t: number, state: Transition['state'], now = Date.now()): void {
+    const sql = this.#tables();
+    const [last] = sql.exec<{ state: string }>('SELECT state FROM health_states ORDER BY t DESC LIMIT 1').toArray();
+    if (last?.state === state) return;
+    sql.exec('INSERT OR REPLACE INTO health_states (t, state) VALUES (?, ?)', t, state);
+    this.#prune(now);
+  }
+
+  /** Probes in [from, to], oldest first. */
+  probes(from: number, to: number): Array<Probe & { latency: number | null }> {
+    return this.#tables()
+      .exec<{ t: number; ok: number; latency_ms: number | null }>('SELECT t, ok, latency_ms FROM health_probes WHERE t >= ? AND t <= ? ORDER BY t', from, to)
+      .toArray()
+      .map((row) => ({ t: row.t, ok: row.ok === 1, latency: row.latency_ms }));
+  }
+
+  /** Transitions up to `to`, oldest first, starting with the last one at or before `from`. */
+  transitions(from: number, to: number): Transition[] {
+    return this.#tables()
+      .exec<Transition>(
+        `SELECT t, state FROM health_states
+         WHERE t >= coalesce((SELECT max(t) FROM health_states WHERE t <= ?), ?) AND t <= ? ORDER BY t`,
+        from,
+        from,
+        to,
+      )
+      .toArray();
+  }
+
+  /** The intervals over [from, to] (see health-intervals.ts). */
+  intervals(from: number, to: number, probeIntervalMs: number): ReturnType<typeof healthIntervals> {
+    const lookBack = probeIntervalMs * 3;
+    const probes = this.probes(from - lookBack, to);
+    return healthIntervals(probes, this.transitions(from, to), from, to, probeIntervalMs);
+  }
+
+  #prune(now: number): void {
+    if (now - this.#prunedAt < PRUNE_EVERY_MS) return;
+    this.#prunedAt = now;
+    const cutoff = now - HEALTH_RETENTION_MS;
+    this.sql.exec('DELETE FROM health_probes WHERE t < ?', cutoff);
+    this.sql.exec('DELETE FROM health_states WHERE t < (SELECT max(t) FROM health_states WHERE t < ?)', cutoff);
+  }
+}
