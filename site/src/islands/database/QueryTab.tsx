@@ -140,7 +140,7 @@ export function QueryTab({ cluster, role, userId, onMutated }: Props) {
         </Suspense>
         <div className="obs-query-actions">
           <button type="button" className="btn btn-primary" disabled={!allowed || !!running || text.trim() === ''} onClick={() => void run('run')} data-testid="query-run">
-            Run <span className="muted obs-kbd">Ctrl/⌘ Enter</span>
+            Run <span className="obs-kbd">Ctrl/⌘ Enter</span>
           </button>
           <button type="button" className="btn" disabled={!allowed || !!running || text.trim() === ''} onClick={() => void run('explain')} data-testid="query-explain">
             Explain

@@ -101,7 +101,7 @@ export default function SqlEditor({ initialText, schema, readOnly, label, onRun,
         highlightActiveLine(),
         bracketMatching(),
         closeBrackets(),
-        autocompletion(),
+        autocompletion({ icons: false }),
         syntaxHighlighting(highlight),
         theme,
         errorMark,
@@ -117,7 +117,12 @@ export default function SqlEditor({ initialText, schema, readOnly, label, onRun,
         EditorView.updateListener.of((u) => u.docChanged && latest.current.onChange(u.state.doc.toString())),
       ],
     });
-    const editor = new EditorView({ state, parent: host.current! });
+    // In a shadow root CodeMirror's styles go into an adopted stylesheet (CSSOM); in the document it would add a
+    // <style> element, which the pages' CSP refuses. The tokens (CSS variables) still reach it by inheritance.
+    const shadow = host.current!.shadowRoot ?? host.current!.attachShadow({ mode: 'open' });
+    const parent = document.createElement('div');
+    shadow.replaceChildren(parent);
+    const editor = new EditorView({ state, parent, root: shadow });
     view.current = editor;
     onReady({
       text: () => editor.state.doc.toString(),
