@@ -13,6 +13,7 @@ import pg from 'pg';
 import { type ClusterSpec } from '../../../protocol/agent.ts';
 import { SIZE_TABLE } from '../../../protocol/sizes.ts';
 import type { Logger } from '../../log.ts';
+import { recentLogText } from '../../telemetry/log-reader.ts';
 import { enableStatementStatistics, ensureRoleAndDatabase } from './cluster-sql.ts';
 import { choosePort, isAccepting } from './free-port.ts';
 import { clusterDir, type BaseBackupStream, type EngineStart, type LocalEngine, type WalPoint } from './local-engine.ts';
@@ -421,13 +422,14 @@ export class NativeEngine implements LocalEngine {
     return runAs(this.user, this.bin('pg_ctl'), args, { cwd: clusterDir(this.dataDir, clusterId), timeoutMs: (RECOVERY_START_TIMEOUT_S + 30) * 1000 });
   }
 
+  /**
+   * The server's last words: postgres.log holds what it said before its log collector started (a port it could not
+   * bind), the collector's jsonlog under pgdata/log what it said after (a recovery that ended early). Both tails.
+   */
   private async logTail(clusterId: string, lines = 5): Promise<string> {
-    try {
-      const text = await readFile(join(clusterDir(this.dataDir, clusterId), 'postgres.log'), 'utf8');
-      return text.trim().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '';
-    }
+    const early = await readFile(join(clusterDir(this.dataDir, clusterId), 'postgres.log'), 'utf8').catch(() => '');
+    const collected = await recentLogText(join(this.pgdata(clusterId), 'log'), lines).catch(() => '');
+    return [early.trim().split('\n').slice(-lines).join('\n'), collected].filter(Boolean).join('\n');
   }
 
   private async asSuperuser<T>(clusterId: string, port: number, work: (client: pg.Client) => Promise<T>, database = 'postgres'): Promise<T> {
