@@ -34,7 +34,8 @@ async function runningCluster(clusterId: string, spec: ClusterSpec, metricsApi: 
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(server.kubeconfig());
   const log = collectingLogger();
-  const driver = new KubernetesDriver({ kubeConfig, log, sqlRoute: 'load-balancer', followRefreshMs: 200 });
+  // Credentials from a kubeconfig, not a service account: the agent is outside the cluster and takes the load balancer.
+  const driver = new KubernetesDriver({ kubeConfig, log, followRefreshMs: 200 });
   const it: Running = { server, driver, log, record: null };
   running.push(it);
   it.record = (await driver.apply({ clusterId, generation: 1, spec, password: PASSWORD, record: null, emit: () => {} })).record;
@@ -82,6 +83,17 @@ describe('kubernetes driver telemetry', () => {
     } finally {
       await client.end();
     }
+    // An agent on the pod's service account (KubeConfig.loadFromCluster's `inCluster`) is in the cluster: the -rw Service.
+    const inCluster = new KubeConfig();
+    inCluster.loadFromOptions({
+      clusters: [{ name: 'inCluster', server: r.server.url, skipTLSVerify: true }],
+      users: [{ name: 'inClusterUser', token: r.server.token }],
+      contexts: [{ name: 'inClusterContext', cluster: 'inCluster', user: 'inClusterUser' }],
+      currentContext: 'inClusterContext',
+    });
+    const agentInCluster = new KubernetesDriver({ kubeConfig: inCluster, log: r.log });
+    expect((await agentInCluster.sqlAccess(CLUSTER, spec, PASSWORD, r.record))?.app).toMatchObject({ host: `postgres-rw.${namespaceFor(CLUSTER)}.svc`, port: 5432 });
+    await agentInCluster.shutdown();
   });
 
   it('samples the exporter through the pod proxy: transactions rise with the inserts, connections are counted, usage from the metrics API', async () => {

@@ -67,6 +67,8 @@ export const FIELD_MANAGER = 'orochi-agent';
 const CNPG_API_VERSION = 'postgresql.cnpg.io/v1';
 const CLUSTERS_PATH = '/apis/postgresql.cnpg.io/v1/clusters';
 const BACKUPS_PATH = '/apis/postgresql.cnpg.io/v1/backups';
+/** The cluster name of the kubeconfig KubeConfig.loadFromCluster makes from the pod's service account. */
+const IN_CLUSTER = 'inCluster';
 /** Its own field manager for the reported-phase annotation on Backups, apart from what the agent applies. */
 const REPORTS_FIELD_MANAGER = 'orochi-agent-backup-reports';
 
@@ -82,7 +84,8 @@ export interface KubernetesDriverOptions {
   backupTimeoutMs?: number;
   /**
    * How the agent itself reaches a cluster's server (sql-access.ts): `service`, the -rw Service's cluster DNS name, for
-   * an agent running in the Kubernetes cluster (the default); `load-balancer` for one running outside it.
+   * an agent running in the Kubernetes cluster; `load-balancer` for one running outside it. Default: `service` when the
+   * credentials are the pod's service account (loadKubeConfig's in-cluster config), else `load-balancer`.
    */
   sqlRoute?: SqlRoute;
   /** How often a followed cluster's instance pods are listed again. Default 2 s. */
@@ -234,7 +237,7 @@ export class KubernetesDriver implements ClusterDriver {
       throw new Error(apiErrorMessage(error), { cause: error });
     });
     if (!serving) return null;
-    return cnpgSqlAccess({ route: this.options.sqlRoute ?? 'service', namespace: serving.namespace, cnpgCluster: serving.name, spec, password, endpoint: observation.endpoint });
+    return cnpgSqlAccess({ route: this.options.sqlRoute ?? this.defaultSqlRoute(), namespace: serving.namespace, cnpgCluster: serving.name, spec, password, endpoint: observation.endpoint });
   }
 
   /** The instances' exporters and pod usage (cnpg-telemetry.ts); null while no instance runs. */
@@ -258,6 +261,11 @@ export class KubernetesDriver implements ClusterDriver {
   /** Follows the instance pods' PostgreSQL log lines until the returned function is called (cnpg-telemetry.ts). */
   followLogs(clusterId: string, _spec: ClusterSpec, record: DriverRecord | null, onEntries: (entries: LogEntry[]) => void): () => void {
     return this.telemetry.followLogs(clusterId, record, onEntries);
+  }
+
+  /** In the cluster when its credentials are the pod's service account: KubeConfig.loadFromCluster names it `inCluster`. */
+  private defaultSqlRoute(): SqlRoute {
+    return this.options.kubeConfig.getCurrentCluster()?.name === IN_CLUSTER ? 'service' : 'load-balancer';
   }
 
   /** The CNPG Cluster serving the cluster: the record's placement, else the oldest live one in its namespace. */
