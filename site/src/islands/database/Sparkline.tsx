@@ -1,5 +1,6 @@
 // A small line of a series' recent values, drawn as SVG (no chart library, so the Overview stays light), with its
 // current value as text and the trend in words for screen readers.
+import { sparklinePath } from '../../lib/sparkline.ts';
 import { latestValue, summarize } from '../../lib/time-range.ts';
 
 interface Props {
@@ -12,26 +13,6 @@ interface Props {
 const WIDTH = 120;
 const HEIGHT = 32;
 
-/** SVG path of the non-null values, scaled into the box; gaps break the line. */
-export function sparklinePath(values: readonly (number | null)[], width = WIDTH, height = HEIGHT): string {
-  const s = summarize(values);
-  if (!s || values.length < 2) return '';
-  const span = s.max - s.min || 1;
-  let path = '';
-  let pen = false;
-  values.forEach((v, i) => {
-    if (v === null) {
-      pen = false;
-      return;
-    }
-    const x = (i / (values.length - 1)) * width;
-    const y = height - 2 - ((v - s.min) / span) * (height - 4);
-    path += `${pen ? 'L' : 'M'}${x.toFixed(1)} ${y.toFixed(1)} `;
-    pen = true;
-  });
-  return path.trim();
-}
-
 export function Sparkline({ label, values, format, testId }: Props) {
   const now = latestValue(values);
   const s = summarize(values);
@@ -41,7 +22,7 @@ export function Sparkline({ label, values, format, testId }: Props) {
       <span className="obs-spark-label">{label}</span>
       <strong className="obs-spark-value">{now === null ? '—' : format(now)}</strong>
       <svg className="obs-spark-line" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none" role="img" aria-label={words}>
-        <path d={sparklinePath(values)} />
+        <path d={sparklinePath(values, WIDTH, HEIGHT)} />
       </svg>
     </div>
   );
