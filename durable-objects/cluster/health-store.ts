@@ -71,6 +71,12 @@ export class HealthStore {
 
   #prune(now: number): void {
     if (now - this.#prunedAt < PRUNE_EVERY_MS) return;
+    this.prune(now);
+  }
+
+  /** Deletes what is past its retention at `now`. */
+  prune(now: number): void {
+    this.#tables();
     this.#prunedAt = now;
     const cutoff = now - HEALTH_RETENTION_MS;
     this.sql.exec('DELETE FROM health_probes WHERE t < ?', cutoff);

@@ -94,6 +94,12 @@ export class MetricsStore {
 
   #prune(nowMs: number): void {
     if (nowMs - this.#prunedAt < PRUNE_EVERY_MS) return;
+    this.prune(nowMs);
+  }
+
+  /** Deletes what is past its retention at `nowMs`. */
+  prune(nowMs: number): void {
+    this.#tables();
     this.#prunedAt = nowMs;
     const now = Math.floor(nowMs / 1000);
     for (const table of METRIC_TABLES) this.sql.exec(`DELETE FROM ${table.name} WHERE t < ?`, now - table.retentionSeconds);
