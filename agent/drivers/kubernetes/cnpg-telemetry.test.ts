@@ -184,6 +184,7 @@ describe('kubernetes driver telemetry', () => {
       containers: [{ name: 'postgres', usage: { cpu: expect.stringMatching(/^\d+n$/), memory: expect.stringMatching(/^\d+Ki$/) } }],
     });
     expect((await fetch(`${r.server.url}${pods}/postgres-1/log`, { method: 'POST', headers: { authorization: `Bearer ${r.server.token}` } })).status).toBe(405);
+    expect(((await (await get('/apis')).json()) as { groups: Array<{ name: string }> }).groups.map((g) => g.name)).toContain('metrics.k8s.io');
   });
 
   it('has nothing to sample, follow or connect to while the cluster sleeps', async () => {
@@ -207,5 +208,8 @@ describe('kubernetes driver telemetry without the metrics API', () => {
     expect(first).not.toHaveProperty('memoryBytes');
     await r.driver.sampleMetrics(CLUSTER, spec, r.record);
     expect(r.log.lines.filter((line) => line.includes('metrics API is not installed'))).toHaveLength(1);
+    const headers = { authorization: `Bearer ${r.server.token}` };
+    expect((await fetch(`${r.server.url}/apis/metrics.k8s.io/v1beta1/namespaces/${namespaceFor(CLUSTER)}/pods/postgres-1`, { headers })).status).toBe(404);
+    expect(((await (await fetch(`${r.server.url}/apis`, { headers })).json()) as { groups: Array<{ name: string }> }).groups.map((g) => g.name)).not.toContain('metrics.k8s.io');
   }, 90_000);
 });

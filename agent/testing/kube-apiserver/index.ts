@@ -36,7 +36,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { CnpgOperatorSimulation, type CnpgOperatorOptions } from './cnpg-operator.ts';
-import { podEndpoints } from './pod-endpoints.ts';
+import { METRICS_API_GROUP, podEndpoints } from './pod-endpoints.ts';
 import { apiVersionOf, DEFAULT_SCHEMA_DIR, loadResourceTypes, type Json, type JsonObject, type ResourceType } from './resources.ts';
 import { ApiError, matchesLabels, ObjectStore, parseLabelSelector, type StoreEvent } from './store.ts';
 
@@ -261,7 +261,9 @@ export async function startKubeApiServerStandIn(options: KubeApiServerStandInOpt
     if (!r) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     if (r.kind === 'discovery') {
       if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
-      return send(res, 200, r.body);
+      // metrics-server's aggregated API is listed among the groups as the real server lists it.
+      const aggregated = (options.metricsApi ?? true) && r.body.kind === 'APIGroupList';
+      return send(res, 200, aggregated ? { ...r.body, groups: [...(r.body.groups as Json[]), METRICS_API_GROUP] } : r.body);
     }
     const { type, namespace, name, subresource } = r;
     const q = url.searchParams;

@@ -24,6 +24,12 @@ import { ApiError, type ObjectStore } from './store.ts';
 export const EXPORTER_PORT = 9187;
 export const INSTANCE_CONTAINER = 'postgres';
 const METRICS_GROUP_VERSION = 'metrics.k8s.io/v1beta1';
+/** The metrics API as /apis lists it (an APIGroup). */
+export const METRICS_API_GROUP: JsonObject = {
+  name: 'metrics.k8s.io',
+  versions: [{ groupVersion: METRICS_GROUP_VERSION, version: 'v1beta1' }],
+  preferredVersion: { groupVersion: METRICS_GROUP_VERSION, version: 'v1beta1' },
+};
 const FOLLOW_POLL_MS = 100;
 
 export interface PodEndpointsOptions {
