@@ -35,7 +35,7 @@ export async function probe(app: SqlAccess['app'], sharedSession = false): Promi
   }
 }
 
-/** A failed probe, its reason without the password and within the protocol's length. */
-export function failed(reason: string, password: string | null): ProbeResult {
-  return { ok: false, latency_ms: null, error: redactText(reason, password).slice(0, ERROR_MAX_CHARS) };
+/** A failed probe, its reason without the password(s) and within the protocol's length. */
+export function failed(reason: string, passwords: string | null | readonly string[]): ProbeResult {
+  return { ok: false, latency_ms: null, error: redactText(reason, passwords).slice(0, ERROR_MAX_CHARS) };
 }

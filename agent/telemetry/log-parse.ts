@@ -87,12 +87,13 @@ const PASSWORD_PATTERNS: ReadonlyArray<[RegExp, string]> = [
 ];
 
 /**
- * Removes the password from a text: every occurrence of it (also as written inside a SQL literal, quotes doubled) and
- * anything shaped like a password whatever its value.
+ * Removes the passwords from a text: every occurrence of each (also as written inside a SQL literal, quotes doubled)
+ * and anything shaped like a password whatever its value.
  */
-export function redactText(text: string, password: string | null): string {
+export function redactText(text: string, passwords: string | null | readonly string[]): string {
   let out = text;
-  if (password) {
+  for (const password of typeof passwords === 'string' ? [passwords] : (passwords ?? [])) {
+    if (!password) continue;
     const forms = new Set([password, password.replaceAll("'", "''")]);
     for (const form of forms) out = out.replaceAll(form, REDACTED);
   }
@@ -101,7 +102,7 @@ export function redactText(text: string, password: string | null): string {
 }
 
 /** An entry ready to leave the agent: the password redacted, the message cut to the protocol's limit. */
-export function redactEntry(entry: LogEntry, password: string | null): LogEntry {
-  const message = redactText(entry.message, password);
+export function redactEntry(entry: LogEntry, passwords: string | null | readonly string[]): LogEntry {
+  const message = redactText(entry.message, passwords);
   return { ...entry, message: message.length > OBSERVABILITY_LIMITS.logMessageMaxChars ? message.slice(0, OBSERVABILITY_LIMITS.logMessageMaxChars) : message };
 }

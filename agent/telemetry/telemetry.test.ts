@@ -15,6 +15,7 @@ import { Telemetry } from './telemetry.ts';
 
 const hasNative = (await findNativeInstallations()).length > 0;
 const PASSWORD = 'tele-Secret-7q';
+const ROTATED = 'tele-Rotated-8w';
 const CLUSTER = 'cl_telemetry';
 
 describe.skipIf(!hasNative && process.env.CI !== 'true')('telemetry on a native local cluster', () => {
@@ -25,19 +26,22 @@ describe.skipIf(!hasNative && process.env.CI !== 'true')('telemetry on a native 
   let record: DriverRecord | null = null;
   let port = 0;
   let running = true;
+  // The app password as the held cluster has it: rotated in the last test.
+  let password = PASSWORD;
+  let sealed = 'v1.first.sealed';
   const messages: AgentMessage[] = [];
   let telemetry: Telemetry;
 
   const held = (): HeldCluster => ({
     clusterId: CLUSTER,
-    spec: running ? spec : { ...spec, state: 'sleeping' },
+    spec: { ...spec, state: running ? 'running' : 'sleeping', password_sealed: sealed },
     record,
     phase: running ? 'running' : 'sleeping',
     running,
-    password: async () => PASSWORD,
+    password: async () => password,
   });
   const connect = async () => {
-    const client = new pg.Client({ host: '127.0.0.1', port, user: spec.username, password: PASSWORD, database: spec.database });
+    const client = new pg.Client({ host: '127.0.0.1', port, user: spec.username, password, database: spec.database });
     await client.connect();
     return client;
   };
@@ -67,7 +71,10 @@ describe.skipIf(!hasNative && process.env.CI !== 'true')('telemetry on a native 
     await telemetry?.stop();
     await driver?.shutdown();
     await dir?.remove();
-    for (const line of log.lines) expect(line).not.toContain(PASSWORD);
+    for (const line of log.lines) {
+      expect(line).not.toContain(PASSWORD);
+      expect(line).not.toContain(ROTATED);
+    }
   });
 
   test('under load: transactions per second above zero, connections rising, CPU, memory, size and the limit', async () => {
@@ -183,6 +190,25 @@ describe.skipIf(!hasNative && process.env.CI !== 'true')('telemetry on a native 
       await waitFor(() => logMessages().find((line) => line.message.startsWith('after-restart-line')), 2_000, 'a line from the restarted server');
     } finally {
       await client.end();
+    }
+
+    // The password is rotated while the log is followed: a line holding the new one, or the old one, is redacted.
+    const rotated = await driver.apply({ clusterId: CLUSTER, spec, password: ROTATED, record, emit: () => {} });
+    record = rotated.record;
+    password = ROTATED;
+    sealed = 'v1.rotated.sealed';
+    const rotatedClient = await connect();
+    try {
+      await rotatedClient.query(`DO $$ begin raise log 'rotation % %', '${ROTATED}', '${PASSWORD}'; end $$`);
+      const line = await waitFor(() => logMessages().find((entry) => entry.message.startsWith('rotation')), 2_000, 'the rotation line');
+      expect(line.message.split('\n')[0]).toBe('rotation [redacted] [redacted]');
+      // History too: the agent remembers the password it saw before the rotation.
+      const history = JSON.stringify(await telemetry.logHistory(CLUSTER, { search: 'rotation' }));
+      expect(history).toContain('rotation [redacted] [redacted]');
+      expect(history).not.toContain(ROTATED);
+      expect(history).not.toContain(PASSWORD);
+    } finally {
+      await rotatedClient.end();
     }
     expect(await telemetry.followLogs(CLUSTER, false)).toEqual({ following: false });
     const followed = ofType('logs').length;

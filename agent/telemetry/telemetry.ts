@@ -44,16 +44,22 @@ interface ClusterState {
 
 interface Follow {
   stop(): void;
-  /** The password the entries are redacted with, opened again when the cluster's sealed password changes. */
-  sealed: string;
-  password: string;
   /** Batches go out in the order they were read, each after its redaction. */
   sending: Promise<void>;
 }
 
+/** The cluster's passwords log lines are redacted with: the current one and those it had before (rotations seen). */
+interface KnownPasswords {
+  sealed: string;
+  passwords: [string, ...string[]];
+}
+
+const PASSWORDS_REMEMBERED = 3;
+
 export class Telemetry {
   private readonly states = new Map<string, ClusterState>();
   private readonly follows = new Map<string, Follow>();
+  private readonly passwords = new Map<string, KnownPasswords>();
   private metricsTimer: NodeJS.Timeout | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -106,11 +112,11 @@ export class Telemetry {
     if (!driver.logHistory) throw new RequestFailure('unsupported', `the ${driver.kind} driver cannot read a cluster's server log`);
     // The whole window is read and filtered here, the same way for every driver.
     const window = await driver.logHistory(clusterId, held.spec, held.record, { since: query.since, limit: OBSERVABILITY_LIMITS.logWindowLines });
-    const password = await held.password();
+    const passwords = await this.passwordsOf(held);
     const search = query.search?.toLowerCase() ?? null;
     const entries: LogEntry[] = [];
     for (let index = window.length - 1; index >= 0 && entries.length < query.limit; index--) {
-      const entry = redactEntry(window[index]!, password);
+      const entry = redactEntry(window[index]!, passwords);
       if (query.level && !atLeast(entry.level, query.level)) continue;
       if (search !== null && !entry.message.toLowerCase().includes(search)) continue;
       entries.push(entry);
@@ -128,10 +134,10 @@ export class Telemetry {
     const held = this.held(clusterId);
     const { driver } = this.options;
     if (!driver.followLogs) throw new RequestFailure('unsupported', `the ${driver.kind} driver cannot follow a cluster's server log`);
-    const password = await held.password();
+    await this.passwordsOf(held);
     if (this.stopped) throw new RequestFailure('internal', 'the agent is shutting down');
     if (this.follows.has(clusterId)) return { following: true };
-    const state: Follow = { stop: () => {}, sealed: held.spec.password_sealed, password, sending: Promise.resolve() };
+    const state: Follow = { stop: () => {}, sending: Promise.resolve() };
     this.follows.set(clusterId, state);
     try {
       state.stop = driver.followLogs(clusterId, held.spec, held.record, (entries) => {
@@ -157,21 +163,33 @@ export class Telemetry {
   private async sendLogs(clusterId: string, follow: Follow, entries: LogEntry[]): Promise<void> {
     if (this.follows.get(clusterId) !== follow || entries.length === 0) return;
     const held = this.options.clusters.cluster(clusterId);
-    if (held && held.spec.password_sealed !== follow.sealed) {
-      // The password was rotated: the new one is what must not leak from now on (the old one is checked too).
-      try {
-        const rotated = await held.password();
-        follow.sealed = held.spec.password_sealed;
-        follow.password = rotated;
-      } catch (error) {
-        this.options.log.warn('opening the rotated password failed; log lines held back', { cluster_id: clusterId, error: errorMessage(error) });
-        return;
-      }
+    let passwords: string[];
+    try {
+      passwords = held ? await this.passwordsOf(held) : (this.passwords.get(clusterId)?.passwords ?? []);
+    } catch (error) {
+      this.options.log.warn('opening the password failed; log lines held back', { cluster_id: clusterId, error: errorMessage(error) });
+      return;
     }
     for (let index = 0; index < entries.length; index += OBSERVABILITY_LIMITS.logBatchMax) {
-      const batch = entries.slice(index, index + OBSERVABILITY_LIMITS.logBatchMax).map((entry) => redactEntry(entry, follow.password));
+      const batch = entries
+        .slice(index, index + OBSERVABILITY_LIMITS.logBatchMax)
+        .map((entry) => redactEntry(entry, passwords));
       this.options.send({ type: 'logs', cluster_id: clusterId, entries: batch });
     }
+  }
+
+  /**
+   * The cluster's current password first, then the ones before it that this agent saw: lines written before a rotation
+   * hold the old one, which is no less secret for being old.
+   */
+  private async passwordsOf(held: HeldCluster): Promise<[string, ...string[]]> {
+    const known = this.passwords.get(held.clusterId);
+    if (known?.sealed === held.spec.password_sealed) return known.passwords;
+    const current = await held.password();
+    const before = (known?.passwords ?? []).filter((password) => password !== current).slice(0, PASSWORDS_REMEMBERED - 1);
+    const passwords: [string, ...string[]] = [current, ...before];
+    this.passwords.set(held.clusterId, { sealed: held.spec.password_sealed, passwords });
+    return passwords;
   }
 
   private held(clusterId: string): HeldCluster {
@@ -195,6 +213,7 @@ export class Telemetry {
     for (const clusterId of held) this.look(clusterId, false);
     // Clusters the agent no longer holds (deleted): their connections and follows go.
     for (const clusterId of this.states.keys()) if (!held.has(clusterId)) this.forget(clusterId);
+    for (const clusterId of this.passwords.keys()) if (!held.has(clusterId)) this.passwords.delete(clusterId);
     for (const clusterId of this.follows.keys()) if (!held.has(clusterId)) void this.unfollow(clusterId);
   }
 
@@ -262,7 +281,8 @@ export class Telemetry {
     if (driver.sampleMetrics) {
       sample = await driver.sampleMetrics(clusterId, held.spec, held.record);
     } else {
-      const access = await driver.sqlAccess?.(clusterId, held.spec, await held.password(), held.record);
+      const [password] = await this.passwordsOf(held);
+      const access = await driver.sqlAccess?.(clusterId, held.spec, password, held.record);
       sample = access ? await state.sampler.sample(access.admin ?? access.app, held.spec.database, access.sharedSession === true) : null;
     }
     if (!sample) return;
@@ -295,13 +315,13 @@ export class Telemetry {
     const { driver } = this.options;
     if (!driver.sqlAccess) return;
     const at = new Date().toISOString();
-    const password = await held.password();
+    const passwords = await this.passwordsOf(held);
     let result: ProbeResult;
     try {
-      const access = await driver.sqlAccess(clusterId, held.spec, password, held.record);
-      result = access ? await probe(access.app, access.sharedSession === true) : failed('the server is not running', password);
+      const access = await driver.sqlAccess(clusterId, held.spec, passwords[0], held.record);
+      result = access ? await probe(access.app, access.sharedSession === true) : failed('the server is not running', passwords);
     } catch (error) {
-      result = failed(errorMessage(error), password);
+      result = failed(errorMessage(error), passwords);
     }
     if (this.stopped) return;
     this.options.send({ type: 'health', cluster_id: clusterId, at, ...result });
