@@ -13,6 +13,12 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   conflict: 409,
   operation_in_progress: 409,
+  /** Asked of a sleeping cluster something only a running one can answer (SQL, schema, insights). */
+  cluster_sleeping: 409,
+  /** ... or of one that is provisioning, waking, failed or being deleted. */
+  cluster_not_running: 409,
+  /** A statement cancelled through DELETE /v1/queries/{id} before it finished. */
+  query_cancelled: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   quota_exceeded: 422,
@@ -20,10 +26,16 @@ export const ERROR_STATUS = {
   target_outside_window: 422,
   /** Asked of something that cannot do it (point-in-time restore of a PGlite cluster, say); the message says why. */
   unsupported: 422,
+  /** PostgreSQL refused a statement; details carry its SQLSTATE, position, hint and detail. */
+  sql_error: 422,
+  /** A statement ran past its timeout and was cancelled (SQLSTATE 57014 in details). */
+  statement_timeout: 422,
   upgrade_required: 426,
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,
+  /** The cluster's region has no agent connected, or its agent did not answer in time. */
+  region_unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -66,16 +78,17 @@ export function issueDetails(issues: readonly { path: PropertyKey[]; message: st
 }
 
 /** Error responses every route may answer, for the OpenAPI document. */
-export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 422 | 426 | 429>) {
+export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 422 | 426 | 429 | 503>) {
   const descriptions: Record<number, string> = {
     400: 'Malformed request or failed validation',
     401: 'Missing, expired or invalid credentials',
     403: 'The caller may not do this',
     404: 'Not found (also for resources of another organization)',
     409: 'Conflicts with the current state',
-    422: 'Plan quota exceeded',
+    422: 'Understood but not carried out: a plan quota, or what the error code names',
     426: 'A WebSocket endpoint called without Upgrade: websocket',
     429: 'Too many attempts; see Retry-After',
+    503: "The cluster's region cannot be reached right now; retry",
   };
   return Object.fromEntries(
     statuses.map((s) => [s, { description: descriptions[s]!, content: { 'application/json': { schema: errorBodySchema } } }]),

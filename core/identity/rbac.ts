@@ -19,6 +19,8 @@ export const PERMISSIONS = [
   'clusters:read',
   'clusters:write',
   'clusters:reveal_password',
+  /** Run SQL on a cluster as its app role (the SQL editor), cancel it, reset its query statistics. */
+  'clusters:query',
   'backups:read',
   'backups:write',
   'regions:manage',
@@ -39,6 +41,7 @@ const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'clusters:read',
     'clusters:write',
     'clusters:reveal_password',
+    'clusters:query',
     'backups:read',
     'backups:write',
   ]),

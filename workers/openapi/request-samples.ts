@@ -20,6 +20,7 @@ const REGION_ID = 'rg_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const CLUSTER_ID = 'cl_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const OPERATION_ID = 'op_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const BACKUP_ID = 'bk_01jd3k5x8r2m9q7v4w6y0z1a2b';
+const QUERY_ID = 'qr_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const TOKEN = 'tok_0123456789abcdefghijklmnopqrstuv';
 const page = (lastId: string) => ({ limit: 20, cursor: encodeCursor(lastId) });
 
@@ -106,6 +107,21 @@ export const REQUEST_SAMPLES: Record<string, RequestSample> = {
   'POST /v1/clusters/{id}/restore': { path: { id: CLUSTER_ID }, body: { backup_id: BACKUP_ID, preserve: true } },
   'GET /v1/clusters/{id}/restore-window': { path: { id: CLUSTER_ID } },
   'GET /v1/clusters/{id}/branches': { path: { id: CLUSTER_ID } },
+
+  'GET /v1/clusters/{id}/metrics': {
+    path: { id: CLUSTER_ID },
+    query: { from: '2026-11-21T11:00:00Z', to: '2026-11-21T12:00:00Z', step: 60, series: 'cpu_percent,connections_active' },
+  },
+  'GET /v1/clusters/{id}/health/history': { path: { id: CLUSTER_ID }, query: { from: '2026-11-20T12:00:00Z', to: '2026-11-21T12:00:00Z' } },
+  'GET /v1/clusters/{id}/logs': { path: { id: CLUSTER_ID }, query: { since: '2026-11-21T11:00:00Z', level: 'warning', search: 'deadlock', limit: 100 } },
+  'POST /v1/clusters/{id}/query': {
+    path: { id: CLUSTER_ID },
+    body: { sql: 'select id, name from customers where id = $1', params: [42], read_only: true, timeout_ms: 10_000, row_limit: 500, query_id: QUERY_ID },
+  },
+  'GET /v1/clusters/{id}/schema': { path: { id: CLUSTER_ID } },
+  'GET /v1/clusters/{id}/insights': { path: { id: CLUSTER_ID }, query: { order: 'mean_time', limit: 20 } },
+  'POST /v1/clusters/{id}/insights/reset': { path: { id: CLUSTER_ID } },
+  'DELETE /v1/queries/{id}': { path: { id: QUERY_ID } },
   'GET /v1/backups/{id}': { path: { id: BACKUP_ID } },
   'DELETE /v1/backups/{id}': { path: { id: BACKUP_ID } },
 

@@ -11,6 +11,7 @@ import { invitationRoutes } from './v1/invitations/index.ts';
 import { operationRoutes } from './v1/operations/index.ts';
 import { organizationRoutes } from './v1/organizations/index.ts';
 import { projectRoutes } from './v1/projects/index.ts';
+import { queryRoutes } from './v1/queries/index.ts';
 import { realtimeRoutes } from './v1/realtime.ts';
 import { regionRoutes } from './v1/regions/index.ts';
 
@@ -26,6 +27,7 @@ export const routes = openApiApp()
   .route('/', agentRoutes)
   .route('/', clusterRoutes)
   .route('/', backupRoutes)
-  .route('/', operationRoutes);
+  .route('/', operationRoutes)
+  .route('/', queryRoutes);
 
 export type ApiApp = typeof routes;

@@ -6,9 +6,10 @@
 // happy paths and the error cases only it has.
 import { env } from 'cloudflare:test';
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { backups, regions } from '../../drizzle/schema.ts';
+import { auditLog, backups, regions } from '../../drizzle/schema.ts';
 import { ID_PATTERN, newId } from '../../protocol/ids.ts';
 import { can, type Permission } from '../../core/identity/rbac.ts';
+import { QUERY_AUDIT_ACTION } from '../../core/clusters/sql-queries.ts';
 import { signAgentCredential } from '../../core/identity/tokens.ts';
 import { roles, type Role } from '../../protocol/enums.ts';
 import type { Bindings } from '../env.ts';
@@ -27,6 +28,8 @@ export interface OrgIds {
   backupId: string;
   /** The owner's user id: the member the membership routes act on, never one of the refused callers. */
   ownerId: string;
+  /** A statement the owner sent to the cluster moments ago (its audit row), for DELETE /v1/queries/{id}. */
+  queryId: string;
 }
 
 export interface BearerRoute {
@@ -136,6 +139,20 @@ export const BEARER_ROUTES: BearerRoute[] = [
   { operation: 'GET /v1/clusters/{id}/restore-window', target: cluster, permissions: ['backups:read'] },
   { operation: 'GET /v1/clusters/{id}/branches', target: cluster, permissions: ['clusters:read'] },
 
+  { operation: 'GET /v1/clusters/{id}/metrics', target: cluster, permissions: ['clusters:read'] },
+  { operation: 'GET /v1/clusters/{id}/health/history', target: cluster, permissions: ['clusters:read'] },
+  { operation: 'GET /v1/clusters/{id}/logs', target: cluster, permissions: ['clusters:read'] },
+  { operation: 'GET /v1/clusters/{id}/schema', target: cluster, permissions: ['clusters:read'] },
+  { operation: 'GET /v1/clusters/{id}/insights', target: cluster, permissions: ['clusters:read'] },
+  {
+    operation: 'POST /v1/clusters/{id}/query',
+    target: (o) => ({ path: { id: o.clusterId }, body: { query_id: o.queryId } }),
+    permissions: ['clusters:query'],
+    invalid: { field: 'timeout_ms', value: 300_001 },
+  },
+  { operation: 'POST /v1/clusters/{id}/insights/reset', target: cluster, permissions: ['clusters:query'] },
+  { operation: 'DELETE /v1/queries/{id}', target: (o) => ({ path: { id: o.queryId } }), permissions: ['clusters:query'] },
+
   { operation: 'GET /v1/operations', target: (o) => ({ query: { org_id: o.orgId, cluster_id: o.clusterId } }), permissions: ['clusters:read'] },
   { operation: 'GET /v1/operations/{id}', target: (o) => ({ path: { id: o.operationId } }), permissions: ['clusters:read'] },
 ];
@@ -217,9 +234,21 @@ async function seedOrg(): Promise<{ owner: Account; ids: OrgIds }> {
   // Running with an endpoint, so the connection route gets as far as its password check.
   await report(regionId, created.body.cluster.id, { phase: 'running' });
   const backupId = newId('bk');
-  await withCatalog((db) =>
-    db.insert(backups).values({ id: backupId, orgId: owner.orgId, clusterId: created.body.cluster.id, kind: 'scheduled', status: 'completed', startedAt: new Date(), finishedAt: new Date() }),
-  );
+  const queryId = newId('qr');
+  await withCatalog(async (db) => {
+    await db.insert(backups).values({ id: backupId, orgId: owner.orgId, clusterId: created.body.cluster.id, kind: 'scheduled', status: 'completed', startedAt: new Date(), finishedAt: new Date() });
+    // As POST /v1/clusters/{id}/query leaves it; sending the statement itself needs a connected agent.
+    await db.insert(auditLog).values({
+      id: newId('aud'),
+      orgId: owner.orgId,
+      actorType: 'user',
+      actorId: owner.userId,
+      action: QUERY_AUDIT_ACTION,
+      targetType: 'cluster',
+      targetId: created.body.cluster.id,
+      metadata: { query_id: queryId },
+    });
+  });
   return {
     owner,
     ids: {
@@ -230,6 +259,7 @@ async function seedOrg(): Promise<{ owner: Account; ids: OrgIds }> {
       operationId: created.body.operation.id,
       backupId,
       ownerId: owner.userId,
+      queryId,
     },
   };
 }

@@ -1,4 +1,5 @@
-// Clusters and their lifecycle, in-place restores, restore windows and branches.
+// Clusters and their lifecycle, in-place restores, restore windows and branches; their metrics, health history, logs,
+// SQL, schema and query insights.
 import { openApiApp } from '../../define-route.ts';
 import { listClusters } from './list.ts';
 import { createCluster } from './create.ts';
@@ -12,6 +13,12 @@ import { clusterHealth } from './health.ts';
 import { restoreCluster } from './restore.ts';
 import { clusterRestoreWindow } from './restore-window.ts';
 import { listBranches } from './branches.ts';
+import { clusterMetrics } from './metrics.ts';
+import { clusterHealthHistory } from './health-history.ts';
+import { clusterLogs } from './logs.ts';
+import { runClusterQuery } from './query.ts';
+import { clusterDatabaseSchema } from './schema.ts';
+import { clusterInsights, resetClusterInsights } from './insights.ts';
 
 export const clusterRoutes = openApiApp()
   .openapi(listClusters.route, listClusters.handler)
@@ -27,4 +34,11 @@ export const clusterRoutes = openApiApp()
   .openapi(clusterHealth.route, clusterHealth.handler)
   .openapi(restoreCluster.route, restoreCluster.handler)
   .openapi(clusterRestoreWindow.route, clusterRestoreWindow.handler)
-  .openapi(listBranches.route, listBranches.handler);
+  .openapi(listBranches.route, listBranches.handler)
+  .openapi(clusterMetrics.route, clusterMetrics.handler)
+  .openapi(clusterHealthHistory.route, clusterHealthHistory.handler)
+  .openapi(clusterLogs.route, clusterLogs.handler)
+  .openapi(runClusterQuery.route, runClusterQuery.handler)
+  .openapi(clusterDatabaseSchema.route, clusterDatabaseSchema.handler)
+  .openapi(clusterInsights.route, clusterInsights.handler)
+  .openapi(resetClusterInsights.route, resetClusterInsights.handler);
