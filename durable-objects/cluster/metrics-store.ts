@@ -75,9 +75,10 @@ export class MetricsStore {
       table.name === 'metrics_raw'
         ? series.map((s) => `avg(${s}) AS ${s}`)
         : series.map((s) => `CASE WHEN sum(${s}_n) > 0 THEN sum(${s}_sum) / sum(${s}_n) END AS ${s}`);
+    // Bound numbers arrive as REAL: the cast makes the step's index a whole number.
     const rows = this.#tables()
       .exec<Record<string, number | null>>(
-        `SELECT (t - ?) / ? AS i, ${means.join(', ')} FROM ${table.name} WHERE t >= ? AND t <= ? GROUP BY i`,
+        `SELECT CAST((t - ?) / ? AS INTEGER) AS i, ${means.join(', ')} FROM ${table.name} WHERE t >= ? AND t <= ? GROUP BY i`,
         start,
         step,
         start,
@@ -85,7 +86,7 @@ export class MetricsStore {
       )
       .toArray();
     for (const row of rows) {
-      const i = row.i!;
+      const i = Math.trunc(row.i!);
       if (i < 0 || i >= count) continue;
       for (const s of series) out[s]![i] = row[s] ?? null;
     }

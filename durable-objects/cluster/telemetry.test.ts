@@ -103,18 +103,22 @@ describe('ClusterDO metrics', () => {
     const minute = await stub.metrics({ from: new Date(at), to: new Date(at + 50 * S), stepSeconds: 60, series: ['cpu_percent', 'replication_lag_seconds'] });
     expect(minute.series).toEqual({ cpu_percent: [30], replication_lag_seconds: [0.5] });
     expect(await runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>('SELECT cpu_percent_n AS n FROM metrics_1m').one().n)).toBe(1);
+    // A sample between two steps' times falls in the step it started in.
+    await feed(stub, regionId, [sample(clusterId, at + 13 * S, { cpu_percent: 40 })]);
+    const tens = await stub.metrics({ from: new Date(at), to: new Date(at + 25 * S), stepSeconds: null, series: ['cpu_percent'] });
+    expect(tens.series.cpu_percent).toEqual([30, 40, null]);
 
     // Another region's agent cannot write this cluster's series.
     const other = await regionWithAgent((await signUp()));
     await feed(stub, other.regionId, [sample(clusterId, at + 10 * S, { cpu_percent: 99 })]);
-    expect((await rowCounts(stub)).metrics_raw!.n).toBe(1);
+    expect((await rowCounts(stub)).metrics_raw!.n).toBe(2);
 
     // 2 days, 8 days and 91 days old, then a prune as of now.
     const old = [2 * DAY, 8 * DAY, 91 * DAY].map((age) => sample(clusterId, now - age, { cpu_percent: 1 }));
     await feed(stub, regionId, old);
     await runInDurableObject(stub, (instance) => (instance as unknown as { telemetry: { metrics: { prune(now: number): void } } }).telemetry.metrics.prune(Date.now()));
     const counts = await rowCounts(stub);
-    expect(counts.metrics_raw).toEqual({ n: 1, oldest: at / 1000 });
+    expect(counts.metrics_raw).toEqual({ n: 2, oldest: at / 1000 });
     expect(counts.metrics_1m!.n).toBe(2);
     expect(counts.metrics_1h!.n).toBe(3);
     expect(counts.metrics_1h!.oldest).toBeGreaterThan((now - 90 * DAY) / 1000);
