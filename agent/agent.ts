@@ -19,6 +19,8 @@ import type { RenderOptions } from './drivers/kubernetes/manifests.ts';
 import { LocalDriver, type EnginePreference } from './drivers/local/local-driver.ts';
 import { createLogger, errorMessage, type Logger, type LogLevel } from './log.ts';
 import { Reconciler } from './reconciler.ts';
+import { RequestDispatcher } from './requests/dispatcher.ts';
+import { Telemetry } from './telemetry/telemetry.ts';
 import { StateStore } from './state-store.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -57,6 +59,9 @@ export interface AgentOptions {
   followIntervalMs?: number;
   /** Fraction of the credential's lifetime after which it is renewed. Default 0.8. */
   renewAfter?: number;
+  /** How often running clusters are sampled and probed. Default 10 s and 30 s (OBSERVABILITY_LIMITS). */
+  metricsIntervalMs?: number;
+  healthIntervalMs?: number;
 }
 
 export interface RunningAgent {
@@ -137,17 +142,33 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   let accepting = true;
   // The reconciler reports through the connection, which is built after it: messages go through this hop.
   let connection: AgentConnection | null = null;
+  let telemetry: Telemetry | null = null;
   reconciler = new Reconciler({
     backups: objectStore ? { sink: objectStore } : { unavailable: BACKUPS_NOT_CONFIGURED },
     state,
     driver,
-    send: (message) => connection?.send(message),
+    send: (message) => {
+      connection?.send(message);
+      // A cluster that just started running (a create, a wake) is sampled and probed now, not at the next tick.
+      if (message.type === 'status') telemetry?.nudge(message.cluster_id);
+    },
     log: log.child({ part: 'reconciler' }),
     concurrency: options.concurrency,
     retry: options.applyRetry,
     checkIntervalMs: options.checkIntervalMs,
     followIntervalMs: options.followIntervalMs,
   });
+
+  telemetry = new Telemetry({
+    clusters: reconciler,
+    driver,
+    send: (message) => connection?.send(message),
+    log: log.child({ part: 'telemetry' }),
+    metricsIntervalMs: options.metricsIntervalMs,
+    healthIntervalMs: options.healthIntervalMs,
+  });
+  const requests = new RequestDispatcher({ clusters: reconciler, driver, logs: telemetry, log: log.child({ part: 'requests' }) });
+  const observing = telemetry;
 
   const handle = async (message: ControlMessage): Promise<void> => {
     if (!accepting) return; // not acked: the control plane sends it again to the next run
@@ -166,7 +187,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         return;
       }
       case 'request':
-        connection?.send({ type: 'response', id: message.id, ok: false, error: `the ${driver.kind} agent does not serve ${message.kind} requests` });
+        // Not awaited: one slow statement must not hold up the messages behind it.
+        void requests.handle(message).then(
+          (response) => connection?.send(response),
+          (error: unknown) => connection?.send({ type: 'response', id: message.id, ok: false, code: 'internal', error: errorMessage(error).slice(0, 2000) }),
+        );
         return;
       case 'ping':
         connection?.send({ type: 'pong', id: message.id });
@@ -205,6 +230,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (options.objectStore) log.info('backups configured', { store: describeObjectStore(options.objectStore), sse: options.objectStore.sse });
   else log.warn(BACKUPS_NOT_CONFIGURED);
   reconciler.resume();
+  observing.start();
   conn.start();
   // Templates are made while the agent waits for its first command, not during it.
   const preparing = (driver.prepare?.() ?? Promise.resolve()).catch((error: unknown) =>
@@ -233,6 +259,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         log.info('agent stopping');
         accepting = false;
         await preparing;
+        await observing.stop();
+        await requests.close();
         await reconciler.stop();
         credentials.stop();
         await walArchive?.close();
