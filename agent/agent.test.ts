@@ -139,11 +139,11 @@ describe('agent against a fake control plane', () => {
     expect(driver.applies).toHaveLength(0);
   });
 
-  test('answers requests it cannot serve with an error response', async () => {
+  test('answers a request about a cluster it does not hold with not_found', async () => {
     const agent = await start({ registrationToken: cp.registrationToken() });
     await agent.waitForConnection(5000);
     cp.send({ type: 'request', id: 'rq1', cluster_id: 'cl_one', kind: 'sql', payload: {} });
-    expect(await cp.waitFor('response', (r) => r.id === 'rq1')).toMatchObject({ ok: false });
+    expect(await cp.waitFor('response', (r) => r.id === 'rq1')).toMatchObject({ ok: false, code: 'not_found' });
   });
 
   test('after a restart it keeps its credential and says hello with the generations it applied', async () => {
