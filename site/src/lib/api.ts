@@ -37,7 +37,7 @@ export function goToLogin(): void {
 }
 
 // hc calls fetch(url, init) with a string body, so the same arguments can be sent again after a refresh.
-export const sessionFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+const sessionFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
   const send = () => fetch(input, { ...init, credentials: 'same-origin' });
   const res = await send();
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;

@@ -16,10 +16,10 @@ export function timeRange(key: TimeRangeKey) {
 }
 
 /** The query of GET /v1/clusters/{id}/metrics for a range ending at `now` (ms). */
-export function metricsQuery(key: TimeRangeKey, now: number, series?: readonly MetricSeries[]): Record<string, string> {
+export function metricsQuery(key: TimeRangeKey, now: number, series?: readonly MetricSeries[]): { from: string; to: string; step: string; series?: string } {
   const range = timeRange(key);
   const to = Math.floor(now / 1000);
-  const query: Record<string, string> = {
+  const query: { from: string; to: string; step: string; series?: string } = {
     from: new Date((to - range.seconds) * 1000).toISOString(),
     to: new Date(to * 1000).toISOString(),
     step: String(range.stepSeconds),
