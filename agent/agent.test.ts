@@ -142,7 +142,7 @@ describe('agent against a fake control plane', () => {
   test('answers a request about a cluster it does not hold with not_found', async () => {
     const agent = await start({ registrationToken: cp.registrationToken() });
     await agent.waitForConnection(5000);
-    cp.send({ type: 'request', id: 'rq1', cluster_id: 'cl_one', kind: 'sql', payload: {} });
+    cp.send({ type: 'request', id: 'rq1', cluster_id: 'cl_one', kind: 'schema', payload: {} });
     expect(await cp.waitFor('response', (r) => r.id === 'rq1')).toMatchObject({ ok: false, code: 'not_found' });
   });
 
