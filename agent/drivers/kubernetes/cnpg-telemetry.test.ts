@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterSpec } from '../../../protocol/agent.ts';
 import type { LogEntry } from '../../../protocol/observability.ts';
 import { SIZE_TABLE } from '../../../protocol/sizes.ts';
+import { AGENT_CLUSTER_ROLE_RULES } from '../../../core/regions/install-manifests.ts';
 import { clusterSpec, collectingLogger, tempDir, waitFor, type CollectingLogger } from '../../testing/fixtures.ts';
 import { startKubeApiServerStandIn, type KubeApiServerStandIn } from '../../testing/kube-apiserver/index.ts';
 import { localInstances, type LocalInstances } from '../../testing/kube-apiserver/local-instances.ts';
@@ -30,7 +31,8 @@ const running: Running[] = [];
 
 /** A stand-in with the real servers, a driver on it reaching clusters as an agent outside Kubernetes does, and one running cluster. */
 async function runningCluster(clusterId: string, spec: ClusterSpec, metricsApi: boolean): Promise<Running> {
-  const server = await startKubeApiServerStandIn({ operator: { stepDelayMs: 10, instances }, metricsApi });
+  // Under the agent's own ClusterRole, as the install manifests grant it: what the driver reads, the role allows.
+  const server = await startKubeApiServerStandIn({ operator: { stepDelayMs: 10, instances }, metricsApi, rbac: AGENT_CLUSTER_ROLE_RULES });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(server.kubeconfig());
   const log = collectingLogger();
@@ -183,7 +185,8 @@ describe('kubernetes driver telemetry', () => {
       kind: 'PodMetrics',
       containers: [{ name: 'postgres', usage: { cpu: expect.stringMatching(/^\d+n$/), memory: expect.stringMatching(/^\d+Ki$/) } }],
     });
-    expect((await fetch(`${r.server.url}${pods}/postgres-1/log`, { method: 'POST', headers: { authorization: `Bearer ${r.server.token}` } })).status).toBe(405);
+    // Authorized before anything else, as the real server does: the role grants no create on pods/log.
+    expect((await fetch(`${r.server.url}${pods}/postgres-1/log`, { method: 'POST', headers: { authorization: `Bearer ${r.server.token}` } })).status).toBe(403);
     expect(((await (await get('/apis')).json()) as { groups: Array<{ name: string }> }).groups.map((g) => g.name)).toContain('metrics.k8s.io');
   });
 
@@ -195,6 +198,28 @@ describe('kubernetes driver telemetry', () => {
     expect(await r.driver.sqlAccess(CLUSTER, asleep, PASSWORD, r.record)).toBeNull();
     expect(await r.driver.logHistory(CLUSTER, asleep, r.record, { since: null, limit: 10 })).toEqual([]);
   }, 40_000);
+});
+
+describe('the agent\'s ClusterRole', () => {
+  it('is what lets the driver read pod logs: without its pods/log rule the API server refuses with 403', async () => {
+    const rules = AGENT_CLUSTER_ROLE_RULES.map((rule) => ({ ...rule, resources: rule.resources.filter((r) => r !== 'pods/log') }));
+    const server = await startKubeApiServerStandIn({ operator: false, rbac: rules });
+    try {
+      const headers = { authorization: `Bearer ${server.token}` };
+      const refused = await fetch(`${server.url}/api/v1/namespaces/orochi-x/pods/postgres-1/log?container=postgres`, { headers });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({
+        reason: 'Forbidden',
+        message: 'pods "postgres-1" is forbidden: User "system:serviceaccount:orochi-system:orochi-agent" cannot get resource "pods/log" in API group "" in the namespace "orochi-x"',
+      });
+      // Granted: the proxy (to a pod that is not there), and no list of pods, which the role does not need.
+      expect((await fetch(`${server.url}/api/v1/namespaces/orochi-x/pods/postgres-1:9187/proxy/metrics`, { headers })).status).toBe(404);
+      expect((await fetch(`${server.url}/api/v1/namespaces/orochi-x/pods`, { headers })).status).toBe(403);
+      expect((await fetch(`${server.url}/api/v1/secrets?watch=1`, { headers })).status).toBe(403);
+    } finally {
+      await server.stop();
+    }
+  });
 });
 
 describe('kubernetes driver telemetry without the metrics API', () => {

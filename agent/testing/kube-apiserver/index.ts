@@ -28,7 +28,7 @@
 // - No set-based label selectors (400), no field selectors other than metadata.name/metadata.namespace, no
 //   pagination (limit/continue are ignored: lists are complete), no bookmarks, no DELETED/ADDED events when an object
 //   stops/starts matching a watch's label selector, no finalizers or graceful deletion (namespaces go at once), no
-//   RBAC, no TLS, no protobuf, no dryRun.
+//   TLS, no protobuf, no dryRun. RBAC only when a test gives the rules of one ClusterRole (rbac.ts).
 // - Pods are not objects here; an instance pod's proxy (CNPG's exporter on 9187) and log, and metrics.k8s.io, are
 //   served for the simulated Clusters' real servers (pod-endpoints.ts).
 import { randomBytes } from 'node:crypto';
@@ -37,11 +37,15 @@ import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { CnpgOperatorSimulation, type CnpgOperatorOptions } from './cnpg-operator.ts';
 import { METRICS_API_GROUP, podEndpoints } from './pod-endpoints.ts';
+import { authorize, requestAttributes, type PolicyRule } from './rbac.ts';
 import { apiVersionOf, DEFAULT_SCHEMA_DIR, loadResourceTypes, type Json, type JsonObject, type ResourceType } from './resources.ts';
 import { ApiError, matchesLabels, ObjectStore, parseLabelSelector, type StoreEvent } from './store.ts';
 
 export type { Json, JsonObject } from './resources.ts';
 export { ApiError } from './store.ts';
+
+/** Who the token stands for when RBAC is checked: the agent's service account, as the install manifests bind it. */
+const RBAC_USER = 'system:serviceaccount:orochi-system:orochi-agent';
 
 export interface KubeApiServerStandInOptions {
   /** Watch events retained for resumption; older resourceVersions get 410 Expired. Default 100. */
@@ -54,6 +58,8 @@ export interface KubeApiServerStandInOptions {
   operator?: CnpgOperatorOptions | false;
   /** Serve metrics.k8s.io (as with metrics-server installed); false answers 404 there. Default true. */
   metricsApi?: boolean;
+  /** The rules of the ClusterRole the token is bound to: requests they do not grant are refused (403). Default: all allowed. */
+  rbac?: readonly PolicyRule[];
 }
 
 export interface KubeApiServerStandIn {
@@ -256,6 +262,8 @@ export async function startKubeApiServerStandIn(options: KubeApiServerStandInOpt
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.headers.authorization !== `Bearer ${token}`) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    const attributes = options.rbac ? requestAttributes(req.method ?? 'GET', url) : null;
+    if (options.rbac && attributes) authorize(options.rbac, RBAC_USER, attributes);
     if (await pods(req, res, url)) return;
     const r = route(types, url.pathname);
     if (!r) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');

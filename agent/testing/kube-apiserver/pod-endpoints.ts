@@ -11,7 +11,7 @@
 //   (instance-logs.ts). Following streams new lines as the server writes them, until the client goes or the server stops.
 // - /apis/metrics.k8s.io/v1beta1 (unless disabled: then 404 as when metrics-server is not installed): discovery,
 //   PodMetrics of one pod or the namespace's PodMetricsList (pod-usage.ts).
-// Not implemented: RBAC (every authenticated request may), pods as objects (get/list/watch of pods 404), limitBytes,
+// RBAC is checked before these, as for every request (index.ts, rbac.ts). Not implemented: pods as objects (get/list/watch of pods 404), limitBytes,
 // previous, the exec/attach/portforward subresources.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cnpgExposition } from './cnpg-exporter.ts';
