@@ -54,6 +54,8 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
   // One change at a time: reports, events and dispatches of one cluster never interleave.
   private queue: Promise<unknown> = Promise.resolve();
   private readonly telemetry: ClusterTelemetry;
+  /** When a log follow nobody listened to was last stopped (in memory: a repeat after a restart is harmless). */
+  private unheardLogsStoppedAt = 0;
 
   constructor(ctx: DurableObjectState, env: ObjectBindings) {
     super(ctx, env);
@@ -253,9 +255,18 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
     if (cluster) await this.telemetry.recordHealth(cluster, report);
   }
 
+  /**
+   * Log lines of a followed cluster, passed on to its `logs:` subscribers. Lines nobody receives mean a follow that
+   * outlived its subscribers: the region is told to stop it (at most once a minute).
+   */
   async recordLogs(regionId: string, report: LogsReport): Promise<void> {
     const cluster = await this.reportingCluster(regionId, report.cluster_id, 'logs');
-    if (cluster) await this.telemetry.recordLogs(cluster, report);
+    if (!cluster || (await this.telemetry.recordLogs(cluster, report)) !== 0) return;
+    if (Date.now() - this.unheardLogsStoppedAt < 60_000) return;
+    this.unheardLogsStoppedAt = Date.now();
+    await this.telemetry.setWatching('logs', false);
+    const answer: AgentResponse = await regionObject(this.env, regionId).followLogs(cluster.id, false);
+    if (!answer.ok) log('info', 'unheard log follow not stopped by the agent', { cluster_id: cluster.id, code: answer.code ?? null });
   }
 
   /** The stored series over the range (see metrics-resolution.ts for the step and table chosen). */

@@ -82,7 +82,7 @@ export class ClusterTelemetry {
     if (at === null) return log('warn', 'metrics sample dropped: bad time', { cluster_id: cluster.id });
     if (!this.metrics.add(Math.floor(at / 1000), parsed.values)) return;
     if ((await this.watching()).metrics) {
-      await this.#publish(cluster, 'metrics', [{ type: 'metrics.update', cluster_id: cluster.id, at: new Date(at).toISOString(), values: parsed.values }]);
+      await this.#publishWatched(cluster, [{ type: 'metrics.update', cluster_id: cluster.id, at: new Date(at).toISOString(), values: parsed.values }]);
     }
   }
 
@@ -93,14 +93,17 @@ export class ClusterTelemetry {
     this.health.addProbe(at, parsed.ok, parsed.latency_ms);
     if ((await this.watching()).metrics) {
       const { ok, latency_ms, error } = parsed;
-      await this.#publish(cluster, 'metrics', [{ type: 'health.probe', cluster_id: cluster.id, at: new Date(at).toISOString(), ok, latency_ms, error }]);
+      await this.#publishWatched(cluster, [{ type: 'health.probe', cluster_id: cluster.id, at: new Date(at).toISOString(), ok, latency_ms, error }]);
     }
   }
 
-  /** A batch of new log lines, already redacted by the agent: one publish for the whole batch, nothing stored. */
-  async recordLogs(cluster: TelemetryCluster, report: LogsReport): Promise<void> {
+  /**
+   * A batch of new log lines, already redacted by the agent: one publish for the whole batch, nothing stored. Returns
+   * how many frames went out (0: nobody listens), or null when the publish failed.
+   */
+  async recordLogs(cluster: TelemetryCluster, report: LogsReport): Promise<number | null> {
     const parsed = logsSchema.parse(report);
-    await this.#publish(
+    return this.#publish(
       cluster,
       'logs',
       parsed.entries.map((entry) => ({ type: 'log.entry', cluster_id: cluster.id, ...entry })),
@@ -165,12 +168,22 @@ export class ClusterTelemetry {
     };
   }
 
-  async #publish(cluster: TelemetryCluster, kind: WatchKind, events: RealtimeEvent[]): Promise<void> {
+  /**
+   * Publishes on the watched `metrics:` channel. Nobody receiving it means the watch outlived its subscribers (their
+   * RealtimeDO restarted without closing them one by one): it ends here, and the next subscriber starts it again.
+   */
+  async #publishWatched(cluster: TelemetryCluster, events: RealtimeEvent[]): Promise<void> {
+    if ((await this.#publish(cluster, 'metrics', events)) === 0) await this.setWatching('metrics', false);
+  }
+
+  /** Frames sent, or null when the publish failed. */
+  async #publish(cluster: TelemetryCluster, kind: WatchKind, events: RealtimeEvent[]): Promise<number | null> {
     try {
-      await realtimeFor(this.env, cluster.orgId).publishMany([`${kind}:${cluster.id}`], events);
+      return await realtimeFor(this.env, cluster.orgId).publishMany([`${kind}:${cluster.id}`], events);
     } catch (error) {
       // Live updates are best effort; the stored series and the agent's log window hold the truth.
       log('warn', 'realtime publish failed', { cluster_id: cluster.id, kind, error: String(error) });
+      return null;
     }
   }
 }

@@ -3,7 +3,8 @@
 // exactly while someone subscribes (asked again after it reconnects).
 import { afterEach, describe, expect, it } from 'vitest';
 import { bindings, greetedAgent, regionWithAgent, seedRegionCluster, type AgentSocket } from '../../workers/test/agents.ts';
-import { signUp } from '../../workers/test/harness.ts';
+import { runInDurableObject } from 'cloudflare:test';
+import { call, joinOrg, signUp } from '../../workers/test/harness.ts';
 import { connectReady, type RealtimeClient } from '../../workers/test/realtime-client.ts';
 import { clusterObject } from '../cluster/stub.ts';
 
@@ -110,5 +111,34 @@ describe('metrics: and logs: channels', () => {
     // The last one leaving stops it.
     second.close();
     expect(await followRequest(back)).toMatchObject({ cluster_id: clusterId, payload: { follow: false } });
+  });
+
+  it("stops the agent's follow when a member is removed and theirs was the last subscription", async () => {
+    const { ada, clusterId, agent } = await setting();
+    const member = await joinOrg(ada, ada.orgId, 'viewer');
+    const socket = track(await connectReady({ token: member.token, orgId: ada.orgId }));
+    expect((await socket.subscribe([`logs:${clusterId}`])).type).toBe('subscribed');
+    expect(await followRequest(agent)).toMatchObject({ payload: { follow: true } });
+    const removed = await call('DELETE', `/v1/organizations/${ada.orgId}/members/${member.userId}`, { token: ada.token });
+    expect(removed.status).toBeLessThan(300);
+    await socket.closed;
+    expect(await followRequest(agent)).toMatchObject({ cluster_id: clusterId, payload: { follow: false } });
+  });
+
+  it('ends a watch that outlived its subscribers: samples nobody receives stop being published, unheard log lines stop the follow', async () => {
+    const { clusterId, agent } = await setting();
+    const cluster = clusterObject(bindings, clusterId);
+    // As if the org's RealtimeDO had restarted, losing its sockets without a close each.
+    await cluster.watch('metrics', true, clusterId);
+    await cluster.watch('logs', true, clusterId);
+    expect(await followRequest(agent)).toMatchObject({ payload: { follow: true } });
+    const watching = () => runInDurableObject(cluster, (_instance, state) => state.storage.get<{ metrics: boolean; logs: boolean }>('watching'));
+    expect(await watching()).toEqual({ metrics: true, logs: true });
+
+    agent.send({ type: 'metrics', cluster_id: clusterId, at: new Date().toISOString(), values: { cpu_percent: 5 } });
+    agent.send({ type: 'logs', cluster_id: clusterId, entries: [{ at: new Date().toISOString(), level: 'info', message: 'nobody reads this', sqlstate: null }] });
+    expect(await followRequest(agent)).toMatchObject({ cluster_id: clusterId, payload: { follow: false } });
+    for (let i = 0; i < 40 && (await watching())?.metrics; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await watching()).toEqual({ metrics: false, logs: false });
   });
 });

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { connectAgent, greetedAgent, regionStub, regionWithAgent } from '../../workers/test/agents.ts';
 import { signUp } from '../../workers/test/harness.ts';
 import { newId } from '../../protocol/ids.ts';
+import type { AgentResponse } from '../../protocol/agent.ts';
+import { MAX_PENDING_REQUESTS } from './pending-requests.ts';
 
 describe('RegionDO: requests to the agent', () => {
   it("sends the request to the greeted agent and resolves with its response; a late or unknown answer goes nowhere", async () => {
@@ -47,7 +49,8 @@ describe('RegionDO: requests to the agent', () => {
     const { regionId, credential } = await regionWithAgent(ada);
     const { agent } = await greetedAgent(credential);
     const started = Date.now();
-    const answer = await regionStub(regionId).request(newId('cl'), 'schema', {}, 300);
+    // The stub types a response with an `unknown` result as never; it is an AgentResponse.
+    const answer: AgentResponse = await regionStub(regionId).request(newId('cl'), 'schema', {}, 300);
     expect(answer).toMatchObject({ ok: false, code: 'no_answer' });
     expect(answer.error).toContain('did not answer');
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
@@ -81,6 +84,26 @@ describe('RegionDO: requests to the agent', () => {
     expect(await regionStub(regionId).request(newId('cl'), 'drop_everything' as 'schema', {}, 1_000)).toMatchObject({ ok: false, code: 'bad_request' });
     expect(agent.received.filter((m) => m.type === 'request')).toEqual([]);
     agent.close();
+  });
+});
+
+describe('RegionDO: requests waiting', () => {
+  it('refuses a request past the cap of those waiting, and fails them all when the agent goes', async () => {
+    const ada = await signUp();
+    const { regionId, credential } = await regionWithAgent(ada);
+    const { agent } = await greetedAgent(credential);
+    const stub = regionStub(regionId);
+    const clusterId = newId('cl');
+    const waiting = Array.from({ length: MAX_PENDING_REQUESTS }, () => stub.request(clusterId, 'schema', {}, 30_000));
+    for (let i = 0; i < 200 && agent.received.filter((m) => m.type === 'request').length < MAX_PENDING_REQUESTS; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const refused: AgentResponse = await stub.request(clusterId, 'schema', {}, 30_000);
+    expect(refused).toMatchObject({ ok: false, code: 'no_answer' });
+    expect(refused.error).toContain(`${MAX_PENDING_REQUESTS} requests waiting`);
+    agent.close();
+    const ended: AgentResponse[] = await Promise.all(waiting);
+    expect(new Set(ended.map((r) => r.code))).toEqual(new Set(['region_offline']));
   });
 });
 
