@@ -190,14 +190,34 @@ describe('kubernetes driver telemetry', () => {
     expect(((await (await get('/apis')).json()) as { groups: Array<{ name: string }> }).groups.map((g) => g.name)).toContain('metrics.k8s.io');
   });
 
-  it('has nothing to sample, follow or connect to while the cluster sleeps', async () => {
-    const asleep = { ...spec, state: 'sleeping' as const };
-    await r.driver.apply({ clusterId: CLUSTER, generation: 2, spec: asleep, password: PASSWORD, record: r.record, emit: () => {} });
-    await waitFor(async () => (await r.driver.observe(CLUSTER, asleep, r.record)).phase === 'sleeping', 30_000, 'asleep');
-    expect(await r.driver.sampleMetrics(CLUSTER, asleep, r.record)).toBeNull();
-    expect(await r.driver.sqlAccess(CLUSTER, asleep, PASSWORD, r.record)).toBeNull();
-    expect(await r.driver.logHistory(CLUSTER, asleep, r.record, { since: null, limit: 10 })).toEqual([]);
-  }, 40_000);
+  it('has nothing to sample or connect to while the cluster sleeps, and a follow that went on through the sleep has the woken server\'s lines', async () => {
+    const seen: LogEntry[] = [];
+    const stop = r.driver.followLogs(CLUSTER, spec, r.record, (entries) => seen.push(...entries));
+    try {
+      const asleep = { ...spec, state: 'sleeping' as const };
+      await r.driver.apply({ clusterId: CLUSTER, generation: 2, spec: asleep, password: PASSWORD, record: r.record, emit: () => {} });
+      await waitFor(async () => (await r.driver.observe(CLUSTER, asleep, r.record)).phase === 'sleeping', 30_000, 'asleep');
+      expect(await r.driver.sampleMetrics(CLUSTER, asleep, r.record)).toBeNull();
+      expect(await r.driver.sqlAccess(CLUSTER, asleep, PASSWORD, r.record)).toBeNull();
+      expect(await r.driver.logHistory(CLUSTER, asleep, r.record, { since: null, limit: 10 })).toEqual([]);
+
+      await r.driver.apply({ clusterId: CLUSTER, generation: 3, spec, password: PASSWORD, record: r.record, emit: () => {} });
+      await waitFor(async () => (await r.driver.observe(CLUSTER, spec, r.record)).phase === 'running', 30_000, 'awake');
+      const marker = `after-the-wake-${Date.now()}`;
+      const client = await connect((await r.driver.sqlAccess(CLUSTER, spec, PASSWORD, r.record))!);
+      try {
+        await client.query(`DO $$ BEGIN RAISE LOG '${marker}'; END $$`);
+      } finally {
+        await client.end();
+      }
+      await waitFor(() => seen.some((e) => e.message === marker), 5000, 'the line written after the wake');
+      // Each line once, though the stream was opened again.
+      const messages = seen.map((e) => `${e.at} ${e.message}`);
+      expect(new Set(messages).size).toBe(messages.length);
+    } finally {
+      stop();
+    }
+  }, 60_000);
 });
 
 describe('the agent\'s ClusterRole', () => {
