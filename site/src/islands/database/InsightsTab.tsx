@@ -10,6 +10,8 @@ import { canQuery } from '../../lib/sql-console.ts';
 import type { Cluster, Role } from './model.ts';
 
 const ORDER_WORDS: Record<InsightOrder, string> = { total_time: 'Total time', calls: 'Calls', mean_time: 'Mean time' };
+/** Characters of a statement shown before it is opened. */
+const STATEMENT_PREVIEW = 160;
 const ms = (v: number) => `${v.toLocaleString('en', { maximumFractionDigits: v < 10 ? 2 : 0 })} ms`;
 
 export function InsightsTab({ cluster, role }: { cluster: Cluster; role: Role | null }) {
@@ -99,7 +101,16 @@ export function InsightsTab({ cluster, role }: { cluster: Cluster; role: Role | 
                     return (
                       <tr key={s.query_id ?? i} data-testid="insight">
                         <td data-label="Statement">
-                          <code className="obs-statement">{s.query}</code>
+                          {s.query.length > STATEMENT_PREVIEW ? (
+                            <details>
+                              <summary>
+                                <code className="obs-statement">{s.query.slice(0, STATEMENT_PREVIEW)}…</code>
+                              </summary>
+                              <code className="obs-statement">{s.query}</code>
+                            </details>
+                          ) : (
+                            <code className="obs-statement">{s.query}</code>
+                          )}
                         </td>
                         <td data-label="Calls">{s.calls.toLocaleString('en')}</td>
                         <td data-label="Total time">{ms(s.total_time_ms)}</td>

@@ -1,7 +1,7 @@
 // The SQL editor: CodeMirror 6 with PostgreSQL's dialect (highlighting, completion of keywords and of the
 // database's own tables and columns), undo history, Ctrl/Cmd-Enter to run, and the error position of a failed
 // statement marked. Only the Query tab imports this module, and lazily: it is its own chunk.
-import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from '@codemirror/autocomplete';
+import { autocompletion, closeBrackets, closeBracketsKeymap, closeCompletion, completionKeymap } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { PostgreSQL, sql, type SQLNamespace } from '@codemirror/lang-sql';
 import { bracketMatching, HighlightStyle, syntaxHighlighting } from '@codemirror/language';
@@ -112,7 +112,8 @@ export default function SqlEditor({ initialText, schema, readOnly, label, onRun,
         editable.current.of([EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)]),
         // Run before any other binding of Mod-Enter (the default keymap inserts a line there). Tab is left to
         // move focus out of the editor, so the keyboard never gets stuck in it.
-        Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => (latest.current.onRun(), true) }])),
+        // An open completion list is closed: the statement is what was typed, not a suggestion.
+        Prec.highest(keymap.of([{ key: 'Mod-Enter', run: (v) => (closeCompletion(v), latest.current.onRun(), true) }])),
         keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...completionKeymap]),
         EditorView.updateListener.of((u) => u.docChanged && latest.current.onChange(u.state.doc.toString())),
       ],

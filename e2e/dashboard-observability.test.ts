@@ -1,0 +1,193 @@
+// The database page's observability tabs in Chromium against the whole local stack (its agent samples, probes and
+// tails the real PostgreSQL server it runs). A person opens each tab of a new database: Query runs `select 1 as n`
+// with Ctrl-Enter and shows the grid typed int4, shows a bad statement's SQLSTATE with its position marked, and
+// creates a table; Logs shows a RAISE LOG line live; Metrics draws charts that gain points without a reload;
+// Schema lists the table with its columns; Insights lists the statements run; the Overview shows sparklines and
+// the health history. Each tab passes axe. Screenshots go to e2e/artifacts/observability-*.png.
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeDataDir, root, startStack, type Stack } from '../dev/stack.ts';
+import { haveChromium, launchChromium, open, signUpInBrowser, uniqueEmail } from './browser.ts';
+
+const ARTIFACTS = resolve(root, 'e2e/artifacts');
+
+let stack: Stack;
+let dataDir: string;
+let browser: Browser;
+let origin: string;
+const logs: string[] = [];
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `observability-${name}.png`), fullPage: true });
+}
+
+async function axeViolations(page: Page): Promise<Array<{ id: string; impact: string | null; nodes: string[] }>> {
+  // Evaluated through the DevTools protocol, which the page's CSP does not govern (a <script> tag it would refuse).
+  await page.evaluate(await readFile(resolve(root, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+}
+
+async function expectAxeClean(page: Page, where: string): Promise<void> {
+  expect({ where, violations: await axeViolations(page) }).toEqual({ where, violations: [] });
+}
+
+/** Replaces the editor's text and runs it with Ctrl-Enter, as a person would. */
+async function runInEditor(page: Page, sql: string): Promise<void> {
+  const editor = page.locator('.cm-content');
+  await editor.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  // insertText types the statement as one input, so completion and bracket closing do not rewrite it.
+  await page.keyboard.insertText(sql);
+  await page.keyboard.press('Control+Enter');
+}
+
+/** What the Query tab shows for the last run: the result's summary line, the error in words, or 'pending'. */
+async function outcome(page: Page): Promise<string> {
+  // Read in one go in the page: the panel is replaced while a statement runs, so separate reads could race it.
+  return page.evaluate(() => {
+    const failure = document.querySelector('[data-testid="query-error"]');
+    if (failure) return `error: ${failure.textContent}`;
+    return document.querySelector('[data-testid="query-summary"]')?.textContent ?? 'pending';
+  });
+}
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  await mkdir(ARTIFACTS, { recursive: true });
+  dataDir = await mkdtemp(join(tmpdir(), 'orochi-e2e-observability-'));
+  const port = 38787 + Math.floor(Math.random() * 1000);
+  // The browser uses localhost: the session cookies are Secure, which Chromium honours over http on localhost only.
+  origin = `http://localhost:${port}`;
+  stack = await startStack({ dataDir, port, appUrl: origin, wranglerLogLevel: 'warn', output: (source, line) => logs.push(`[${source}] ${line}`) });
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+  if (haveChromium) await writeFile(join(ARTIFACTS, 'observability-stack.log'), logs.join('\n'));
+  if (dataDir) await removeDataDir(dataDir);
+}, 60_000);
+
+describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
+  it('queries, tails the log, charts metrics live, browses the schema and lists insights, each tab axe clean', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: origin });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await signUpInBrowser(page, uniqueEmail('observability'), 'a long observability password');
+    const id = await page.evaluate(async (regionId) => {
+      const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'observed', region_id: regionId }) });
+      return ((await res.json()) as { cluster: { id: string } }).cluster.id;
+    }, stack.localRegionId);
+
+    await open(page, `/databases/${id}`);
+    const status = page.getByTestId('cluster-status').locator('[data-status]');
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+    await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection'), { timeout: 30_000 }).toBe('live');
+
+    // Query: Ctrl-Enter runs the statement; the grid names the column and its PostgreSQL type.
+    await page.getByRole('tab', { name: 'Query' }).click();
+    expect(page.url()).toMatch(/#query$/);
+    await page.locator('.cm-content').waitFor();
+    await runInEditor(page, 'select 1 as n');
+    const result = page.getByTestId('query-result');
+    await expect.poll(() => outcome(page), { timeout: 30_000 }).toMatch(/^SELECT · 1 row · [\d.,]+ ms$/);
+    expect(await result.locator('th').first().getAttribute('data-type')).toBe('int4');
+    expect(await result.locator('th').first().textContent()).toBe('nint4');
+    expect(await result.locator('tbody td').first().textContent()).toBe('1');
+    await screenshot(page, 'query-result');
+    await expectAxeClean(page, 'query');
+
+    // A bad statement: its message and SQLSTATE, and where it went wrong marked in the editor.
+    await runInEditor(page, 'select * from no_such_table');
+    const failure = page.getByTestId('query-error');
+    await expect.poll(() => outcome(page), { timeout: 30_000 }).toMatch(/^error: /);
+    expect(await page.getByTestId('query-sqlstate').textContent()).toBe('42P01');
+    expect(await failure.textContent()).toMatch(/relation "no_such_table" does not exist/);
+    await expect.poll(() => page.locator('.cm-sql-error').textContent()).toBe('no_such_table');
+    await screenshot(page, 'query-error');
+
+    await runInEditor(page, 'create table notes (id serial primary key, note text not null)');
+    await expect.poll(() => outcome(page), { timeout: 30_000 }).toMatch(/^CREATE TABLE/);
+    await runInEditor(page, "insert into notes (note) values ('first'), ('second')");
+    await expect.poll(() => outcome(page), { timeout: 30_000 }).toMatch(/^INSERT · 2 rows/);
+    // The history keeps what was run, newest first; a click loads it back.
+    await expect.poll(() => page.getByTestId('query-history').locator('li').count()).toBe(4);
+    expect(await page.getByTestId('query-history').locator('li').first().textContent()).toMatch(/^insert into notes/);
+
+    // Logs: a RAISE LOG line reaches the open tab live.
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    await page.getByTestId('log-lines').waitFor({ timeout: 30_000 });
+    const uri = await page.evaluate(async (clusterId) => ((await (await fetch(`/v1/clusters/${clusterId}/connection?format=uri&reveal=true`)).json()) as { value: string }).value, id);
+    const marker = `marker-${Date.now()}`;
+    // Give the agent's tail a moment to start after the subscription before the line is written.
+    await page.waitForTimeout(1_000);
+    const client = new pg.Client({ connectionString: uri });
+    await client.connect();
+    const raisedAt = Date.now();
+    await client.query(`DO $$ begin raise log '${marker}'; end $$`);
+    await client.end();
+    const line = page.getByTestId('log-lines').locator('li', { hasText: marker });
+    await expect.poll(() => line.count(), { timeout: 10_000, interval: 100 }).toBeGreaterThan(0);
+    const tailMs = Date.now() - raisedAt;
+    console.log(`RAISE LOG line shown in the browser after ${tailMs} ms`);
+    expect(tailMs).toBeLessThan(5_000);
+    // The search narrows the lines to it; a level above it hides it.
+    await page.getByTestId('log-search').fill(marker);
+    await expect.poll(() => page.getByTestId('log-lines').locator('li').count()).toBe(1);
+    await screenshot(page, 'logs');
+    await expectAxeClean(page, 'logs');
+    await page.getByTestId('log-level').selectOption('error');
+    await expect.poll(() => page.getByTestId('log-lines').locator('li').count()).toBe(0);
+
+    // Metrics: six charts, filling, with new points arriving live (every 10 s) without a reload.
+    await page.getByRole('tab', { name: 'Metrics' }).click();
+    const tps = page.getByTestId('chart-tps');
+    await tps.waitFor({ timeout: 30_000 });
+    expect(await page.locator('figure.obs-chart').count()).toBeGreaterThanOrEqual(6);
+    const before = Number(await page.getByTestId('chart-connections').getAttribute('data-points'));
+    await expect.poll(async () => Number(await page.getByTestId('chart-connections').getAttribute('data-points')), { timeout: 30_000, interval: 500 }).toBeGreaterThan(before);
+    expect(await page.getByTestId('chart-cpu').getAttribute('aria-label')).toMatch(/^CPU from .+ to .+\. CPU: now [\d.,]+%/);
+    await screenshot(page, 'metrics');
+    await expectAxeClean(page, 'metrics');
+
+    // Schema: the table made through the Query tab, with its columns and primary key.
+    await page.getByRole('tab', { name: 'Schema' }).click();
+    const notes = page.locator('[data-testid="schema-item"][data-name="notes"]');
+    await expect.poll(() => notes.count(), { timeout: 30_000 }).toBe(1);
+    await notes.click();
+    const detail = page.getByTestId('schema-detail');
+    await expect.poll(() => detail.getByTestId('schema-column').count()).toBe(2);
+    expect(await detail.textContent()).toMatch(/notes_pkey/);
+    await screenshot(page, 'schema');
+    await expectAxeClean(page, 'schema');
+
+    // Insights: the statements run above are among the top statements.
+    await page.getByRole('tab', { name: 'Insights' }).click();
+    const insights = page.getByTestId('insights-table');
+    await expect.poll(() => insights.isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(async () => (await insights.textContent()) ?? '', { timeout: 30_000 }).toMatch(/insert into notes/i);
+    await screenshot(page, 'insights');
+    await expectAxeClean(page, 'insights');
+
+    // Overview: sparklines of the last hour and the health history, up.
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    await page.getByTestId('overview-monitoring').waitFor();
+    await expect.poll(async () => Number(await page.getByTestId('spark-connections').getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('health-history').getAttribute('data-current'), { timeout: 60_000 }).toBe('up');
+    await screenshot(page, 'overview');
+    await expectAxeClean(page, 'overview');
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 420_000);
+});
