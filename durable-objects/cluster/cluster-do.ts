@@ -49,6 +49,8 @@ interface Snapshot {
 }
 
 const SNAPSHOT_KEY = 'snapshot';
+/** How long telemetry trusts its in-memory copy of the cluster's region, org and size. */
+const TELEMETRY_CLUSTER_TTL_MS = 30_000;
 
 export class ClusterDO extends DurableObject<ObjectBindings> {
   // One change at a time: reports, events and dispatches of one cluster never interleave.
@@ -56,6 +58,7 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
   private readonly telemetry: ClusterTelemetry;
   /** When a log follow nobody listened to was last stopped (in memory: a repeat after a restart is harmless). */
   private unheardLogsStoppedAt = 0;
+  private heldTelemetryCluster: { cluster: TelemetryCluster; at: number } | null = null;
 
   constructor(ctx: DurableObjectState, env: ObjectBindings) {
     super(ctx, env);
@@ -302,17 +305,27 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
    * none); null, and the report dropped, when the cluster is not that region's or is gone.
    */
   private async reportingCluster(regionId: string, clusterId: string, kind: string): Promise<TelemetryCluster | null> {
+    // Samples come every 10 s: what they need of the snapshot (fixed but for its size and deletion) is kept in
+    // memory for a while rather than read from storage each time.
+    const held = this.heldTelemetryCluster;
+    if (held && held.cluster.id === clusterId && Date.now() - held.at < TELEMETRY_CLUSTER_TTL_MS) {
+      return held.cluster.regionId === regionId && !held.cluster.deleted ? held.cluster : this.dropReport(kind, clusterId, regionId);
+    }
     let snapshot = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
     if (!snapshot || snapshot.cluster.id !== clusterId) {
       // In the queue: a reload must not overwrite a fresher snapshot written by a report being applied.
       snapshot = (await this.serialized(() => this.withCatalog((db) => this.snapshot(db, clusterId)))) ?? undefined;
     }
-    if (!snapshot || snapshot.cluster.regionId !== regionId || snapshot.cluster.deletedAt) {
-      log('warn', `${kind} report dropped`, { cluster_id: clusterId, region_id: regionId });
-      return null;
-    }
+    if (!snapshot) return this.dropReport(kind, clusterId, regionId);
     const { cluster } = snapshot;
-    return { id: cluster.id, orgId: cluster.orgId, regionId: cluster.regionId, instances: cluster.instances, deleted: cluster.deletedAt !== null };
+    const telemetryCluster = { id: cluster.id, orgId: cluster.orgId, regionId: cluster.regionId, instances: cluster.instances, deleted: cluster.deletedAt !== null };
+    this.heldTelemetryCluster = { cluster: telemetryCluster, at: Date.now() };
+    return telemetryCluster.regionId === regionId && !telemetryCluster.deleted ? telemetryCluster : this.dropReport(kind, clusterId, regionId);
+  }
+
+  private dropReport(kind: string, clusterId: string, regionId: string): null {
+    log('warn', `${kind} report dropped`, { cluster_id: clusterId, region_id: regionId });
+    return null;
   }
 
   /** The command of this operation could not be delivered (the commands queue's dead letters). */

@@ -179,6 +179,9 @@ describe('ClusterDO health history', () => {
     // A cluster never probed has no uptime.
     const fresh = await regionCluster();
     const empty = await fresh.stub.healthHistory({ from: new Date(now - HOUR), to: new Date(now) });
+    // Named by its id even before it holds a snapshot of its cluster.
+    expect(empty.cluster_id).toBe(fresh.clusterId);
+    expect((await fresh.stub.metrics({ from: new Date(now - HOUR), to: new Date(now), stepSeconds: null, series: ['cpu_percent'] })).cluster_id).toBe(fresh.clusterId);
     expect(empty.uptime).toEqual({ '24h': null, '7d': null, '30d': null });
     expect(empty.intervals.map((i) => i.state)).toEqual(['unknown']);
   });
