@@ -282,7 +282,8 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
   /** Up/down/asleep/unknown intervals, probe latency and uptime (see health-intervals.ts). */
   async healthHistory(query: TimeRangeQuery): Promise<HealthHistory> {
     const saved = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
-    return this.telemetry.readHealth(saved?.cluster.id ?? this.ctx.id.name ?? '', query);
+    const sleeping = saved?.cluster.status === 'sleeping' || saved?.cluster.status === 'waking';
+    return this.telemetry.readHealth(saved?.cluster.id ?? this.ctx.id.name ?? '', query, sleeping);
   }
 
   /**

@@ -62,11 +62,16 @@ export class HealthStore {
       .toArray();
   }
 
-  /** The intervals over [from, to] (see health-intervals.ts). */
-  intervals(from: number, to: number, probeIntervalMs: number): ReturnType<typeof healthIntervals> {
+  /**
+   * The intervals over [from, to] (see health-intervals.ts). `asleepBefore`: the cluster was asleep before any
+   * transition was recorded (it went to sleep before they were).
+   */
+  intervals(from: number, to: number, probeIntervalMs: number, asleepBefore = false): ReturnType<typeof healthIntervals> {
     const lookBack = probeIntervalMs * 3;
     const probes = this.probes(from - lookBack, to);
-    return healthIntervals(probes, this.transitions(from, to), from, to, probeIntervalMs);
+    const transitions = this.transitions(from, to);
+    if (asleepBefore && transitions.length === 0) transitions.push({ t: from, state: 'asleep' });
+    return healthIntervals(probes, transitions, from, to, probeIntervalMs);
   }
 
   #prune(now: number): void {

@@ -33,5 +33,5 @@ export function resolution(from: number, to: number, stepSeconds: number | null,
   }
   const coarser = METRIC_TABLES.filter((t) => t.seconds >= finest.seconds && step % t.seconds === 0).at(-1) ?? finest;
   const start = Math.floor(from / step) * step;
-  return { table: coarser, stepSeconds: step, start, count: count(step) };
+  return { table: coarser, stepSeconds: step, start, count: Math.max(0, count(step)) };
 }

@@ -185,4 +185,14 @@ describe('ClusterDO health history', () => {
     expect(empty.uptime).toEqual({ '24h': null, '7d': null, '30d': null });
     expect(empty.intervals.map((i) => i.state)).toEqual(['unknown']);
   });
+
+  it('counts a cluster asleep since before sleep was recorded as asleep', async () => {
+    const { regionId, clusterId, stub } = await regionCluster({ status: 'sleeping' });
+    const now = Date.now();
+    await stub.recordHealth(regionId, { type: 'health', cluster_id: clusterId, at: new Date(now - 2 * HOUR).toISOString(), ok: true, latency_ms: 2, error: null });
+    const history = await stub.healthHistory({ from: new Date(now - HOUR), to: new Date(now) });
+    expect(history.intervals.map((i) => i.state)).toEqual(['asleep']);
+    // When it fell asleep is not known: the whole span is taken as asleep, so nothing counts towards uptime.
+    expect(history.uptime['24h']).toBeNull();
+  });
 });

@@ -138,14 +138,15 @@ export class ClusterTelemetry {
     };
   }
 
-  readHealth(clusterId: string, query: TimeRangeQuery, now = Date.now()): HealthHistory {
+  /** `sleeping`: the cluster's status says it sleeps (counts when no sleep was recorded, as for one asleep since before). */
+  readHealth(clusterId: string, query: TimeRangeQuery, sleeping: boolean, now = Date.now()): HealthHistory {
     const from = ms(query.from);
     const to = ms(query.to);
     const interval = OBSERVABILITY_LIMITS.healthIntervalMs;
     // One pass over the last 30 days (or the range, if it reaches further) serves both the range and the uptimes.
     const spanFrom = Math.min(from, now - 30 * DAY);
     const spanTo = Math.min(Math.max(to, now), now);
-    const all = this.health.intervals(spanFrom, spanTo, interval);
+    const all = this.health.intervals(spanFrom, spanTo, interval, sleeping);
     const end = Math.min(to, now);
     const intervals = all
       .filter((i) => i.to > from && i.from < end)
