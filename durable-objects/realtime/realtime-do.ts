@@ -127,27 +127,13 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
    * the publisher, instead of reaching clients as a frame they cannot read.
    */
   publish(channels: string[], event: RealtimeEvent): number {
-    const targets = [...new Set(publishChannelsSchema.parse(channels))];
-    const parsed = realtimeEventSchema.parse(event);
-    // The channel goes last, so nothing in the payload can name another one.
-    const frames = targets.map((channel) => ({ channel, frame: JSON.stringify({ ...parsed, channel }) }));
-    let sent = 0;
-    for (const ws of openSockets(this.ctx)) {
-      const { session } = this.#attachment(ws);
-      if (session.user_id === null) continue;
-      for (const { channel, frame } of frames) {
-        if (session.subscriptions.includes(channel) && sendFrame(ws, frame)) sent += 1;
-      }
-    }
-    return sent;
+    return this.publishMany(channels, [event]);
   }
 
-  /**
-   * Sends each event, in order, to every open authenticated socket subscribed to any of the channels, as publish()
-   * does: a batch of log lines is one call. Returns how many frames went out.
-   */
+  /** publish() for several events, in order: a batch of log lines is one call. */
   publishMany(channels: string[], events: RealtimeEvent[]): number {
     const targets = [...new Set(publishChannelsSchema.parse(channels))];
+    // All checked before any is sent: a bad event fails the batch rather than half of it.
     const parsed = events.map((event) => realtimeEventSchema.parse(event));
     const recipients = openSockets(this.ctx)
       .map((ws) => ({ ws, session: this.#attachment(ws).session }))
@@ -157,6 +143,7 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
       const listening = recipients.filter(({ session }) => session.subscriptions.includes(channel));
       if (listening.length === 0) continue;
       for (const event of parsed) {
+        // The channel goes last, so nothing in the payload can name another one.
         const frame = JSON.stringify({ ...event, channel });
         for (const { ws } of listening) if (sendFrame(ws, frame)) sent += 1;
       }
