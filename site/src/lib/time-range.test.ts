@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendSample, latestValue, metricsQuery, summarize, TIME_RANGES } from './time-range.ts';
+import { appendSample, isolatedIndices, latestValue, metricsQuery, summarize, TIME_RANGES } from './time-range.ts';
 
 describe('metrics time ranges', () => {
   it('asks for the chosen window ending now, at a step that keeps a few hundred points', () => {
@@ -30,5 +30,11 @@ describe('metrics time ranges', () => {
     expect(latestValue(undefined)).toBeNull();
     expect(summarize([2, null, 4, 6])).toEqual({ min: 2, max: 6, mean: 4, count: 3 });
     expect(summarize([null])).toBeNull();
+  });
+
+  it('finds the points a line cannot draw: values with gaps on both sides', () => {
+    expect(isolatedIndices([null, 1, null, 2, 3, null, 4])).toEqual([1, 6]);
+    expect(isolatedIndices([5])).toEqual([0]);
+    expect(isolatedIndices([])).toEqual([]);
   });
 });

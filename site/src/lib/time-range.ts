@@ -74,3 +74,11 @@ export function summarize(values: readonly (number | null)[] | undefined): { min
   }
   return count === 0 ? null : { min, max, mean: sum / count, count };
 }
+
+/** Indices of values with no value on either side: a line cannot show them, so charts draw them as dots. */
+export function isolatedIndices(values: ArrayLike<number | null | undefined>): number[] {
+  const present = (i: number) => values[i] !== null && values[i] !== undefined;
+  const found: number[] = [];
+  for (let i = 0; i < values.length; i++) if (present(i) && !present(i - 1) && !present(i + 1)) found.push(i);
+  return found;
+}

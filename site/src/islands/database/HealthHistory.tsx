@@ -48,8 +48,9 @@ export function HealthHistory({ cluster }: { cluster: Cluster }) {
       <svg className="obs-health-bar" viewBox="0 0 1000 24" preserveAspectRatio="none" role="img" aria-label={`Health over the last 24 hours: ${words || 'no data'}`}>
         <rect className="obs-health-unknown" x="0" y="0" width="1000" height="24" />
         {history.intervals.map((i) => {
-          const x = ((Date.parse(i.from) - start) / span) * 1000;
-          const w = Math.max(((Date.parse(i.to) - Date.parse(i.from)) / span) * 1000, 1);
+          // At least 4 of the bar's 1,000 units, so a minute's outage or a just-created database still shows.
+          const w = Math.max(((Date.parse(i.to) - Date.parse(i.from)) / span) * 1000, 4);
+          const x = Math.min(((Date.parse(i.from) - start) / span) * 1000, 1000 - w);
           return (
             <rect key={`${i.from}-${i.state}`} className={`obs-health-${i.state}`} x={x.toFixed(2)} y="0" width={w.toFixed(2)} height="24" data-state={i.state}>
               <title>{`${STATE_WORDS[i.state]} from ${clock(i.from)} to ${clock(i.to)}`}</title>

@@ -3,7 +3,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { latestValue, summarize } from '../../lib/time-range.ts';
+import { isolatedIndices, latestValue, summarize } from '../../lib/time-range.ts';
 import { CHART_COLORS } from './metric-charts.ts';
 
 export interface ChartLine {
@@ -50,7 +50,8 @@ export function TimeSeriesChart({ title, timestamps, lines, format, range, heigh
         { stroke: AXIS, grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID, width: 1 } },
         { stroke: AXIS, grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID, width: 1 }, size: 64, values: (_u, splits) => splits.map((v) => formatRef.current(v)) },
       ],
-      series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 1.5, points: { show: false } }))],
+      // Points alone between gaps (a database's first samples) would be invisible as a line: they get a dot.
+      series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 1.5, points: { show: true, size: 5, fill: l.color, filter: (u: uPlot, i: number) => isolatedIndices(u.data[i] ?? []) } }))],
     };
     const chart = new uPlot(options, data, el);
     plot.current = chart;
