@@ -109,8 +109,13 @@ describe('metrics: and logs: channels', () => {
     expect(await followRequest(back)).toMatchObject({ cluster_id: clusterId, payload: { follow: true } });
 
     // The last one leaving stops it.
-    second.close();
+    second.send({ type: 'unsubscribe', channels: [`logs:${clusterId}`] });
     expect(await followRequest(back)).toMatchObject({ cluster_id: clusterId, payload: { follow: false } });
+    // Subscribing again starts it again; closing the socket ends it like an unsubscribe.
+    expect((await second.subscribe([`logs:${clusterId}`])).type).toBe('subscribed');
+    expect(await followRequest(back)).toMatchObject({ payload: { follow: true } });
+    second.close();
+    expect(await followRequest(back)).toMatchObject({ payload: { follow: false } });
   });
 
   it("stops the agent's follow when a member is removed and theirs was the last subscription", async () => {
