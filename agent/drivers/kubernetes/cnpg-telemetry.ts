@@ -165,6 +165,8 @@ export class CnpgTelemetry {
       namespace = located?.namespace ?? namespace;
       for (const [pod, state] of streams) {
         if (!pods.includes(pod)) {
+          // Gone for now (hibernated, scaled down): if it comes back, its log is taken up after the last line seen.
+          ended.set(pod, { resumeAfter: state.resumeAfter, lastAt: state.lastAt });
           state.controller.abort();
           streams.delete(pod);
         }

@@ -107,6 +107,8 @@ export interface SimulatedInstances {
 export interface InstanceServer {
   /** The postmaster's process id: the pod's processes are it and its children. */
   pid: number;
+  /** When the postmaster started (ms): the pod's container, and so its log, begins there. */
+  startedAt: number;
   port: number;
   /** The Unix socket directory where the superuser connects without a password. */
   socketDir: string;

@@ -11,7 +11,7 @@ let server: InstanceServer;
 
 beforeEach(async () => {
   dir = await tempDir('instance-logs');
-  server = { pid: 1, port: 5432, socketDir: dir.path, superuser: 'postgres', database: 'app', logFile: join(dir.path, 'postgres.log'), jsonLogDir: join(dir.path, 'log') };
+  server = { pid: 1, startedAt: Date.parse('2026-11-27T20:00:00Z'), port: 5432, socketDir: dir.path, superuser: 'postgres', database: 'app', logFile: join(dir.path, 'postgres.log'), jsonLogDir: join(dir.path, 'log') };
 });
 
 afterEach(() => dir.remove());
@@ -40,13 +40,27 @@ describe('the stand-in instance pod log', () => {
     expect(await read()).toEqual([]);
   });
 
-  it('reads the newest jsonlog file when the server writes one, with its SQLSTATE', async () => {
-    await writeFile(server.logFile, '2026-11-27 20:00:00.100 UTC [41] LOG:  redirecting log output to logging collector process\n');
+  it('reads the jsonlog files too, in time order, with their SQLSTATE; the lines of an earlier run of the server are not this pod\'s', async () => {
+    await writeFile(
+      server.logFile,
+      ['2026-11-27 19:00:00.000 UTC [30] LOG:  database system is shut down', '2026-11-27 20:00:00.100 UTC [41] LOG:  redirecting log output to logging collector process', ''].join('\n'),
+    );
     await mkdir(server.jsonLogDir);
-    const line = { timestamp: '2026-11-27 20:00:03.250 UTC', pid: 60, error_severity: 'ERROR', state_code: '42601', message: 'syntax error at or near "selec"', statement: 'selec 1' };
-    await writeFile(join(server.jsonLogDir, 'postgresql-2026-11-27.json'), `${JSON.stringify(line)}\n`);
-    const lines = await instanceLogReader(server, 'postgres-1')();
-    expect(lines.map((l) => entryOfCnpgLine(l.text)).filter(Boolean)).toEqual([{ at: '2026-11-27T20:00:03.250Z', level: 'error', message: 'syntax error at or near "selec"', sqlstate: '42601' }]);
-    expect(records(lines)[1]!.record).toMatchObject({ query: 'selec 1', process_id: '60' });
+    const json = (line: object) => `${JSON.stringify(line)}\n`;
+    await writeFile(join(server.jsonLogDir, 'postgresql-20261127-190000.json'), json({ timestamp: '2026-11-27 19:00:00.000 UTC', pid: 30, error_severity: 'LOG', message: 'an earlier run' }));
+    await writeFile(
+      join(server.jsonLogDir, 'postgresql-20261127-200000.json'),
+      json({ timestamp: '2026-11-27 20:00:03.250 UTC', pid: 60, error_severity: 'ERROR', state_code: '42601', message: 'syntax error at or near "selec"', statement: 'selec 1' }),
+    );
+    const read = instanceLogReader(server, 'postgres-1');
+    const lines = await read();
+    expect(lines.map((l) => entryOfCnpgLine(l.text)).filter(Boolean)).toEqual([
+      { at: '2026-11-27T20:00:00.100Z', level: 'info', message: 'redirecting log output to logging collector process', sqlstate: null },
+      { at: '2026-11-27T20:00:03.250Z', level: 'error', message: 'syntax error at or near "selec"', sqlstate: '42601' },
+    ]);
+    expect(records(lines)[2]!.record).toMatchObject({ query: 'selec 1', process_id: '60' });
+    // A rotation: the new file is read from its start.
+    await writeFile(join(server.jsonLogDir, 'postgresql-20261128-000000.json'), json({ timestamp: '2026-11-28 00:00:00.000 UTC', pid: 41, error_severity: 'LOG', message: 'rotated' }));
+    expect((await read()).map((l) => entryOfCnpgLine(l.text)?.message)).toEqual(['rotated']);
   });
 });

@@ -1,10 +1,11 @@
 // A STAND-IN for a CloudNativePG instance pod's `postgres` container log, for tests only. CNPG's instance manager
 // writes PostgreSQL's log to stdout as JSON lines, `{"level","ts","logger":"postgres","msg":"record","record":{csvlog
-// fields}}` (CNPG docs, logging.md); here the lines are made from the real server's own log: its jsonlog file when the
-// server writes one (log_destination jsonlog, in pgdata/log), else its stderr log (`%m [%p] ` prefix, PostgreSQL's
-// default log_line_prefix), whose DETAIL/HINT/STATEMENT/CONTEXT lines fold into the record before them. The first
-// line is the instance manager's own, as in a real pod, so readers must pick the postgres records out.
-import { open, readdir, stat } from 'node:fs/promises';
+// fields}}` (CNPG docs, logging.md); here the lines are made from the real server's own log: its jsonlog files (the
+// local driver's log_destination, in pgdata/log) and its stderr file (what it says before the collector runs, or all
+// of it without one: `%m [%p] ` prefix, PostgreSQL's default log_line_prefix, DETAIL/HINT/STATEMENT/CONTEXT lines
+// folded into the record before them). The first line is the instance manager's own, as in a real pod, so readers
+// must pick the postgres records out.
+import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InstanceServer } from './cnpg-operator.ts';
 
@@ -96,56 +97,53 @@ function fromJsonlog(text: string): CsvRecord[] {
   return records;
 }
 
-/** The log the server writes now: its newest jsonlog file when it writes one, else its stderr file. */
-async function currentSource(server: InstanceServer): Promise<{ path: string; json: boolean }> {
+/** Every file the server writes its log to: its stderr file, and its jsonlog files (rotations) in name order. */
+async function sources(server: InstanceServer): Promise<Array<{ path: string; json: boolean }>> {
+  const json = await readdir(server.jsonLogDir).catch(() => [] as string[]);
+  return [{ path: server.logFile, json: false }, ...json.filter((name) => name.endsWith('.json')).sort().map((name) => ({ path: join(server.jsonLogDir, name), json: true }))];
+}
+
+/** The complete lines a file gained past `offset`, and the offset after them. */
+async function readOn(path: string, offset: number): Promise<{ text: string; offset: number }> {
+  const handle = await open(path, 'r').catch(() => null);
+  if (!handle) return { text: '', offset: 0 };
   try {
-    const files = (await readdir(server.jsonLogDir)).filter((name) => name.endsWith('.json'));
-    if (files.length > 0) {
-      const dated = await Promise.all(files.map(async (name) => ({ name, mtime: (await stat(join(server.jsonLogDir, name))).mtimeMs })));
-      dated.sort((a, b) => a.mtime - b.mtime);
-      return { path: join(server.jsonLogDir, dated.at(-1)!.name), json: true };
-    }
-  } catch {
-    // no log directory: the server logs to stderr
+    const { size } = await handle.stat();
+    const from = size < offset ? 0 : offset;
+    const buffer = Buffer.alloc(size - from);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
+    const chunk = buffer.subarray(0, bytesRead).toString('utf8');
+    const text = chunk.slice(0, chunk.lastIndexOf('\n') + 1);
+    return { text, offset: from + Buffer.byteLength(text) };
+  } finally {
+    await handle.close();
   }
-  return { path: server.logFile, json: false };
 }
 
 /**
- * Reads the server's log from where the last read stopped, as the pod's lines: call it again for what was written
- * since. Only complete lines are taken; a switch to another file (a rotation) starts at that file's beginning.
+ * Reads the pod's log from where the last read stopped: call it again for what was written since. The container's
+ * log begins when its server started, as a pod made again after a hibernation starts with an empty log; lines are
+ * taken whole, from every file the server writes, in time order.
  */
 export function instanceLogReader(server: InstanceServer, pod: string): () => Promise<PodLogLine[]> {
-  let path: string | null = null;
-  let offset = 0;
+  const offsets = new Map<string, number>();
   let first = true;
+  // log_time has milliseconds, the start time whole seconds.
+  const since = server.startedAt - 1000;
   return async () => {
-    const source = await currentSource(server);
-    if (source.path !== path) {
-      path = source.path;
-      offset = 0;
+    const records: CsvRecord[] = [];
+    for (const source of await sources(server)) {
+      const { text, offset } = await readOn(source.path, offsets.get(source.path) ?? 0);
+      offsets.set(source.path, offset);
+      records.push(...(source.json ? fromJsonlog(text) : fromStderr(text)));
     }
-    let text = '';
-    const handle = await open(source.path, 'r').catch(() => null);
-    if (handle) {
-      try {
-        const { size } = await handle.stat();
-        if (size < offset) offset = 0;
-        const buffer = Buffer.alloc(size - offset);
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
-        const chunk = buffer.subarray(0, bytesRead).toString('utf8');
-        const complete = chunk.lastIndexOf('\n') + 1;
-        text = chunk.slice(0, complete);
-        offset += Buffer.byteLength(text);
-      } finally {
-        await handle.close();
-      }
-    }
-    const lines = (source.json ? fromJsonlog(text) : fromStderr(text)).map((record) => lineOf(record, pod));
+    const lines = records
+      .map((record) => lineOf(record, pod))
+      .filter((line) => line.time >= since)
+      .sort((a, b) => a.time - b.time);
     if (first) {
       first = false;
-      const at = lines[0]?.time ?? Date.now();
-      lines.unshift({ time: at, text: JSON.stringify({ level: 'info', ts: at / 1000, logger: 'instance-manager', msg: 'Starting CloudNativePG Instance Manager', logging_pod: pod }) });
+      lines.unshift({ time: server.startedAt, text: JSON.stringify({ level: 'info', ts: server.startedAt / 1000, logger: 'instance-manager', msg: 'Starting CloudNativePG Instance Manager', logging_pod: pod }) });
     }
     return lines;
   };

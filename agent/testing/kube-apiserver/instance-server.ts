@@ -26,5 +26,5 @@ export async function runningInstanceServer(dataDir: string, localId: string, da
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null;
   }
-  return { pid, port, socketDir: lines[4]!.trim(), superuser: SUPERUSER, database, logFile: join(dir, 'postgres.log'), jsonLogDir: join(dir, 'pgdata', 'log') };
+  return { pid, startedAt: Number(lines[2]) * 1000, port, socketDir: lines[4]!.trim(), superuser: SUPERUSER, database, logFile: join(dir, 'postgres.log'), jsonLogDir: join(dir, 'pgdata', 'log') };
 }
