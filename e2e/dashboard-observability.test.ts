@@ -1,7 +1,8 @@
 // The database page's observability tabs in Chromium against the whole local stack (its agent samples, probes and
 // tails the real PostgreSQL server it runs). A person opens each tab of a new database: Query runs `select 1 as n`
-// with Ctrl-Enter and shows the grid typed int4, shows a bad statement's SQLSTATE with its position marked, and
-// creates a table; Logs shows a RAISE LOG line live; Metrics draws charts that gain points without a reload;
+// with Ctrl-Enter and shows the grid typed int4, shows a bad statement's SQLSTATE with its position marked, creates
+// a table, explains a statement and cancels a running one; Logs shows a RAISE LOG line live, holds lines while
+// paused and shows them on resume; Metrics draws charts that gain points without a reload;
 // Schema lists the table with its columns; Insights lists the statements run; the Overview shows sparklines and
 // the health history. Each tab passes axe. Screenshots go to e2e/artifacts/observability-*.png.
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -125,6 +126,23 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
     await expect.poll(() => page.getByTestId('query-history').locator('li').count()).toBe(4);
     expect(await page.getByTestId('query-history').locator('li').first().textContent()).toMatch(/^insert into notes/);
 
+    // EXPLAIN shows the plan of what is in the editor, without running it.
+    await runInEditor(page, 'select * from notes where id = 1');
+    await expect.poll(() => outcome(page), { timeout: 30_000 }).toMatch(/^SELECT · 1 row/);
+    await page.getByTestId('query-explain').click();
+    await expect.poll(() => outcome(page), { timeout: 30_000 }).toMatch(/^EXPLAIN · /);
+    expect(await result.locator('th').first().textContent()).toBe('QUERY PLANtext');
+    expect(await result.locator('tbody').textContent()).toMatch(/Scan .*notes/);
+
+    // Cancel stops a running statement on the server.
+    await runInEditor(page, 'select pg_sleep(60)');
+    const cancel = page.getByTestId('query-cancel');
+    await cancel.waitFor({ timeout: 10_000 });
+    const cancelledAt = Date.now();
+    await cancel.click();
+    await expect.poll(() => outcome(page), { timeout: 15_000 }).toMatch(/^error: .*cancel/i);
+    expect(Date.now() - cancelledAt).toBeLessThan(15_000);
+
     // Logs: a RAISE LOG line reaches the open tab live.
     await page.getByRole('tab', { name: 'Logs' }).click();
     await page.getByTestId('log-lines').waitFor({ timeout: 30_000 });
@@ -142,6 +160,18 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
     const tailMs = Date.now() - raisedAt;
     console.log(`RAISE LOG line shown in the browser after ${tailMs} ms`);
     expect(tailMs).toBeLessThan(5_000);
+    // Paused, new lines wait (counted on the button) and join on resume.
+    await page.getByTestId('log-pause').click();
+    const held = `held-${Date.now()}`;
+    const again = new pg.Client({ connectionString: uri });
+    await again.connect();
+    await again.query(`DO $$ begin raise log '${held}'; end $$`);
+    await again.end();
+    await expect.poll(() => page.getByTestId('log-pause').textContent(), { timeout: 10_000 }).toMatch(/^Resume \(\d+ new\)$/);
+    expect(await page.getByTestId('log-lines').locator('li', { hasText: held }).count()).toBe(0);
+    await page.getByTestId('log-pause').click();
+    await expect.poll(() => page.getByTestId('log-lines').locator('li', { hasText: held }).count()).toBe(1);
+
     // The search narrows the lines to it; a level above it hides it.
     await page.getByTestId('log-search').fill(marker);
     await expect.poll(() => page.getByTestId('log-lines').locator('li').count()).toBe(1);
@@ -176,6 +206,7 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
     await page.getByRole('tab', { name: 'Insights' }).click();
     const insights = page.getByTestId('insights-table');
     await expect.poll(() => insights.isVisible(), { timeout: 30_000 }).toBe(true);
+    await page.getByRole('radio', { name: 'Calls' }).check();
     await expect.poll(async () => (await insights.textContent()) ?? '', { timeout: 30_000 }).toMatch(/insert into notes/i);
     await screenshot(page, 'insights');
     await expectAxeClean(page, 'insights');
