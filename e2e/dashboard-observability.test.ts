@@ -221,4 +221,34 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
     expect(errors).toEqual([]);
     await context.close();
   }, 420_000);
+
+  it('shows a viewer the editor read-only, with a note, and no way to run statements or reset insights', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: origin });
+    const page = await context.newPage();
+    await signUpInBrowser(page, uniqueEmail('viewer'), 'a long viewer password');
+    const me = await page.evaluate(async () => (await (await fetch('/v1/auth/me')).json()) as { user: { id: string }; current_org_id: string });
+    const id = await page.evaluate(async (regionId) => {
+      const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'watched', region_id: regionId }) });
+      return ((await res.json()) as { cluster: { id: string } }).cluster.id;
+    }, stack.localRegionId);
+    // The account becomes a viewer of its organization, as an admin changing its role would make it.
+    const catalog = new pg.Client({ connectionString: stack.catalog.databaseUrl });
+    await catalog.connect();
+    await catalog.query("update memberships set role = 'viewer' where org_id = $1 and user_id = $2", [me.current_org_id, me.user.id]);
+    await catalog.end();
+
+    await open(page, `/databases/${id}#query`);
+    await expect.poll(() => page.getByTestId('cluster-status').locator('[data-status]').getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+    await page.locator('.cm-content').waitFor();
+    expect(await page.getByTestId('query-tab').textContent()).toMatch(/can read the schema but not run statements/);
+    expect(await page.locator('.cm-content').getAttribute('contenteditable')).toBe('false');
+    expect(await page.getByTestId('query-run').isDisabled()).toBe(true);
+    await page.getByRole('tab', { name: 'Insights' }).click();
+    await page.getByTestId('insights-refresh').waitFor();
+    expect(await page.getByTestId('insights-reset').count()).toBe(0);
+    // What the page hides, the API refuses.
+    const status = await page.evaluate(async (clusterId) => (await fetch(`/v1/clusters/${clusterId}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'select 1' }) })).status, id);
+    expect(status).toBe(403);
+    await context.close();
+  }, 120_000);
 });
