@@ -58,7 +58,8 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
   private readonly telemetry: ClusterTelemetry;
   /** When a log follow nobody listened to was last stopped (in memory: a repeat after a restart is harmless). */
   private unheardLogsStoppedAt = 0;
-  private heldTelemetryCluster: { cluster: TelemetryCluster; at: number } | null = null;
+  /** null for a cluster the catalog does not have, so an agent's reports of one cost a catalog read only now and then. */
+  private heldTelemetryCluster: { id: string; cluster: TelemetryCluster | null; at: number } | null = null;
 
   constructor(ctx: DurableObjectState, env: ObjectBindings) {
     super(ctx, env);
@@ -309,18 +310,21 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
     // Samples come every 10 s: what they need of the snapshot (fixed but for its size and deletion) is kept in
     // memory for a while rather than read from storage each time.
     const held = this.heldTelemetryCluster;
-    if (held && held.cluster.id === clusterId && Date.now() - held.at < TELEMETRY_CLUSTER_TTL_MS) {
-      return held.cluster.regionId === regionId && !held.cluster.deleted ? held.cluster : this.dropReport(kind, clusterId, regionId);
+    if (held && held.id === clusterId && Date.now() - held.at < TELEMETRY_CLUSTER_TTL_MS) {
+      return held.cluster && held.cluster.regionId === regionId && !held.cluster.deleted ? held.cluster : this.dropReport(kind, clusterId, regionId);
     }
     let snapshot = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
     if (!snapshot || snapshot.cluster.id !== clusterId) {
       // In the queue: a reload must not overwrite a fresher snapshot written by a report being applied.
       snapshot = (await this.serialized(() => this.withCatalog((db) => this.snapshot(db, clusterId)))) ?? undefined;
     }
-    if (!snapshot) return this.dropReport(kind, clusterId, regionId);
+    if (!snapshot) {
+      this.heldTelemetryCluster = { id: clusterId, cluster: null, at: Date.now() };
+      return this.dropReport(kind, clusterId, regionId);
+    }
     const { cluster } = snapshot;
     const telemetryCluster = { id: cluster.id, orgId: cluster.orgId, regionId: cluster.regionId, instances: cluster.instances, deleted: cluster.deletedAt !== null };
-    this.heldTelemetryCluster = { cluster: telemetryCluster, at: Date.now() };
+    this.heldTelemetryCluster = { id: clusterId, cluster: telemetryCluster, at: Date.now() };
     return telemetryCluster.regionId === regionId && !telemetryCluster.deleted ? telemetryCluster : this.dropReport(kind, clusterId, regionId);
   }
 
@@ -397,7 +401,12 @@ export class ClusterDO extends DurableObject<ObjectBindings> {
     };
     const updatedCluster = { ...cluster, ...changes };
     // Sleep and wake shape the health history: asleep is neither up nor down.
-    this.telemetry.recordStatus(next.status, now.getTime());
+    if ('deletedAt' in changes) {
+      this.telemetry.clear();
+      this.heldTelemetryCluster = null;
+    } else {
+      this.telemetry.recordStatus(next.status, now.getTime());
+    }
     let updatedOperation: OperationRow | null = operation;
     if (operation && outcome.operation && (outcome.operation.status !== operation.status || outcome.operation.error !== operation.error)) {
       const terminal = outcome.operation.status !== 'running';

@@ -74,6 +74,10 @@ export class HealthStore {
     return healthIntervals(probes, transitions, from, to, probeIntervalMs);
   }
 
+  clear(): void {
+    this.#tables().exec('DELETE FROM health_probes; DELETE FROM health_states;');
+  }
+
   #prune(now: number): void {
     if (now - this.#prunedAt < PRUNE_EVERY_MS) return;
     this.prune(now);

@@ -93,6 +93,10 @@ export class MetricsStore {
     return { resolution: res, timestamps, series: out };
   }
 
+  clear(): void {
+    for (const table of METRIC_TABLES) this.#tables().exec(`DELETE FROM ${table.name}`);
+  }
+
   #prune(nowMs: number): void {
     if (nowMs - this.#prunedAt < PRUNE_EVERY_MS) return;
     this.prune(nowMs);

@@ -195,4 +195,19 @@ describe('ClusterDO health history', () => {
     // When it fell asleep is not known: the whole span is taken as asleep, so nothing counts towards uptime.
     expect(history.uptime['24h']).toBeNull();
   });
+
+  it("deletes a cluster's series and probes when its region confirms the deletion, and takes no more", async () => {
+    const { regionId, clusterId, stub } = await regionCluster({ generation: 1, desiredState: 'deleted', status: 'deleting' });
+    const now = Date.now();
+    await feed(stub, regionId, [sample(clusterId, now - MIN, { cpu_percent: 3 })]);
+    await stub.recordHealth(regionId, { type: 'health', cluster_id: clusterId, at: new Date(now - MIN).toISOString(), ok: true, latency_ms: 1, error: null });
+    expect((await rowCounts(stub)).metrics_raw!.n).toBe(1);
+    const status = { type: 'status', cluster_id: clusterId, observed_generation: 1, phase: 'deleted', ready_instances: 0, instances: 1, endpoint: null, message: '' } as const;
+    await stub.report(regionId, { ...status, at: new Date().toISOString() });
+    await feed(stub, regionId, [sample(clusterId, now, { cpu_percent: 3 })]);
+    const counts = await rowCounts(stub);
+    expect([counts.metrics_raw!.n, counts.metrics_1m!.n, counts.metrics_1h!.n]).toEqual([0, 0, 0]);
+    const probes = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM health_probes').one().n);
+    expect(probes).toBe(0);
+  });
 });

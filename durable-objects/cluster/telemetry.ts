@@ -116,6 +116,12 @@ export class ClusterTelemetry {
     if (state) this.health.addTransition(at, state);
   }
 
+  /** A deleted cluster's series and probes are never read again: gone with it rather than left in its storage. */
+  clear(): void {
+    this.metrics.clear();
+    this.health.clear();
+  }
+
   readMetrics(
     cluster: Pick<TelemetryCluster, 'id' | 'instances'> | null,
     query: TimeRangeQuery & { stepSeconds: number | null; series: MetricSeries[] },
