@@ -320,11 +320,13 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
     const verdict = await this.#authorize(session.org_id, session.user_id!, session.session_id, wanted);
     if (verdict.kind === 'session_ended') {
       sendError(ws, 'unauthorized', 'The session has ended; sign in again', request);
-      return closeQuietly(ws, CLOSE_CODES.sessionEnded, 'session ended');
+      closeQuietly(ws, CLOSE_CODES.sessionEnded, 'session ended');
+      return this.#left(ws, session.subscriptions);
     }
     if (verdict.kind === 'not_member') {
       sendError(ws, 'not_found', 'You are no longer a member of this organization', request);
-      return closeQuietly(ws, CLOSE_CODES.membershipEnded, 'membership ended');
+      closeQuietly(ws, CLOSE_CODES.membershipEnded, 'membership ended');
+      return this.#left(ws, session.subscriptions);
     }
     if (verdict.refused.length > 0) {
       const message = `Subscription refused (${verdict.reason}): ${verdict.refused.join(', ')}`;
