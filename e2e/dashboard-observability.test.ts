@@ -4,7 +4,7 @@
 // a table, explains a statement and cancels a running one; Logs shows a RAISE LOG line live, holds lines while
 // paused and shows them on resume; Metrics draws charts that gain points without a reload;
 // Schema lists the table with its columns; Insights lists the statements run; the Overview shows sparklines and
-// the health history. Each tab passes axe. Screenshots go to e2e/artifacts/observability-*.png.
+// the health history. Each tab passes axe, and nothing trips the pages' CSP. Screenshots go to e2e/artifacts/observability-*.png.
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -82,7 +82,18 @@ afterAll(async () => {
 describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
   it('queries, tails the log, charts metrics live, browses the schema and lists insights, each tab axe clean', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: origin });
+    // The editor and the charts style themselves from script: none of it may need what the pages' CSP refuses.
+    const violations: string[] = [];
+    await context.exposeFunction('reportCspViolation', (line: string) => violations.push(line));
+    await context.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        (window as unknown as { reportCspViolation: (line: string) => void }).reportCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}`);
+      });
+    });
     const page = await context.newPage();
+    page.on('console', (message) => {
+      if (/content security policy/i.test(message.text())) violations.push(message.text());
+    });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await signUpInBrowser(page, uniqueEmail('observability'), 'a long observability password');
@@ -219,6 +230,7 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
     await screenshot(page, 'overview');
     await expectAxeClean(page, 'overview');
     expect(errors).toEqual([]);
+    expect(violations).toEqual([]);
     await context.close();
   }, 420_000);
 
