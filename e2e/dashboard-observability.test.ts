@@ -4,7 +4,8 @@
 // a table, explains a statement and cancels a running one; Logs shows a RAISE LOG line live, holds lines while
 // paused and shows them on resume; Metrics draws charts that gain points without a reload;
 // Schema lists the table with its columns; Insights lists the statements run; the Overview shows sparklines and
-// the health history. Each tab passes axe, and nothing trips the pages' CSP. Screenshots go to e2e/artifacts/observability-*.png.
+// the health history. Each tab passes axe, and nothing trips the pages' CSP. A statement refused by a sleeping
+// database offers Wake and runs once it is awake; a viewer gets the editor read-only. Screenshots go to e2e/artifacts/observability-*.png.
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -233,6 +234,41 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
     expect(violations).toEqual([]);
     await context.close();
   }, 420_000);
+
+  it('offers to wake a sleeping database when a statement is refused, and runs it once awake; history loads back', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: origin });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await signUpInBrowser(page, uniqueEmail('sleeper'), 'a long sleeper password');
+    const id = await page.evaluate(async (regionId) => {
+      const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'sleeper', region_id: regionId }) });
+      return ((await res.json()) as { cluster: { id: string } }).cluster.id;
+    }, stack.localRegionId);
+    await open(page, `/databases/${id}#query`);
+    const status = page.getByTestId('cluster-status').locator('[data-status]');
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+    await page.locator('.cm-content').waitFor();
+    await runInEditor(page, "select 'awake' as state");
+    await expect.poll(() => outcome(page), { timeout: 30_000 }).toMatch(/^SELECT · 1 row/);
+
+    await page.evaluate(async (clusterId) => void (await fetch(`/v1/clusters/${clusterId}/sleep`, { method: 'POST' })), id);
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('sleeping');
+    await page.getByTestId('query-run').click();
+    await expect.poll(() => outcome(page), { timeout: 30_000 }).toMatch(/^error: .*sleep/i);
+    await page.getByTestId('query-wake').click();
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+    await page.getByTestId('query-run').click();
+    await expect.poll(() => outcome(page), { timeout: 30_000 }).toMatch(/^SELECT · 1 row/);
+    expect(await page.getByTestId('query-result').locator('tbody td').first().textContent()).toBe('awake');
+
+    // A statement from the history goes back into the editor with a click.
+    await runInEditor(page, 'select 2');
+    await page.getByTestId('query-history').getByRole('button', { name: "select 'awake' as state" }).click();
+    expect(await page.locator('.cm-content').textContent()).toBe("select 'awake' as state");
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 180_000);
 
   it('shows a viewer the editor read-only, with a note, and no way to run statements or reset insights', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: origin });
