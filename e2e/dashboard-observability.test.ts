@@ -2,10 +2,10 @@
 // tails the real PostgreSQL server it runs). A person opens each tab of a new database: Query runs `select 1 as n`
 // with Ctrl-Enter and shows the grid typed int4, shows a bad statement's SQLSTATE with its position marked, creates
 // a table, explains a statement and cancels a running one; Logs shows a RAISE LOG line live, holds lines while
-// paused and shows them on resume; Metrics draws charts that gain points without a reload;
-// Schema lists the table with its columns; Insights lists the statements run; the Overview shows sparklines and
-// the health history. Each tab passes axe, and nothing trips the pages' CSP. A statement refused by a sleeping
-// database offers Wake and runs once it is awake; a viewer gets the editor read-only. Screenshots go to e2e/artifacts/observability-*.png.
+// paused and shows them on resume; Metrics draws charts that gain points without a reload; Schema lists the table
+// with its columns; Insights lists the statements run; the Overview shows sparklines and the health history. Each
+// tab passes axe, and nothing trips the pages' CSP. A statement refused by a sleeping database offers Wake and runs
+// once it is awake; a viewer gets the editor read-only. Screenshots go to e2e/artifacts/observability-*.png.
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
