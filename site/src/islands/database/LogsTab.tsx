@@ -64,7 +64,7 @@ export function LogsTab({ cluster, active }: { cluster: Cluster; active: boolean
       {!lines && !error ? <Spinner label="Loading the log…" /> : null}
       {lines ? (
         <>
-          <p className="muted obs-note" aria-live="polite">
+          <p className="muted obs-note">
             {shown.length} of {lines.length} lines{lines.length >= LOG_BUFFER_LINES ? ` (the newest ${LOG_BUFFER_LINES} are kept)` : ''}
             {paused ? ' · paused' : ' · live'}
           </p>

@@ -162,7 +162,7 @@ export function QueryTab({ cluster, role, userId, onMutated }: Props) {
         </div>
       </section>
 
-      <section className="card" aria-label="Result" aria-live="polite">
+      <section className="card" aria-label="Result">
         {!outcome && !running ? <p className="muted">Run a statement to see its result here.</p> : null}
         {outcome?.kind === 'result' ? <ResultGrid result={outcome.result} /> : null}
         {failure ? (
