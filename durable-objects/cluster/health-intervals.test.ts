@@ -31,6 +31,21 @@ describe('health intervals', () => {
     expect(uptime(intervals, t0 + 20 * 60 * S, t0 + 30 * 60 * S)).toBeNull();
   });
 
+  it("counts a probe the agent sent as the cluster woke, before the control plane recorded the wake", () => {
+    const t0 = 1_800_000_000_000;
+    // Asleep at t0; the agent probes at +10 s as the server runs again; the running status is applied at +10.2 s.
+    const transitions = [
+      { t: t0, state: 'asleep' as const },
+      { t: t0 + 10_200, state: 'awake' as const },
+    ];
+    expect(healthIntervals([{ t: t0 - 5 * S, ok: true }, { t: t0 + 10 * S, ok: true }], transitions, t0 - 10 * S, t0 + 20 * S, EVERY)).toEqual([
+      { state: 'unknown', from: t0 - 10 * S, to: t0 - 5 * S },
+      { state: 'up', from: t0 - 5 * S, to: t0 },
+      { state: 'asleep', from: t0, to: t0 + 10_200 },
+      { state: 'up', from: t0 + 10_200, to: t0 + 20 * S },
+    ]);
+  });
+
   it('starts the range from the state before it: a transition and a probe from just before count', () => {
     const t0 = 1_800_000_000_000;
     const from = t0 + 60 * S;

@@ -53,8 +53,10 @@ export function healthIntervals(probes: Probe[], transitions: Transition[], from
     let state: HealthState;
     if (status === 'asleep') state = 'asleep';
     else if (status === 'deleted') state = 'unknown';
-    // A probe from before the cluster last woke says nothing about the awake cluster.
-    else if (last && at - last.t < validity && (transition < 0 || last.t >= transitions[transition]!.t)) state = last.ok ? 'up' : 'down';
+    // A probe from before the cluster last slept says nothing about the awake cluster. One from between its sleep and
+    // the wake being recorded does: the agent probes a cluster the moment it runs again, which is often before the
+    // control plane has applied the status that says so.
+    else if (last && at - last.t < validity && last.t >= sleptAt(transitions, transition)) state = last.ok ? 'up' : 'down';
     else state = 'unknown';
     const end = starts[i + 1] ?? to;
     const previous = out.at(-1);
@@ -62,6 +64,12 @@ export function healthIntervals(probes: Probe[], transitions: Transition[], from
     else out.push({ state, from: at, to: end });
   }
   return out;
+}
+
+/** When the newest sleep or deletion up to transitions[upTo] began (-Infinity: never). */
+function sleptAt(transitions: Transition[], upTo: number): number {
+  for (let i = upTo; i >= 0; i--) if (transitions[i]!.state !== 'awake') return transitions[i]!.t;
+  return -Infinity;
 }
 
 /** Up time over up plus down time within [from, to]; null when none of it was probed. */
