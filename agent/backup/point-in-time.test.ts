@@ -2,54 +2,22 @@
 // archiving its WAL through the agent's archiver (curl over the socket) into the embedded object store, then a
 // branch at a time, a branch from a backup, and an in-place restore, each checked by the rows it answers with.
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedStoreConfig, startObjectStore, type EmbeddedObjectStore } from '../../dev/object-store.ts';
-import type { ClusterSpec } from '../../protocol/agent.ts';
-import { LocalDriver } from '../drivers/local/local-driver.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { findNativeInstallations } from '../drivers/local/native-binaries.ts';
-import { serverUser } from '../drivers/local/server-user.ts';
-import type { DriverRecord } from '../drivers/driver.ts';
-import { clusterSpec, collectingLogger, tempDir } from '../testing/fixtures.ts';
+import { archivingNativeDriver } from '../testing/archiving-native-driver.ts';
+import { clusterSpec } from '../testing/fixtures.ts';
 import { walPrefix } from './layout.ts';
-import { ObjectStore } from './object-store.ts';
-import { WalArchive } from './wal-archive.ts';
 
 const hasNative = (await findNativeInstallations()).length > 0;
 const PASSWORD = 'pitr-Secret-1';
 
 describe.skipIf(!hasNative && process.env.CI !== 'true')('point-in-time restore on native PostgreSQL', () => {
-  let server: EmbeddedObjectStore;
-  let store: ObjectStore;
-  let wal: WalArchive;
-  let driver: LocalDriver;
-  let dirs: Array<Awaited<ReturnType<typeof tempDir>>>;
-  const records = new Map<string, DriverRecord | null>();
-  const log = collectingLogger();
+  const native = archivingNativeDriver({ tag: 'pitr', password: PASSWORD });
+  const { apply, records, log } = native;
 
-  beforeAll(async () => {
-    const storeDir = await tempDir('pitr-store');
-    const dataDir = await tempDir('pitr-data');
-    dirs = [storeDir, dataDir];
-    server = await startObjectStore({ dataDir: storeDir.path });
-    store = new ObjectStore(embeddedStoreConfig(server));
-    wal = await WalArchive.start({ store, dataDir: dataDir.path, log, owner: await serverUser() });
-    driver = new LocalDriver({ dataDir: dataDir.path, log, engine: 'native', archive: { store, wal } });
-  }, 60_000);
-
-  afterAll(async () => {
+  afterAll(() => {
     if (process.env.PITR_DEBUG) console.log(log.lines.join('\n'));
-    await driver?.shutdown();
-    await wal?.close();
-    store?.close();
-    await server?.stop();
-    for (const dir of dirs ?? []) await dir.remove();
   });
-
-  const apply = async (clusterId: string, spec: ClusterSpec) => {
-    const result = await driver.apply({ clusterId, spec, password: PASSWORD, record: records.get(clusterId) ?? null, emit: () => undefined });
-    records.set(clusterId, result.record);
-    return result;
-  };
   const query = async (port: number, sql: string) => {
     const client = new pg.Client({ host: '127.0.0.1', port, user: 'app', password: PASSWORD, database: 'app' });
     await client.connect();
@@ -68,7 +36,7 @@ describe.skipIf(!hasNative && process.env.CI !== 'true')('point-in-time restore 
     await query(port, 'create table t (id serial primary key, note text)');
     await query(port, "insert into t (note) values ('t1')");
     await pause(50);
-    const backup = await driver.backup({ clusterId: 'cl_pitr_parent', backupId: 'bk_pitr_1', kind: 'manual', spec: clusterSpec(), record: records.get('cl_pitr_parent')!, sink: store });
+    const backup = await native.driver.backup({ clusterId: 'cl_pitr_parent', backupId: 'bk_pitr_1', kind: 'manual', spec: clusterSpec(), record: records.get('cl_pitr_parent')!, sink: native.store });
     expect(backup.sizeBytes).toBeGreaterThan(0);
     await pause(50);
     const afterT1 = new Date().toISOString();
@@ -86,9 +54,9 @@ describe.skipIf(!hasNative && process.env.CI !== 'true')('point-in-time restore 
     expect(await notes(port)).toEqual(['t1', 't2', 't3']);
     // The branch archives into its own place, never its parent's.
     await query(branch.observation.endpoint!.port, "insert into t (note) values ('branch only')");
-    expect((await store.list(walPrefix('cl_pitr_branch'))).some((object) => object.key.endsWith('.history.zst'))).toBe(true);
+    expect((await native.store.list(walPrefix('cl_pitr_branch'))).some((object) => object.key.endsWith('.history.zst'))).toBe(true);
 
-    const window = await driver.restoreWindow('cl_pitr_parent');
+    const window = await native.driver.restoreWindow('cl_pitr_parent');
     expect(window).toMatchObject({ pointInTime: true, walGap: null });
     expect(Date.parse(window!.latest!)).toBeGreaterThan(Date.parse(betweenT2AndT3));
 
