@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entryOfCnpgLine, levelOfSeverity, lineSplitter } from './cnpg-logs.ts';
+import { entryOfCnpgLine, lineSplitter } from './cnpg-logs.ts';
 
 const record = (fields: Record<string, string>) =>
   JSON.stringify({
@@ -33,7 +33,8 @@ describe('CloudNativePG instance log lines', () => {
   });
 
   it('maps every PostgreSQL severity to a level', () => {
-    expect(['DEBUG2', 'LOG', 'INFO', 'NOTICE', 'WARNING', 'ERROR', 'FATAL', 'PANIC'].map(levelOfSeverity)).toEqual(['debug', 'info', 'info', 'info', 'warning', 'error', 'fatal', 'fatal']);
+    const levels = ['DEBUG2', 'LOG', 'INFO', 'NOTICE', 'WARNING', 'ERROR', 'FATAL', 'PANIC'].map((error_severity) => entryOfCnpgLine(record({ error_severity }))?.level);
+    expect(levels).toEqual(['debug', 'info', 'info', 'info', 'warning', 'error', 'fatal', 'fatal']);
   });
 
   it('splits a chunked stream into whole lines', () => {

@@ -2,34 +2,16 @@
 // PostgreSQL's own lines have `"logger":"postgres"`, `"msg":"record"` and the server's csvlog fields under `record`
 // (CNPG docs, logging.md; pkg/management/postgres/logpipe): log_time ("2021-04-30 11:14:09.718 UTC"),
 // error_severity (PostgreSQL's level: DEBUG1-5, LOG, INFO, NOTICE, WARNING, ERROR, FATAL, PANIC), sql_state_code,
-// message. The instance manager's own lines (other loggers) are not the server's log and are left out.
+// message. The instance manager's own lines (other loggers) are not the server's log and are left out. Severity and
+// time read as the local servers' jsonlog does (telemetry/log-parse.ts): the same PostgreSQL fields.
 import { OBSERVABILITY_LIMITS, type LogEntry } from '../../../protocol/observability.ts';
-import type { LogLevel } from '../../../protocol/enums.ts';
+import { isoOfLogTimestamp, levelOfSeverity } from '../../telemetry/log-parse.ts';
 
 interface CnpgRecord {
   log_time?: string;
   error_severity?: string;
   sql_state_code?: string;
   message?: string;
-}
-
-/** PostgreSQL's severity as the platform's level: LOG, INFO and NOTICE are information, PANIC is fatal. */
-export function levelOfSeverity(severity: string): LogLevel {
-  const s = severity.toUpperCase();
-  if (s.startsWith('DEBUG')) return 'debug';
-  if (s === 'WARNING') return 'warning';
-  if (s === 'ERROR') return 'error';
-  if (s === 'FATAL' || s === 'PANIC') return 'fatal';
-  return 'info';
-}
-
-/** csvlog's "2021-04-30 11:14:09.718 UTC" (the server's log_timezone, UTC in CNPG's images) as ISO 8601. */
-function isoOfLogTime(logTime: string): string | null {
-  const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) (UTC|GMT|[+-]\d{2}(?::?\d{2})?)$/.exec(logTime.trim());
-  if (!match) return null;
-  const zone = match[3] === 'UTC' || match[3] === 'GMT' ? 'Z' : match[3]!;
-  const date = new Date(`${match[1]}T${match[2]}${zone}`);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 /** One line of an instance pod's log as a LogEntry; null for lines that are not PostgreSQL's (or not JSON). */
@@ -43,7 +25,7 @@ export function entryOfCnpgLine(line: string): LogEntry | null {
   if (!parsed || parsed.logger !== 'postgres' || typeof parsed.record !== 'object' || parsed.record === null) return null;
   const record = parsed.record as CnpgRecord;
   if (typeof record.message !== 'string') return null;
-  const at = (record.log_time && isoOfLogTime(record.log_time)) ?? (typeof parsed.ts === 'number' ? new Date(parsed.ts * 1000).toISOString() : null);
+  const at = (record.log_time && isoOfLogTimestamp(record.log_time)) ?? (typeof parsed.ts === 'number' ? new Date(parsed.ts * 1000).toISOString() : null);
   if (!at) return null;
   const level = levelOfSeverity(record.error_severity ?? 'LOG');
   const code = record.sql_state_code;
