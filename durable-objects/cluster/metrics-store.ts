@@ -6,8 +6,7 @@
 import { metricSeries, type MetricSeries } from '../../protocol/enums.ts';
 import type { MetricValues } from '../../protocol/observability.ts';
 import { METRIC_TABLES, resolution, type Resolution } from './metrics-resolution.ts';
-
-const PRUNE_EVERY_MS = 60_000;
+import { RetainedTables } from './retained-tables.ts';
 
 // Series names are identifiers from a fixed list, so they can be column names.
 const RAW_COLUMNS = metricSeries.join(', ');
@@ -24,22 +23,18 @@ export interface SeriesRead {
 }
 
 export class MetricsStore {
-  #ready = false;
-  #prunedAt = 0;
+  readonly #tables: RetainedTables;
 
-  constructor(private readonly sql: SqlStorage) {}
-
-  /** Tables made on first use: clusters made before them have none. */
-  #tables(): SqlStorage {
-    if (!this.#ready) {
-      this.sql.exec(
-        `CREATE TABLE IF NOT EXISTS metrics_raw (t INTEGER PRIMARY KEY, ${metricSeries.map((s) => `${s} REAL`).join(', ')});
-         CREATE TABLE IF NOT EXISTS metrics_1m (t INTEGER PRIMARY KEY, ${ROLLUP_COLUMNS});
-         CREATE TABLE IF NOT EXISTS metrics_1h (t INTEGER PRIMARY KEY, ${ROLLUP_COLUMNS});`,
-      );
-      this.#ready = true;
-    }
-    return this.sql;
+  constructor(sql: SqlStorage) {
+    this.#tables = new RetainedTables(sql, {
+      schema: `CREATE TABLE IF NOT EXISTS metrics_raw (t INTEGER PRIMARY KEY, ${metricSeries.map((s) => `${s} REAL`).join(', ')});
+               CREATE TABLE IF NOT EXISTS metrics_1m (t INTEGER PRIMARY KEY, ${ROLLUP_COLUMNS});
+               CREATE TABLE IF NOT EXISTS metrics_1h (t INTEGER PRIMARY KEY, ${ROLLUP_COLUMNS});`,
+      deleteExpired: (sql, nowMs) => {
+        const now = Math.floor(nowMs / 1000);
+        for (const table of METRIC_TABLES) sql.exec(`DELETE FROM ${table.name} WHERE t < ?`, now - table.retentionSeconds);
+      },
+    });
   }
 
   /**
@@ -47,7 +42,7 @@ export class MetricsStore {
    * message does not count twice in the rollups. Returns whether it was stored.
    */
   add(at: number, values: MetricValues, nowMs = Date.now()): boolean {
-    const sql = this.#tables();
+    const sql = this.#tables.sql();
     const raw = metricSeries.map((s) => values[s] ?? null);
     const inserted = sql.exec(`INSERT OR IGNORE INTO metrics_raw (t, ${RAW_COLUMNS}) VALUES (?, ${placeholders(raw.length)})`, at, ...raw);
     if (inserted.rowsWritten === 0) return false;
@@ -59,7 +54,7 @@ export class MetricsStore {
         ...rollup,
       );
     }
-    this.#prune(nowMs);
+    this.#tables.written(nowMs);
     return true;
   }
 
@@ -76,7 +71,7 @@ export class MetricsStore {
         ? series.map((s) => `avg(${s}) AS ${s}`)
         : series.map((s) => `CASE WHEN sum(${s}_n) > 0 THEN sum(${s}_sum) / sum(${s}_n) END AS ${s}`);
     // Bound numbers arrive as REAL: the cast makes the step's index a whole number.
-    const rows = this.#tables()
+    const rows = this.#tables.sql()
       .exec<Record<string, number | null>>(
         `SELECT CAST((t - ?) / ? AS INTEGER) AS i, ${means.join(', ')} FROM ${table.name} WHERE t >= ? AND t <= ? GROUP BY i`,
         start,
@@ -94,19 +89,11 @@ export class MetricsStore {
   }
 
   clear(): void {
-    for (const table of METRIC_TABLES) this.#tables().exec(`DELETE FROM ${table.name}`);
-  }
-
-  #prune(nowMs: number): void {
-    if (nowMs - this.#prunedAt < PRUNE_EVERY_MS) return;
-    this.prune(nowMs);
+    for (const table of METRIC_TABLES) this.#tables.sql().exec(`DELETE FROM ${table.name}`);
   }
 
   /** Deletes what is past its retention at `nowMs`. */
   prune(nowMs: number): void {
-    this.#tables();
-    this.#prunedAt = nowMs;
-    const now = Math.floor(nowMs / 1000);
-    for (const table of METRIC_TABLES) this.sql.exec(`DELETE FROM ${table.name} WHERE t < ?`, now - table.retentionSeconds);
+    this.#tables.prune(nowMs);
   }
 }
