@@ -18,6 +18,7 @@ import { enableStatementStatistics, ensureRoleAndDatabase } from './cluster-sql.
 import { choosePort, isAccepting } from './free-port.ts';
 import { clusterDir, type BaseBackupStream, type EngineStart, type LocalEngine, type WalPoint } from './local-engine.ts';
 import type { NativeInstallation } from './native-binaries.ts';
+import { readyPostmaster } from './postmaster-pid.ts';
 import { chownToServerUser, runAs, spawnAs, type ServerUser } from './server-user.ts';
 
 // Unix socket paths are limited to 107 bytes; deep data directories put the socket under the temp dir.
@@ -166,22 +167,8 @@ export class NativeEngine implements LocalEngine {
   }
 
   async runningPort(clusterId: string): Promise<number | null> {
-    let lines: string[];
-    try {
-      lines = (await readFile(join(this.pgdata(clusterId), 'postmaster.pid'), 'utf8')).split('\n');
-    } catch {
-      return null;
-    }
-    // postmaster.pid: pid, data dir, start time, port, socket dir, listen address, shmem key, status.
-    const pid = Number(lines[0]);
-    const port = Number(lines[3]);
-    if (!pid || !port || lines[7]?.trim() !== 'ready') return null;
-    try {
-      process.kill(pid, 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null;
-    }
-    return (await isAccepting(port)) ? port : null;
+    const postmaster = await readyPostmaster(this.pgdata(clusterId));
+    return postmaster && (await isAccepting(postmaster.port)) ? postmaster.port : null;
   }
 
   async ensureRunning(clusterId: string, spec: ClusterSpec, password: string, preferredPort: number | null): Promise<EngineStart> {
