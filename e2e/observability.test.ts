@@ -7,7 +7,6 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNativeInstallations } from '../agent/drivers/local/native-binaries.ts';
 import { removeDataDir, startStack, type Stack } from '../dev/stack.ts';
@@ -44,36 +43,11 @@ afterAll(async () => {
   if (dataDir) await removeDataDir(dataDir);
 }, 60_000);
 
-/** A realtime socket of the session's org subscribed to the channels, recording what arrives. */
-async function subscribed(channels: string[]) {
-  const ws = new WebSocket(`${stack.url.replace(/^http/, 'ws')}/v1/realtime?org_id=${session.orgId}`, { headers: { authorization: `Bearer ${session.token}` } });
-  const messages: any[] = [];
-  const waiters: Array<{ match: (m: any) => boolean; resolve: (m: any) => void }> = [];
-  ws.on('message', (data: Buffer) => {
-    const message = JSON.parse(data.toString());
-    messages.push(message);
-    for (const w of [...waiters]) if (w.match(message)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(message); }
-  });
-  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-  const waitFor = (match: (m: any) => boolean, timeoutMs = 30_000): Promise<any> => {
-    const seen = messages.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching message within ${timeoutMs} ms; saw ${messages.map((m) => m.type).join(', ')}`)), timeoutMs);
-      waiters.push({ match, resolve: (m) => { clearTimeout(timer); resolve(m); } });
-    });
-  };
-  ws.send(JSON.stringify({ type: 'subscribe', channels }));
-  const answer = await waitFor((m) => m.type === 'subscribed' || m.type === 'error');
-  expect(answer.type, JSON.stringify(answer)).toBe('subscribed');
-  return { messages, waitFor, close: () => ws.close() };
-}
-
 const query = (body: Record<string, unknown>, token = session.token) => client.api('POST', `/v1/clusters/${cluster.id}/query`, token, body);
 
 describe.runIf(run)('observability on the local stack', () => {
   it('samples metrics under load: transactions per second above zero and connections rising, by range and live', async () => {
-    const live = await subscribed([`metrics:${cluster.id}`]);
+    const live = await client.subscribe(session, [`metrics:${cluster.id}`]);
     const held: pg.Client[] = [];
     try {
       await sql(cluster.endpoint, PASSWORD, 'create table load (id serial primary key, note text)');
@@ -114,7 +88,7 @@ describe.runIf(run)('observability on the local stack', () => {
   }, 90_000);
 
   it('streams a RAISE LOG line to a logs: subscriber within 2 s, and keeps it in the history', async () => {
-    const live = await subscribed([`logs:${cluster.id}`]);
+    const live = await client.subscribe(session, [`logs:${cluster.id}`]);
     try {
       // The first subscriber starts the agent's tail; a first line proves it is following before the timed one.
       await pause(500);

@@ -34,8 +34,8 @@ export function stackClient(stack: Stack) {
     return { token: res.body.access_token, orgId: res.body.organization.id };
   }
 
-  /** A realtime subscription that records every message for one cluster. */
-  async function watch(session: Session, clusterId: string) {
+  /** A realtime socket of the session's org subscribed to the channels, recording every message that arrives. */
+  async function subscribe(session: Session, channels: string[]) {
     const ws = new WebSocket(`${stack.url.replace(/^http/, 'ws')}/v1/realtime?org_id=${session.orgId}`, { headers: { authorization: `Bearer ${session.token}` } });
     const messages: any[] = [];
     const waiters: Array<{ match: (m: any) => boolean; resolve: (m: any) => void }> = [];
@@ -61,14 +61,20 @@ export function stackClient(stack: Stack) {
         waiters.push({ match, resolve: (m) => { clearTimeout(timer); resolve(m); } });
       });
     };
-    ws.send(JSON.stringify({ type: 'subscribe', channels: [`cluster:${clusterId}`] }));
-    await waitFor((m) => m.type === 'subscribed');
+    ws.send(JSON.stringify({ type: 'subscribe', channels }));
+    const answer = await waitFor((m) => m.type === 'subscribed' || m.type === 'error');
+    expect(answer.type, JSON.stringify(answer)).toBe('subscribed');
+    return { messages, waitFor, close: () => ws.close() };
+  }
+
+  /** A realtime subscription that records every message for one cluster. */
+  async function watch(session: Session, clusterId: string) {
+    const subscription = await subscribe(session, [`cluster:${clusterId}`]);
+    const { waitFor } = subscription;
     return {
-      messages,
-      waitFor,
+      ...subscription,
       status: (status: string, timeoutMs?: number) => waitFor((m) => m.type === 'cluster.status' && m.cluster.status === status, timeoutMs),
       operation: (id: string, status = 'finished', timeoutMs?: number) => waitFor((m) => m.type === 'operation.updated' && m.operation.id === id && m.operation.status === status, timeoutMs),
-      close: () => ws.close(),
     };
   }
 
@@ -89,7 +95,7 @@ export function stackClient(stack: Stack) {
     return events.body.data.map((e: { type: string }) => e.type);
   }
 
-  return { api, signUp, watch, until, eventTypes };
+  return { api, signUp, subscribe, watch, until, eventTypes };
 }
 
 /** One query on a fresh connection as the cluster's `app` role. */
