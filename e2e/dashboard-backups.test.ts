@@ -3,26 +3,15 @@
 // reloading, sets the schedule and retention (the free plan's cap refused at the field), restores from the backup
 // after typing the database's name (the state before kept as a branch), and branches the database, the branch
 // appearing in the tree and running. Screenshots go to e2e/artifacts/.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import pg from 'pg';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, root, startStack, type Stack } from '../dev/stack.ts';
-import { haveChromium, launchChromium, open, signUpInBrowser, uniqueEmail } from './browser.ts';
+import { describe, expect, it } from 'vitest';
+import { browserStack, createDatabase, haveChromium, open, screenshot, signUpInBrowser, uniqueEmail } from './browser.ts';
 
-const ARTIFACTS = resolve(root, 'e2e/artifacts');
-
-let stack: Stack;
-let dataDir: string;
-let browser: Browser;
-let origin: string;
-const logs: string[] = [];
+const suite = browserStack({ tag: 'backups', basePort: 32787, stackLog: 'backups-stack.log' });
 
 /** The organization's plan, set in the catalog as billing would. */
 async function setPlan(orgId: string, plan: 'free' | 'team'): Promise<void> {
-  const client = new pg.Client({ connectionString: stack.catalog.databaseUrl });
+  const client = new pg.Client({ connectionString: suite.stack.catalog.databaseUrl });
   await client.connect();
   try {
     await client.query('update organizations set plan = $2 where id = $1', [orgId, plan]);
@@ -31,41 +20,16 @@ async function setPlan(orgId: string, plan: 'free' | 'team'): Promise<void> {
   }
 }
 
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-beforeAll(async () => {
-  if (!haveChromium) return;
-  await mkdir(ARTIFACTS, { recursive: true });
-  dataDir = await mkdtemp(join(tmpdir(), 'orochi-e2e-backups-'));
-  const port = 32787 + Math.floor(Math.random() * 1000);
-  // The browser uses localhost: the session cookies are Secure, which Chromium honours over http on localhost only.
-  origin = `http://localhost:${port}`;
-  stack = await startStack({ dataDir, port, appUrl: origin, wranglerLogLevel: 'warn', output: (source, line) => logs.push(`[${source}] ${line}`) });
-  browser = await launchChromium();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-  if (haveChromium) await writeFile(join(ARTIFACTS, 'backups-stack.log'), logs.join('\n'));
-  if (dataDir) await removeDataDir(dataDir);
-}, 60_000);
-
 describe.skipIf(!haveChromium)('the Backups and Branches tabs in Chromium', () => {
   it('backs up now and sees it complete live, and sets the schedule and retention within the plan', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: origin });
+    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: suite.origin });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await signUpInBrowser(page, uniqueEmail('backups'), 'a long backups password');
     const orgId = await page.evaluate(async () => ((await (await fetch('/v1/auth/me')).json()) as { current_org_id: string }).current_org_id);
     await setPlan(orgId, 'free');
-    const id = await page.evaluate(async (regionId) => {
-      const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ledger', region_id: regionId }) });
-      return ((await res.json()) as { cluster: { id: string } }).cluster.id;
-    }, stack.localRegionId);
+    const id = await createDatabase(page, 'ledger', suite.stack.localRegionId);
 
     await open(page, `/databases/${id}`);
     await page.getByRole('tab', { name: 'Backups' }).click();
@@ -123,16 +87,13 @@ describe.skipIf(!haveChromium)('the Backups and Branches tabs in Chromium', () =
   }, 240_000);
 
   it('restores from a backup after the name is typed, keeps the state before as a branch, and branches the database', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: origin });
+    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: suite.origin });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     // The local stack's organizations start on the team plan: a branch and a preserved state are databases too.
     await signUpInBrowser(page, uniqueEmail('branches'), 'a long branches password');
-    const id = await page.evaluate(async (regionId) => {
-      const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'orders', region_id: regionId }) });
-      return ((await res.json()) as { cluster: { id: string } }).cluster.id;
-    }, stack.localRegionId);
+    const id = await createDatabase(page, 'orders', suite.stack.localRegionId);
     await open(page, `/databases/${id}#backups`);
     const status = page.getByTestId('cluster-status').locator('[data-status]');
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');

@@ -6,36 +6,12 @@
 // with its columns; Insights lists the statements run; the Overview shows sparklines and the health history. Each
 // tab passes axe, and nothing trips the pages' CSP. A statement refused by a sleeping database offers Wake and runs
 // once it is awake; a viewer gets the editor read-only. Screenshots go to e2e/artifacts/observability-*.png.
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import pg from 'pg';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, root, startStack, type Stack } from '../dev/stack.ts';
-import { haveChromium, launchChromium, open, signUpInBrowser, uniqueEmail } from './browser.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { axeViolations, browserStack, createDatabase, haveChromium, open, screenshot, signUpInBrowser, uniqueEmail } from './browser.ts';
 
-const ARTIFACTS = resolve(root, 'e2e/artifacts');
-
-let stack: Stack;
-let dataDir: string;
-let browser: Browser;
-let origin: string;
-const logs: string[] = [];
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `observability-${name}.png`), fullPage: true });
-}
-
-async function axeViolations(page: Page): Promise<Array<{ id: string; impact: string | null; nodes: string[] }>> {
-  // Evaluated through the DevTools protocol, which the page's CSP does not govern (a <script> tag it would refuse).
-  await page.evaluate(await readFile(resolve(root, 'node_modules/axe-core/axe.min.js'), 'utf8'));
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: string[] }> }> }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-}
+const suite = browserStack({ tag: 'observability', basePort: 38787, stackLog: 'observability-stack.log' });
 
 async function expectAxeClean(page: Page, where: string): Promise<void> {
   expect({ where, violations: await axeViolations(page) }).toEqual({ where, violations: [] });
@@ -62,27 +38,9 @@ async function outcome(page: Page): Promise<string> {
   });
 }
 
-beforeAll(async () => {
-  if (!haveChromium) return;
-  await mkdir(ARTIFACTS, { recursive: true });
-  dataDir = await mkdtemp(join(tmpdir(), 'orochi-e2e-observability-'));
-  const port = 38787 + Math.floor(Math.random() * 1000);
-  // The browser uses localhost: the session cookies are Secure, which Chromium honours over http on localhost only.
-  origin = `http://localhost:${port}`;
-  stack = await startStack({ dataDir, port, appUrl: origin, wranglerLogLevel: 'warn', output: (source, line) => logs.push(`[${source}] ${line}`) });
-  browser = await launchChromium();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-  if (haveChromium) await writeFile(join(ARTIFACTS, 'observability-stack.log'), logs.join('\n'));
-  if (dataDir) await removeDataDir(dataDir);
-}, 60_000);
-
 describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
   it('queries, tails the log, charts metrics live, browses the schema and lists insights, each tab axe clean', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: origin });
+    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: suite.origin });
     // The editor and the charts style themselves from script: none of it may need what the pages' CSP refuses.
     const violations: string[] = [];
     await context.exposeFunction('reportCspViolation', (line: string) => violations.push(line));
@@ -98,10 +56,7 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await signUpInBrowser(page, uniqueEmail('observability'), 'a long observability password');
-    const id = await page.evaluate(async (regionId) => {
-      const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'observed', region_id: regionId }) });
-      return ((await res.json()) as { cluster: { id: string } }).cluster.id;
-    }, stack.localRegionId);
+    const id = await createDatabase(page, 'observed', suite.stack.localRegionId);
 
     await open(page, `/databases/${id}`);
     const status = page.getByTestId('cluster-status').locator('[data-status]');
@@ -118,7 +73,7 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
     expect(await result.locator('th').first().getAttribute('data-type')).toBe('int4');
     expect(await result.locator('th').first().textContent()).toBe('nint4');
     expect(await result.locator('tbody td').first().textContent()).toBe('1');
-    await screenshot(page, 'query-result');
+    await screenshot(page, 'observability-query-result');
     await expectAxeClean(page, 'query');
 
     // A bad statement: its message and SQLSTATE, and where it went wrong marked in the editor.
@@ -128,7 +83,7 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
     expect(await page.getByTestId('query-sqlstate').textContent()).toBe('42P01');
     expect(await failure.textContent()).toMatch(/relation "no_such_table" does not exist/);
     await expect.poll(() => page.locator('.cm-sql-error').textContent()).toBe('no_such_table');
-    await screenshot(page, 'query-error');
+    await screenshot(page, 'observability-query-error');
 
     await runInEditor(page, 'create table notes (id serial primary key, note text not null)');
     await expect.poll(() => outcome(page), { timeout: 30_000 }).toMatch(/^CREATE TABLE/);
@@ -187,7 +142,7 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
     // The search narrows the lines to it; a level above it hides it.
     await page.getByTestId('log-search').fill(marker);
     await expect.poll(() => page.getByTestId('log-lines').locator('li').count()).toBe(1);
-    await screenshot(page, 'logs');
+    await screenshot(page, 'observability-logs');
     await expectAxeClean(page, 'logs');
     await page.getByTestId('log-level').selectOption('error');
     await expect.poll(() => page.getByTestId('log-lines').locator('li').count()).toBe(0);
@@ -200,7 +155,7 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
     const before = Number(await page.getByTestId('chart-connections').getAttribute('data-points'));
     await expect.poll(async () => Number(await page.getByTestId('chart-connections').getAttribute('data-points')), { timeout: 30_000, interval: 500 }).toBeGreaterThan(before);
     expect(await page.getByTestId('chart-cpu').getAttribute('aria-label')).toMatch(/^CPU from .+ to .+\. CPU: now [\d.,]+%/);
-    await screenshot(page, 'metrics');
+    await screenshot(page, 'observability-metrics');
     await expectAxeClean(page, 'metrics');
 
     // Schema: the table made through the Query tab, with its columns and primary key.
@@ -211,7 +166,7 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
     const detail = page.getByTestId('schema-detail');
     await expect.poll(() => detail.getByTestId('schema-column').count()).toBe(2);
     expect(await detail.textContent()).toMatch(/notes_pkey/);
-    await screenshot(page, 'schema');
+    await screenshot(page, 'observability-schema');
     await expectAxeClean(page, 'schema');
 
     // Insights: the statements run above are among the top statements.
@@ -220,7 +175,7 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
     await expect.poll(() => insights.isVisible(), { timeout: 30_000 }).toBe(true);
     await page.getByRole('radio', { name: 'Calls' }).check();
     await expect.poll(async () => (await insights.textContent()) ?? '', { timeout: 30_000 }).toMatch(/insert into notes/i);
-    await screenshot(page, 'insights');
+    await screenshot(page, 'observability-insights');
     await expectAxeClean(page, 'insights');
 
     // Overview: sparklines of the last hour and the health history, up.
@@ -228,7 +183,7 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
     await page.getByTestId('overview-monitoring').waitFor();
     await expect.poll(async () => Number(await page.getByTestId('spark-connections').getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId('health-history').getAttribute('data-current'), { timeout: 60_000 }).toBe('up');
-    await screenshot(page, 'overview');
+    await screenshot(page, 'observability-overview');
     await expectAxeClean(page, 'overview');
     expect(errors).toEqual([]);
     expect(violations).toEqual([]);
@@ -236,15 +191,12 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
   }, 420_000);
 
   it('offers to wake a sleeping database when a statement is refused, and runs it once awake; history loads back', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: origin });
+    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: suite.origin });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await signUpInBrowser(page, uniqueEmail('sleeper'), 'a long sleeper password');
-    const id = await page.evaluate(async (regionId) => {
-      const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'sleeper', region_id: regionId }) });
-      return ((await res.json()) as { cluster: { id: string } }).cluster.id;
-    }, stack.localRegionId);
+    const id = await createDatabase(page, 'sleeper', suite.stack.localRegionId);
     await open(page, `/databases/${id}#query`);
     const status = page.getByTestId('cluster-status').locator('[data-status]');
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
@@ -271,16 +223,13 @@ describe.skipIf(!haveChromium)('the observability tabs in Chromium', () => {
   }, 180_000);
 
   it('shows a viewer the editor read-only, with a note, and no way to run statements or reset insights', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: origin });
+    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: suite.origin });
     const page = await context.newPage();
     await signUpInBrowser(page, uniqueEmail('viewer'), 'a long viewer password');
     const me = await page.evaluate(async () => (await (await fetch('/v1/auth/me')).json()) as { user: { id: string }; current_org_id: string });
-    const id = await page.evaluate(async (regionId) => {
-      const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'watched', region_id: regionId }) });
-      return ((await res.json()) as { cluster: { id: string } }).cluster.id;
-    }, stack.localRegionId);
+    const id = await createDatabase(page, 'watched', suite.stack.localRegionId);
     // The account becomes a viewer of its organization, as an admin changing its role would make it.
-    const catalog = new pg.Client({ connectionString: stack.catalog.databaseUrl });
+    const catalog = new pg.Client({ connectionString: suite.stack.catalog.databaseUrl });
     await catalog.connect();
     await catalog.query("update memberships set role = 'viewer' where org_id = $1 and user_id = $2", [me.current_org_id, me.user.id]);
     await catalog.end();

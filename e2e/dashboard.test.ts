@@ -4,61 +4,18 @@
 // and connects to it from this test with a Postgres client, puts it to sleep, wakes it and deletes it. Then: sign-in
 // failures and form validation in words, the phone layout, and an accessibility pass with axe-core (labels, focus
 // order, contrast). Screenshots of the main pages go to e2e/artifacts/.
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import pg from 'pg';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, root, startStack, type Stack } from '../dev/stack.ts';
-import { haveChromium, hydrated, launchChromium, open, signUpInBrowser, uniqueEmail } from './browser.ts';
+import type { BrowserContext } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { axeViolations, browserStack, createDatabase, haveChromium, hydrated, open, screenshot, signUpInBrowser, uniqueEmail } from './browser.ts';
 
-const ARTIFACTS = resolve(root, 'e2e/artifacts');
-
-let stack: Stack;
-let dataDir: string;
-let browser: Browser;
-let origin: string;
-const logs: string[] = [];
+const suite = browserStack({ tag: 'dashboard', basePort: 30787, stackLog: 'stack.log' });
 
 async function newContext(options: { viewport?: { width: number; height: number }; clipboard?: boolean } = {}): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, baseURL: origin });
-  if (options.clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  const context = await suite.browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, baseURL: suite.origin });
+  if (options.clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.origin });
   return context;
 }
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-async function axeViolations(page: Page): Promise<Array<{ id: string; impact: string | null; nodes: string[] }>> {
-  // Evaluated through the DevTools protocol, which the page's CSP does not govern (a <script> tag it would refuse).
-  await page.evaluate(await readFile(resolve(root, 'node_modules/axe-core/axe.min.js'), 'utf8'));
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: string[] }> }> }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-}
-
-beforeAll(async () => {
-  if (!haveChromium) return;
-  await mkdir(ARTIFACTS, { recursive: true });
-  dataDir = await mkdtemp(join(tmpdir(), 'orochi-e2e-dashboard-'));
-  const port = 30787 + Math.floor(Math.random() * 1000);
-  // The browser uses localhost: the session cookies are Secure, which Chromium honours over http on localhost only.
-  stack = await startStack({ dataDir, port, appUrl: `http://localhost:${port}`, wranglerLogLevel: 'warn', output: (source, line) => logs.push(`[${source}] ${line}`) });
-  origin = `http://localhost:${port}`;
-  browser = await launchChromium();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-  // What the Worker and the agent said, beside the screenshots, for when a run goes wrong.
-  if (haveChromium) await writeFile(join(ARTIFACTS, 'stack.log'), logs.join('\n'));
-  if (dataDir) await removeDataDir(dataDir);
-}, 60_000);
 
 describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
   it('takes a new user from sign-up to a running database they connect to, then sleeps, wakes and deletes it', async () => {
@@ -147,19 +104,12 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     const context = await newContext();
     const page = await context.newPage();
     await signUpInBrowser(page, uniqueEmail('waiting'), 'a long browser password');
-    const id = await page.evaluate(async (regionId) => {
-      const res = await fetch('/v1/clusters', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'patient', region_id: regionId }),
-      });
-      return ((await res.json()) as { cluster: { id: string } }).cluster.id;
-    }, stack.localRegionId);
+    const id = await createDatabase(page, 'patient', suite.stack.localRegionId);
     await open(page, `/databases/${id}`);
     const status = page.getByTestId('cluster-status').locator('[data-status]');
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
 
-    await stack.stopAgent();
+    await suite.stack.stopAgent();
     try {
       await page.getByRole('tab', { name: 'Settings' }).click();
       await page.getByTestId('sleep-button').click();
@@ -168,7 +118,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
       await expect.poll(() => waiting.textContent(), { timeout: 30_000 }).toMatch(/Waiting for the region's agent, offline since \d{4}-/);
       await screenshot(page, 'database-waiting-for-agent');
     } finally {
-      await stack.startAgent();
+      await suite.stack.startAgent();
     }
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('sleeping');
     expect(await page.getByTestId('operation-waiting').count()).toBe(0);
@@ -245,11 +195,8 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     expect(order).toEqual(['Skip to content', 'email', 'password', expect.stringMatching(/show password/i), 'Sign in']);
 
     await signUpInBrowser(page, uniqueEmail('axe'), 'a long axe password');
-    const created = await page.evaluate(async (regionId) => {
-      const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'axe-db', region_id: regionId }) });
-      return (await res.json()) as { cluster: { id: string } };
-    }, stack.localRegionId);
-    for (const path of ['/dashboard', '/databases', '/databases/new', '/regions', `/databases/${created.cluster.id}`, `/databases/${created.cluster.id}#backups`, `/databases/${created.cluster.id}#branches`, `/databases/${created.cluster.id}#settings`]) {
+    const id = await createDatabase(page, 'axe-db', suite.stack.localRegionId);
+    for (const path of ['/dashboard', '/databases', '/databases/new', '/regions', `/databases/${id}`, `/databases/${id}#backups`, `/databases/${id}#branches`, `/databases/${id}#settings`]) {
       await open(page, path);
       await page.locator('main h1').waitFor();
       await page.waitForLoadState('networkidle');
@@ -261,19 +208,16 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     const context = await newContext();
     const page = await context.newPage();
     await signUpInBrowser(page, uniqueEmail('polling'), 'a long polling password');
-    const created = await page.evaluate(async (regionId) => {
-      const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'polled', region_id: regionId }) });
-      return (await res.json()) as { cluster: { id: string } };
-    }, stack.localRegionId);
+    const id = await createDatabase(page, 'polled', suite.stack.localRegionId);
     // Every realtime socket is refused from here on, as a proxy that strips WebSockets would.
     await page.routeWebSocket(/\/v1\/realtime/, (ws) => ws.close({ code: 1011, reason: 'blocked by the test' }));
-    await open(page, `/databases/${created.cluster.id}`);
+    await open(page, `/databases/${id}`);
     const status = page.getByTestId('cluster-status').locator('[data-status]');
     await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection'), { timeout: 30_000 }).toBe('polling');
     expect(await page.locator('[data-connection]').textContent()).toMatch(/refreshing every 5 s/);
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
     // A change made elsewhere (the API) shows up without a reload.
-    const slept = await page.evaluate(async (id) => (await fetch(`/v1/clusters/${id}/sleep`, { method: 'POST' })).status, created.cluster.id);
+    const slept = await page.evaluate(async (id) => (await fetch(`/v1/clusters/${id}/sleep`, { method: 'POST' })).status, id);
     expect(slept).toBe(202);
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 30_000 }).toBe('sleeping');
     await screenshot(page, 'database-polling');
@@ -316,7 +260,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     }, invitee);
     // The mail, as the invitee would open it (the dev mailbox holds what the local stack "sends").
     const inviteLink = async () => {
-      const mails = (await (await fetch(`${stack.url}/v1/dev/mailbox?to=${encodeURIComponent(invitee)}`)).json()) as { data: Array<{ text: string }> };
+      const mails = (await (await fetch(`${suite.stack.url}/v1/dev/mailbox?to=${encodeURIComponent(invitee)}`)).json()) as { data: Array<{ text: string }> };
       return mails.data.map((m) => /https?:\/\/\S+\/invitations\/accept\?token=\S+/.exec(m.text)?.[0]).find(Boolean) ?? null;
     };
     await expect.poll(inviteLink).not.toBeNull();
@@ -346,7 +290,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
   }, 90_000);
   it('keeps what was typed into sign-in before the page script loaded, and never submits it natively', async () => {
     const email = uniqueEmail('early');
-    const registered = await fetch(`${stack.url}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'an early typist password' }) });
+    const registered = await fetch(`${suite.stack.url}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'an early typist password' }) });
     expect(registered.status).toBe(201);
     const context = await newContext();
     const page = await context.newPage();
@@ -400,12 +344,9 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     await page.getByLabel('Database name').waitFor();
     await open(page, '/regions');
     await expect.poll(() => page.getByText('local').first().isVisible()).toBe(true);
-    const created = await page.evaluate(async (regionId) => {
-      const res = await fetch('/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'csp-db', region_id: regionId }) });
-      return (await res.json()) as { cluster: { id: string } };
-    }, stack.localRegionId);
+    const id = await createDatabase(page, 'csp-db', suite.stack.localRegionId);
     // The database page: the Worker's shell, its islands, and the realtime socket (connect-src 'self').
-    await open(page, `/databases/${created.cluster.id}`);
+    await open(page, `/databases/${id}`);
     await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection'), { timeout: 30_000 }).toBe('live');
     await expect.poll(() => page.getByTestId('cluster-status').locator('[data-status]').getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
     const missing = await page.goto('/no-such-page');
@@ -414,7 +355,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     await page.getByRole('heading', { level: 1 }).waitFor();
 
     expect([...documents.keys()].sort()).toEqual(
-      ['/', '/dashboard', '/databases', `/databases/${created.cluster.id}`, '/databases/new', '/docs', '/forgot-password', '/login', '/no-such-page', '/regions', '/signup'].sort(),
+      ['/', '/dashboard', '/databases', `/databases/${id}`, '/databases/new', '/docs', '/forgot-password', '/login', '/no-such-page', '/regions', '/signup'].sort(),
     );
     for (const [path, headers] of documents) {
       const csp = headers['content-security-policy'] ?? '';
@@ -451,7 +392,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     const framing = await context.newPage();
     const refused: string[] = [];
     framing.on('console', (message) => refused.push(message.text()));
-    await framing.setContent(`<iframe src="${origin}/login"></iframe>`);
+    await framing.setContent(`<iframe src="${suite.origin}/login"></iframe>`);
     await expect.poll(() => refused.some((text) => text.includes("frame-ancestors 'none'"))).toBe(true);
     await context.close();
   }, 120_000);
