@@ -78,16 +78,18 @@ export function issueDetails(issues: readonly { path: PropertyKey[]; message: st
 }
 
 /** Error responses every route may answer, for the OpenAPI document. */
-export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 422 | 426 | 429 | 503>) {
+export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 413 | 422 | 426 | 429 | 500 | 503>) {
   const descriptions: Record<number, string> = {
     400: 'Malformed request or failed validation',
     401: 'Missing, expired or invalid credentials',
     403: 'The caller may not do this',
     404: 'Not found (also for resources of another organization)',
     409: 'Conflicts with the current state',
+    413: 'The request body is over 1 MiB',
     422: 'Understood but not carried out: a plan quota, or what the error code names',
     426: 'A WebSocket endpoint called without Upgrade: websocket',
     429: 'Too many attempts; see Retry-After',
+    500: 'Something went wrong on our side; the body carries the request_id to quote',
     503: "The cluster's region cannot be reached right now; retry",
   };
   return Object.fromEntries(

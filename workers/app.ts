@@ -10,6 +10,7 @@ import { idempotency } from './middleware/idempotency.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { openApiApp } from './routes/define-route.ts';
+import { OPENAPI_INFO, publishedDocument } from './openapi/published-document.ts';
 import { routes } from './routes/index.ts';
 import { docsContentSecurityPolicy, renderDocsPage } from './routes/docs.ts';
 import { registerDashboardShells } from './routes/dashboard-shells.ts';
@@ -20,10 +21,7 @@ export type App = OpenAPIHono<AppEnv>;
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {};
 for (const [code, status] of Object.entries(ERROR_STATUS)) STATUS_CODES[status] ??= code as ErrorCode;
 
-export const OPENAPI_INFO = {
-  openapi: '3.1.0',
-  info: { title: 'Orochi Cloud API', version: '1.0.0', description: 'Managed PostgreSQL and NATS JetStream clusters.' },
-};
+export { OPENAPI_INFO };
 
 export function createApp(): App {
   const app: App = openApiApp();
@@ -78,10 +76,10 @@ export function createApp(): App {
     scheme: 'bearer',
     description: "A region agent's credential from /v1/agent/register or /v1/agent/token",
   });
-  app.doc31('/v1/openapi.json', OPENAPI_INFO);
+  app.get('/v1/openapi.json', (c) => c.json(publishedDocument(app, new URL(c.req.url).origin)));
   registerDashboardShells(app);
   app.get('/docs', async (c) =>
-    c.html(renderDocsPage(app.getOpenAPI31Document(OPENAPI_INFO) as Parameters<typeof renderDocsPage>[0]), 200, {
+    c.html(renderDocsPage(publishedDocument(app, new URL(c.req.url).origin) as Parameters<typeof renderDocsPage>[0]), 200, {
       'Content-Security-Policy': await docsContentSecurityPolicy(),
     }),
   );
