@@ -24,6 +24,14 @@ describe('metrics time ranges', () => {
     expect(appendSample({ timestamps: [], series: {} }, 5, { cpu_percent: 1 }, 60)).toEqual({ timestamps: [5], series: { cpu_percent: [1] } });
   });
 
+  it('keeps a coarse range at its step: a sample opens a new step at the step time, later ones in it are left out', () => {
+    const hourly = { timestamps: [3600, 7200], series: { cpu_percent: [10, 20] } };
+    expect(appendSample(hourly, 7260, { cpu_percent: 99 }, 86_400, 3600)).toBe(hourly);
+    const next = appendSample(hourly, 10_810, { cpu_percent: 30 }, 86_400, 3600);
+    expect(next).toEqual({ timestamps: [3600, 7200, 10_800], series: { cpu_percent: [10, 20, 30] } });
+    expect(appendSample(next, 11_000, { cpu_percent: 40 }, 86_400, 3600)).toBe(next);
+  });
+
   it('reads the newest value and a summary, skipping gaps', () => {
     expect(latestValue([1, 2, null])).toBe(2);
     expect(latestValue([null])).toBeNull();

@@ -37,8 +37,11 @@ export interface SeriesColumns {
 /**
  * The columns with one live sample added at `at` (Unix s), keeping only the last `windowSeconds`. Series the sample
  * does not carry get null at that time; a sample no newer than the last point is ignored (it was already fetched).
+ * On a range read in steps coarser than a sample (`stepSeconds`), a sample is added only when it opens a new step, at
+ * the step's time, so the chart keeps one resolution: the step's average replaces it at the next read.
  */
-export function appendSample(columns: SeriesColumns, at: number, values: Partial<Record<MetricSeries, number>>, windowSeconds: number): SeriesColumns {
+export function appendSample(columns: SeriesColumns, sampledAt: number, values: Partial<Record<MetricSeries, number>>, windowSeconds: number, stepSeconds = 0): SeriesColumns {
+  const at = stepSeconds > 0 ? Math.floor(sampledAt / stepSeconds) * stepSeconds : sampledAt;
   const last = columns.timestamps[columns.timestamps.length - 1];
   if (last !== undefined && at <= last) return columns;
   const names = new Set([...Object.keys(columns.series), ...Object.keys(values)] as MetricSeries[]);

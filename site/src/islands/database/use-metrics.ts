@@ -1,5 +1,5 @@
 // A cluster's metric columns over a range ending now: read from GET /metrics when the range changes, then each
-// `metrics.update` on `metrics:{id}` appended live (the oldest points leaving the window). While the socket is
+// `metrics.update` on `metrics:{id}` appended live at the range's step (the oldest points leaving the window). While the socket is
 // down the range is read again every few seconds instead.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { MetricSeries } from '../../../../protocol/enums.ts';
@@ -11,6 +11,8 @@ import type { Cluster } from './model.ts';
 
 export function useMetrics(cluster: Cluster, rangeKey: TimeRangeKey, series?: readonly MetricSeries[]) {
   const [columns, setColumns] = useState<SeriesColumns | null>(null);
+  // The step the range was read in: live samples keep to it (a 30-day range is not filled with 10 s points).
+  const step = useRef(0);
   const [error, setError] = useState<string | null>(null);
   const seriesKey = series?.join(',') ?? '';
   const generation = useRef(0);
@@ -21,6 +23,7 @@ export function useMetrics(cluster: Cluster, rangeKey: TimeRangeKey, series?: re
       const res = await observabilityApi.metrics(cluster.id, metricsQuery(rangeKey, Date.now(), seriesKey ? (seriesKey.split(',') as MetricSeries[]) : undefined));
       // A slower answer for a range no longer shown must not replace the current one.
       if (mine !== generation.current) return;
+      step.current = res.step_seconds;
       setColumns({ timestamps: res.timestamps, series: res.series });
       setError(null);
     } catch (e) {
@@ -38,7 +41,7 @@ export function useMetrics(cluster: Cluster, rangeKey: TimeRangeKey, series?: re
       'metrics.update': (message) => {
         if (message.cluster_id !== cluster.id) return;
         const wanted = seriesKey ? Object.fromEntries(Object.entries(message.values).filter(([k]) => seriesKey.split(',').includes(k))) : message.values;
-        setColumns((current) => appendSample(current ?? { timestamps: [], series: {} }, Math.floor(Date.parse(message.at) / 1000), wanted, timeRange(rangeKey).seconds));
+        setColumns((current) => appendSample(current ?? { timestamps: [], series: {} }, Math.floor(Date.parse(message.at) / 1000), wanted, timeRange(rangeKey).seconds, step.current));
       },
     }),
     [cluster.id, rangeKey, seriesKey],
