@@ -63,6 +63,18 @@ test('OROCHI_S3_* name the object store; without OROCHI_S3_ENDPOINT backups are 
   expect(() => parseCommandLine(['--url', 'http://a'], { OROCHI_S3_ENDPOINT: 'http://s3', OROCHI_S3_SSE: 'on' })).toThrow(UsageError);
 });
 
+test("kubernetes metrics: the API server's ranges let through to the exporter, checked as CIDRs", () => {
+  const agent = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseCommandLine(['--url', 'http://a', '--driver', 'kubernetes', ...argv], env);
+  expect(agent(['--metrics-from', '10.96.0.1/32, fd00::/64'])).toMatchObject({ kubernetes: { render: { metricsFrom: ['10.96.0.1/32', 'fd00::/64'] } } });
+  expect(agent([], { OROCHI_K8S_METRICS_FROM: '172.20.0.0/16' })).toMatchObject({ kubernetes: { render: { metricsFrom: ['172.20.0.0/16'] } } });
+  expect((agent([]) as { kubernetes: { render: object } }).kubernetes.render).not.toHaveProperty('metricsFrom');
+  for (const bad of ['10.96.0.1', '10.96.0.300/32', '10.0.0.0/33', 'fd00::/129', 'example.com/24', '10.0.0.0/8/1']) {
+    expect(() => agent(['--metrics-from', bad]), bad).toThrow(/CIDR/);
+  }
+  expect(() => parseCommandLine(['--url', 'http://a', '--metrics-from', '10.0.0.0/8'], {})).toThrow(/for --driver kubernetes/);
+  expect(parseRenderCommandLine(['--metrics-from', '10.96.0.1/32'])).toMatchObject({ options: { metricsFrom: ['10.96.0.1/32'] } });
+});
+
 test('kubernetes backups: a credentials Secret turns them on, with the endpoint, bucket and prefix of the agent\'s store unless given', () => {
   const s3 = { OROCHI_S3_ENDPOINT: 'https://s3.example', OROCHI_S3_BUCKET: 'region-bk', OROCHI_S3_PREFIX: 'eu/', OROCHI_S3_ACCESS_KEY_ID: 'a', OROCHI_S3_SECRET_ACCESS_KEY: 'b' };
   const agent = (argv: string[], env: NodeJS.ProcessEnv) => parseCommandLine(['--url', 'http://a', '--driver', 'kubernetes', ...argv], env);

@@ -9,7 +9,7 @@ import { parseLogLevel } from './log.ts';
 
 export const USAGE = `Usage: npm run agent -- --url <control plane URL> [--token <registration token>] [--data-dir <dir>]
                        [--driver local|kubernetes] [--kubeconfig <file>] [--storage-class <name>] [--image-repository <repository>]
-                       [--backup-secret <namespace>/<name>] [--backup-endpoint <url>]
+                       [--backup-secret <namespace>/<name>] [--backup-endpoint <url>] [--metrics-from <cidr>[,<cidr>...]]
 
   --url        the control plane, e.g. http://127.0.0.1:8787            (OROCHI_URL)
   --token      one-time registration token, needed until registered     (OROCHI_REGISTRATION_TOKEN)
@@ -22,6 +22,9 @@ export const USAGE = `Usage: npm run agent -- --url <control plane URL> [--token
                     without it the kubernetes driver's clusters archive nothing
   --backup-endpoint kubernetes: the object store's S3 URL as the PostgreSQL pods reach it; default OROCHI_S3_ENDPOINT
                     (OROCHI_K8S_BACKUP_ENDPOINT). Bucket, prefix and region are OROCHI_S3_BUCKET, _PREFIX and _REGION.
+  --metrics-from    kubernetes: the API server's address ranges (CIDR, comma separated), let through each cluster's
+                    NetworkPolicy to the metrics exporter on 9187 that the agent reads through the pod proxy
+                    (OROCHI_K8S_METRICS_FROM); without it 9187 stays closed to everything the CNI polices
   --log-level  debug | info | warn | error; default info                 (OROCHI_LOG_LEVEL)
   --stop-on-stdin-close  stop gracefully when stdin ends: for a supervisor that keeps a pipe open to the agent
 The local driver runs native PostgreSQL when installed (OROCHI_PG_BIN names a bin directory), else PGlite;
@@ -33,7 +36,7 @@ OROCHI_S3_SECRET_ACCESS_KEY (else the AWS SDK's credential chain), OROCHI_S3_FOR
 OROCHI_S3_SSE (AES256 | aws:kms | off) and OROCHI_S3_PREFIX; without OROCHI_S3_ENDPOINT backups are off.
 
        npm run agent -- render --driver kubernetes [--file cluster.json] [--storage-class <name>]
-                       [--namespace-prefix <prefix>] [--image-repository <repository>]
+                       [--namespace-prefix <prefix>] [--image-repository <repository>] [--metrics-from <cidr>[,<cidr>...]]
                        [--backup-secret <namespace>/<name> --backup-endpoint <url> [--backup-bucket <bucket>]
                         [--backup-prefix <prefix>] [--backup-region <region>]]
   Prints, as YAML, the objects the kubernetes driver would apply for the cluster described by the JSON in
@@ -41,6 +44,22 @@ OROCHI_S3_SSE (AES256 | aws:kms | off) and OROCHI_S3_PREFIX; without OROCHI_S3_E
   GET /v1/clusters/{id} returns it. With the --backup-* flags, as the agent's, the backup objects too.`;
 
 export class UsageError extends Error {}
+
+/** IPv4 or IPv6 address ranges in CIDR notation, comma separated; undefined when not given. */
+function cidrList(flag: string, value: string | undefined): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const cidrs = value.split(',').map((part) => part.trim());
+  for (const cidr of cidrs) {
+    const [address, bits, extra] = cidr.split('/');
+    const v4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/.test(address ?? '');
+    const v6 = !v4 && /^[0-9a-f:]+$/i.test(address ?? '') && (address ?? '').includes(':');
+    const prefix = Number(bits);
+    if (extra !== undefined || !(v4 || v6) || !/^\d{1,3}$/.test(bits ?? '') || prefix > (v4 ? 32 : 128)) {
+      throw new UsageError(`--${flag}: ${JSON.stringify(cidr)} is not an address range in CIDR notation (e.g. 10.96.0.1/32)`);
+    }
+  }
+  return cidrs;
+}
 
 export interface AgentCommandLine extends AgentOptions {
   /** Stop when stdin ends (the supervising process went away). */
@@ -58,6 +77,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentC
     'image-repository': { type: 'string' },
     'backup-secret': { type: 'string' },
     'backup-endpoint': { type: 'string' },
+    'metrics-from': { type: 'string' },
     'log-level': { type: 'string' },
     'stop-on-stdin-close': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -73,7 +93,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentC
   }
   const driver = values.driver ?? env.OROCHI_DRIVER ?? 'local';
   if (driver !== 'local' && driver !== 'kubernetes') throw new UsageError(`--driver ${driver}: the drivers are local and kubernetes`);
-  for (const flag of ['kubeconfig', 'storage-class', 'image-repository', 'backup-secret', 'backup-endpoint'] as const) {
+  for (const flag of ['kubeconfig', 'storage-class', 'image-repository', 'backup-secret', 'backup-endpoint', 'metrics-from'] as const) {
     if (values[flag] === '') throw new UsageError(`--${flag} must not be empty`);
     if (values[flag] !== undefined && driver !== 'kubernetes') throw new UsageError(`--${flag} is for --driver kubernetes`);
   }
@@ -94,6 +114,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): AgentC
       objectStore,
     );
     if (backupStore) render.backupStore = backupStore;
+    const metricsFrom = cidrList('metrics-from', values['metrics-from'] ?? env.OROCHI_K8S_METRICS_FROM);
+    if (metricsFrom) render.metricsFrom = metricsFrom;
   }
   return {
     url,
@@ -128,6 +150,7 @@ export function parseRenderCommandLine(argv: string[]): RenderCommandLine | 'hel
     'backup-bucket': { type: 'string' },
     'backup-prefix': { type: 'string' },
     'backup-region': { type: 'string' },
+    'metrics-from': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
@@ -156,6 +179,8 @@ export function parseRenderCommandLine(argv: string[]): RenderCommandLine | 'hel
     null,
   );
   if (backupStore) options.backupStore = backupStore;
+  const metricsFrom = cidrList('metrics-from', nonEmpty('metrics-from', values['metrics-from']));
+  if (metricsFrom) options.metricsFrom = metricsFrom;
   return { driver: 'kubernetes', file: nonEmpty('file', values.file) ?? null, options };
 }
 

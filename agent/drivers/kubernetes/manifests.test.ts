@@ -198,6 +198,17 @@ describe('content', () => {
     expect(JSON.stringify(restricted[0]!.from)).toContain('cnpg-system');
   });
 
+  test("the exporter's port opens to the API server's ranges only when given, and the policy still validates", () => {
+    type Policy = { ingress: Array<{ from?: unknown[]; ports: Array<{ port: number }> }> };
+    const closed = byKind(render(), 'NetworkPolicy').spec as Policy;
+    expect(closed.ingress.some((rule) => rule.ports.some((p) => p.port === 9187))).toBe(false);
+    const manifests = renderClusterManifests(CLUSTER_ID, 1, clusterSpec(), PASSWORD, { metricsFrom: ['10.96.0.1/32', 'fd00::/64'] });
+    const policy = byKind(manifests, 'NetworkPolicy');
+    expect(() => new NetworkPolicy(policy as never).validate()).not.toThrow();
+    const metrics = (policy.spec as Policy).ingress.filter((rule) => rule.ports.some((p) => p.port === 9187));
+    expect(metrics).toEqual([{ from: [{ ipBlock: { cidr: '10.96.0.1/32' } }, { ipBlock: { cidr: 'fd00::/64' } }], ports: [{ protocol: 'TCP', port: 9187 }] }]);
+  });
+
   test('every object carries the cluster id, org id, manager and generation', () => {
     const manifests = render({ org_id: 'org_42' }, 12);
     for (const manifest of manifests) {

@@ -35,6 +35,12 @@ export interface RenderOptions {
   operatorNamespace?: string;
   /** The region's object store for WAL archiving and backups (barman-cloud plugin); none: no backups. */
   backupStore?: BackupStoreOptions;
+  /**
+   * Address ranges (CIDR) allowed to reach the instances' metrics exporter on 9187: the API server's, whose pod proxy
+   * the agent reads metrics through. Empty: the policy leaves 9187 closed, which CNIs that police the API server's
+   * traffic enforce (metrics then come only from where the CNI lets the proxy through).
+   */
+  metricsFrom?: readonly string[];
 }
 
 export type Manifest = {
@@ -60,6 +66,8 @@ export const NETWORK_POLICY_NAME = 'postgres-ingress';
 export const POSTGRES_PORT = 5432;
 /** The instance manager's status port, which the operator polls; without it the operator cannot run the cluster. */
 export const INSTANCE_MANAGER_PORT = 8000;
+/** CloudNativePG's metrics exporter on every instance. */
+export const METRICS_PORT = 9187;
 
 /**
  * The exact image tag per supported major version (CloudNativePG's image catalog of 2026-02-26). Exact, not the moving
@@ -320,6 +328,11 @@ export function renderClusterManifests(
           ],
           ports: [{ protocol: 'TCP', port: INSTANCE_MANAGER_PORT }],
         },
+        // The exporter from the API server's ranges only (the agent reads it through the pod proxy): other tenants'
+        // pods in the same Kubernetes cluster never see a cluster's statistics.
+        ...(options.metricsFrom?.length
+          ? [{ from: options.metricsFrom.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: METRICS_PORT }] }]
+          : []),
       ],
     },
   };
