@@ -10,23 +10,27 @@ export interface AuditEntry {
   targetType?: string;
   targetId?: string;
   metadata?: Record<string, unknown>;
-  /** Defaults to the signed-in user. */
+  /** Defaults to the API key the request is made with, else the signed-in user. */
   actorId?: string | null;
-  /** Defaults to 'user'; a region agent acting with its own credentials is an 'agent' (actorId: the region). */
+  /**
+   * Defaults to 'api_key' for a request made with a key (the entry's metadata then names the key's creator as
+   * `on_behalf_of`), else 'user'; a region agent acting with its own credentials is an 'agent' (actorId: the region).
+   */
   actorType?: 'user' | 'agent';
 }
 
 export async function audit(db: Queryable, meta: RequestMeta, entry: AuditEntry): Promise<void> {
+  const byKey = entry.actorType === undefined && entry.actorId === undefined && meta.apiKeyId ? meta.apiKeyId : null;
   await db.insert(auditLog).values({
     id: newId('aud'),
     orgId: entry.orgId,
-    actorType: entry.actorType ?? 'user',
-    actorId: entry.actorId === undefined ? meta.userId : entry.actorId,
+    actorType: byKey ? 'api_key' : (entry.actorType ?? 'user'),
+    actorId: byKey ?? (entry.actorId === undefined ? meta.userId : entry.actorId),
     action: entry.action,
     targetType: entry.targetType ?? null,
     targetId: entry.targetId ?? null,
     ip: meta.ip,
     requestId: meta.requestId,
-    metadata: entry.metadata ?? {},
+    metadata: byKey ? { ...entry.metadata, on_behalf_of: meta.userId } : (entry.metadata ?? {}),
   });
 }

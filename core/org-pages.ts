@@ -5,8 +5,9 @@ import { and, desc, eq, or, type InferSelectModel, type SQL } from 'drizzle-orm'
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { memberships } from '../drizzle/schema.ts';
 import type { Queryable } from './db.ts';
-import { notFound } from './errors.ts';
-import { requirePermission, type Permission } from './identity/rbac.ts';
+import { currentKeyGrant } from './identity/key-grant.ts';
+import { requireKeyScope, requirePermission, type Permission } from './identity/rbac.ts';
+import { ApiError, notFound } from './errors.ts';
 import { afterCursor } from './pagination.ts';
 import type { Role } from '../protocol/enums.ts';
 import type { Principal } from './request.ts';
@@ -18,6 +19,8 @@ export interface OrgPageQuery<T extends PgTable> {
   /** Rows of no org the org sees all the same (shared regions, say). */
   alsoVisible?: SQL;
   idColumn: AnyPgColumn;
+  /** The column naming a row's project: a project's API key lists only its project's rows, and no list without one. */
+  projectColumn?: AnyPgColumn;
   orgId: string;
   permission: Permission;
   /** The list's own filters. */
@@ -30,10 +33,21 @@ export interface OrgPageQuery<T extends PgTable> {
 export async function orgPage<T extends PgTable>(db: Queryable, principal: Principal, q: OrgPageQuery<T>): Promise<InferSelectModel<T>[]> {
   // drizzle cannot type a join over a table it only knows as generic; the row type is restated once, here.
   const table: PgTable = q.table;
+  requireKeyScope('Organization', q.orgId, null);
+  const keyProject = currentKeyGrant()?.projectId;
+  if (keyProject && !q.projectColumn) throw new ApiError('forbidden', `This API key is limited to project ${keyProject}`);
   const rows = (await db
     .select({ role: memberships.role, item: table })
     .from(memberships)
-    .leftJoin(table, and(or(eq(q.orgColumn, memberships.orgId), q.alsoVisible), q.where, afterCursor(q.idColumn, q.cursor)))
+    .leftJoin(
+      table,
+      and(
+        or(eq(q.orgColumn, memberships.orgId), q.alsoVisible),
+        q.where,
+        keyProject && q.projectColumn ? eq(q.projectColumn, keyProject) : undefined,
+        afterCursor(q.idColumn, q.cursor),
+      ),
+    )
     .where(and(eq(memberships.orgId, q.orgId), eq(memberships.userId, principal.userId)))
     .orderBy(desc(q.idColumn))
     .limit(q.limit + 1)) as Array<{ role: Role | null; item: InferSelectModel<T> | null }>;

@@ -396,3 +396,37 @@ export const mailOutbox = pgTable(
   },
   (t) => [index('mail_outbox_recipient_idx').on(t.recipient, t.id)],
 );
+
+// Credentials for programs. The secret (`oro_<lookup>_<random>`) is never stored: only its SHA-256, found by
+// the lookup id it carries (one indexed read per check). A rotation keeps the row and its lookup id and moves
+// the old hash to `previous_secret_hash`, which keeps working until `previous_expires_at` (the grace period).
+// A key grants either a role or an explicit list of permissions, in its org or in one project of it, and never
+// more than its creator holds at the time of each request (the creator's membership is read as for a user).
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    // null for an organization-wide key.
+    projectId: text('project_id').references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    lookupId: text('lookup_id').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    previousSecretHash: text('previous_secret_hash'),
+    previousExpiresAt: timestamp('previous_expires_at', { withTimezone: true }),
+    // Exactly one of role and permissions is set.
+    role: text('role', { enum: roles }),
+    permissions: jsonb('permissions').$type<string[]>(),
+    createdBy: text('created_by')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    lastUsedIp: text('last_used_ip'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('api_keys_lookup_key').on(t.lookupId), index('api_keys_org_idx').on(t.orgId, t.id)],
+);

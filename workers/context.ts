@@ -38,5 +38,6 @@ export function meta(c: AppContext): RequestMeta {
     ip: clientIp(c),
     userAgent: c.req.header('user-agent') ?? null,
     userId: c.var.principal?.userId ?? null,
+    apiKeyId: c.var.principal?.apiKeyId ?? null,
   };
 }

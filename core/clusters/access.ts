@@ -4,7 +4,7 @@ import { clusters, memberships } from '../../drizzle/schema.ts';
 import type { Role } from '../../protocol/enums.ts';
 import type { Queryable } from '../db.ts';
 import { notFound } from '../errors.ts';
-import { requirePermission, type Permission } from '../identity/rbac.ts';
+import { requireKeyScope, requirePermission, type Permission } from '../identity/rbac.ts';
 import type { Principal } from '../request.ts';
 import type { ClusterRow } from './serialize.ts';
 
@@ -29,6 +29,7 @@ export async function requireClusterAccess(
   if (options.lock) q = q.for('update', { of: clusters });
   const [row] = await q;
   if (!row) throw notFound('Cluster');
+  requireKeyScope('Cluster', row.cluster.orgId, row.cluster.projectId);
   requirePermission(row.role, permission);
   return row;
 }

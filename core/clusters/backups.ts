@@ -4,7 +4,7 @@ import { and, eq, ne } from 'drizzle-orm';
 import { backups, clusters, memberships } from '../../drizzle/schema.ts';
 import type { Queryable } from '../db.ts';
 import { notFound } from '../errors.ts';
-import { requirePermission, type Permission } from '../identity/rbac.ts';
+import { requireKeyScope, requirePermission, type Permission } from '../identity/rbac.ts';
 import type { Principal } from '../request.ts';
 
 export async function requireBackupAccess(db: Queryable, principal: Principal, backupId: string, permission: Permission, options: { lock?: boolean } = {}) {
@@ -19,6 +19,7 @@ export async function requireBackupAccess(db: Queryable, principal: Principal, b
   if (options.lock) q = q.for('update', { of: [backups, clusters] });
   const [row] = await q;
   if (!row) throw notFound('Backup');
+  requireKeyScope('Backup', row.backup.orgId, row.cluster.projectId);
   requirePermission(row.role, permission);
   return row;
 }

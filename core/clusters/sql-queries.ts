@@ -12,6 +12,7 @@ import { OBSERVABILITY_LIMITS } from '../../protocol/observability.ts';
 import { audit } from '../audit.ts';
 import { sha256Hex } from '../crypto.ts';
 import type { Queryable } from '../db.ts';
+import { currentKeyGrant } from '../identity/key-grant.ts';
 import type { Principal, RequestMeta } from '../request.ts';
 import type { ClusterRow } from './serialize.ts';
 
@@ -55,12 +56,22 @@ export interface RecentStatement {
  */
 export async function findRecentStatement(db: Queryable, principal: Principal, queryId: string, now = Date.now()): Promise<RecentStatement | null> {
   const since = firstIdAt('aud', now - OBSERVABILITY_LIMITS.statementTimeoutMaxMs - QUERY_ANSWER_MARGIN_MS);
+  // An API key finds statements of its own org (and project) only; others are as unknown as another org's.
+  const grant = currentKeyGrant();
   const [row] = await db
     .select({ orgId: clusters.orgId, clusterId: clusters.id, regionId: clusters.regionId, role: memberships.role })
     .from(auditLog)
     .innerJoin(memberships, and(eq(memberships.orgId, auditLog.orgId), eq(memberships.userId, principal.userId)))
     .innerJoin(clusters, eq(clusters.id, auditLog.targetId))
-    .where(and(gte(auditLog.id, since), eq(auditLog.action, QUERY_AUDIT_ACTION), sql`${auditLog.metadata}->>'query_id' = ${queryId}`))
+    .where(
+      and(
+        gte(auditLog.id, since),
+        eq(auditLog.action, QUERY_AUDIT_ACTION),
+        sql`${auditLog.metadata}->>'query_id' = ${queryId}`,
+        grant ? eq(clusters.orgId, grant.orgId) : undefined,
+        grant?.projectId ? eq(clusters.projectId, grant.projectId) : undefined,
+      ),
+    )
     .orderBy(desc(auditLog.id))
     .limit(1);
   return row ?? null;

@@ -6,6 +6,7 @@ import type { Role } from '../../protocol/enums.ts';
 import type { Principal } from '../request.ts';
 import type { Queryable } from '../db.ts';
 import { ApiError, notFound } from '../errors.ts';
+import { currentKeyGrant } from './key-grant.ts';
 
 export const PERMISSIONS = [
   'org:read',
@@ -27,6 +28,8 @@ export const PERMISSIONS = [
   'billing:read',
   'billing:write',
   'audit:read',
+  /** Create, rotate and revoke the organization's API keys. */
+  'api_keys:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -53,6 +56,14 @@ export function can(role: Role, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].has(permission);
 }
 
+export function permissionsOf(role: Role): ReadonlySet<Permission> {
+  return ROLE_PERMISSIONS[role];
+}
+
+export function isPermission(value: string): value is Permission {
+  return (PERMISSIONS as readonly string[]).includes(value);
+}
+
 export interface OrgAccess {
   org: typeof organizations.$inferSelect;
   role: Role;
@@ -67,6 +78,12 @@ export async function requireOrgAccess(db: Queryable, principal: Principal, orgI
     .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, principal.userId)))
     .limit(1);
   if (!row) throw notFound('Organization');
+  requireKeyScope('Organization', orgId, null);
+  const grant = currentKeyGrant();
+  // A project's key reads the org's name and plan, nothing org-wide beyond that (no creating projects, say).
+  if (grant?.projectId && permission !== 'org:read') {
+    throw new ApiError('forbidden', `This API key is limited to project ${grant.projectId}`);
+  }
   requirePermission(row.role, permission);
   return row;
 }
@@ -90,14 +107,31 @@ export async function requireProjectAccess(
     .where(eq(projects.id, projectId))
     .limit(1);
   if (!row) throw notFound('Project');
+  requireKeyScope('Project', row.project.orgId, row.project.id);
   requirePermission(row.role, permission);
   return row;
 }
 
+/** The caller's role must allow it, and so must the API key the request is made with, if any. */
 export function requirePermission(role: Role, permission: Permission): void {
   if (!can(role, permission)) {
     throw new ApiError('forbidden', `Your role (${role}) may not ${permission.replace(':', ' ')}`);
   }
+  if (currentKeyGrant()?.permissions.has(permission) === false) {
+    throw new ApiError('forbidden', `This API key may not ${permission.replace(':', ' ')}`);
+  }
+}
+
+/**
+ * An API key sees its own org only (another org's resource is 404, as for a non-member), and a project's key that
+ * project's resources only. `projectId` null: a resource of no project (the org itself), which a project's key
+ * sees only through `requireOrgAccess`'s own rule.
+ */
+export function requireKeyScope(what: string, orgId: string | null, projectId: string | null): void {
+  const grant = currentKeyGrant();
+  if (!grant) return;
+  if (grant.orgId !== orgId) throw notFound(what);
+  if (grant.projectId && projectId !== null && projectId !== grant.projectId) throw notFound(what);
 }
 
 /** The org a request is about: the one it names, else the session's. */

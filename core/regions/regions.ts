@@ -6,7 +6,7 @@ import type { Principal } from '../request.ts';
 import { randomToken, sha256Hex } from '../crypto.ts';
 import type { Queryable } from '../db.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { requirePermission } from '../identity/rbac.ts';
+import { requireKeyScope, requirePermission } from '../identity/rbac.ts';
 
 export type RegionRow = typeof regions.$inferSelect;
 
@@ -45,6 +45,7 @@ export async function findVisibleRegion(db: Queryable, principal: Principal, id:
     .limit(1);
   const [row] = options.lock ? await select.for('update', { of: regions }) : await select;
   if (!row || (row.region.visibility === 'org' && !row.role)) throw notFound('Region');
+  if (row.region.visibility === 'org') requireKeyScope('Region', row.region.orgId, null);
   return row;
 }
 

@@ -21,7 +21,8 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     });
   }
   const db = c.var.database.db();
-  const scope = c.var.principal ? `user:${c.var.principal.userId}` : `ip:${clientIp(c)}`;
+  const principal = c.var.principal;
+  const scope = principal ? (principal.apiKeyId ? `key:${principal.apiKeyId}` : `user:${principal.userId}`) : `ip:${clientIp(c)}`;
   const requestHash = await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`);
   const now = new Date();
 

@@ -21,6 +21,7 @@ const CLUSTER_ID = 'cl_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const OPERATION_ID = 'op_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const BACKUP_ID = 'bk_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const QUERY_ID = 'qr_01jd3k5x8r2m9q7v4w6y0z1a2b';
+const API_KEY_ID = 'key_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const TOKEN = 'tok_0123456789abcdefghijklmnopqrstuv';
 const page = (lastId: string) => ({ limit: 20, cursor: encodeCursor(lastId) });
 
@@ -58,6 +59,12 @@ export const REQUEST_SAMPLES: Record<string, RequestSample> = {
   'GET /v1/projects/{id}': { path: { id: PROJECT_ID } },
   'PATCH /v1/projects/{id}': { path: { id: PROJECT_ID }, body: { name: 'Ada' } },
   'DELETE /v1/projects/{id}': { path: { id: PROJECT_ID } },
+
+  'GET /v1/api-keys': { query: { ...page(API_KEY_ID), org_id: ORG_ID } },
+  'POST /v1/api-keys': { body: { name: 'CI deploys', org_id: ORG_ID, project_id: PROJECT_ID, role: 'developer', expires_at: '2030-01-01T00:00:00Z' } },
+  'GET /v1/api-keys/{id}': { path: { id: API_KEY_ID } },
+  'DELETE /v1/api-keys/{id}': { path: { id: API_KEY_ID } },
+  'POST /v1/api-keys/{id}/rotate': { path: { id: API_KEY_ID }, body: { grace_seconds: 3600 } },
 
   'GET /v1/realtime': { query: { org_id: ORG_ID } },
 

@@ -2,6 +2,7 @@
 // of this chain, is what Hono's typed client sees (`hc<ApiApp>`: the dashboard's client is one).
 import { openApiApp } from './define-route.ts';
 import { agentRoutes } from './v1/agent/index.ts';
+import { apiKeyRoutes } from './v1/api-keys/index.ts';
 import { authRoutes } from './v1/auth/index.ts';
 import { backupRoutes } from './v1/backups/index.ts';
 import { clusterRoutes } from './v1/clusters/index.ts';
@@ -22,6 +23,7 @@ export const routes = openApiApp()
   .route('/', organizationRoutes)
   .route('/', invitationRoutes)
   .route('/', projectRoutes)
+  .route('/', apiKeyRoutes)
   .route('/', realtimeRoutes)
   .route('/', regionRoutes)
   .route('/', agentRoutes)

@@ -6,7 +6,8 @@
 // happy paths and the error cases only it has.
 import { env } from 'cloudflare:test';
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { auditLog, backups, regions } from '../../drizzle/schema.ts';
+import { eq } from 'drizzle-orm';
+import { apiKeys, auditLog, backups, regions } from '../../drizzle/schema.ts';
 import { ID_PATTERN, newId } from '../../protocol/ids.ts';
 import { can, type Permission } from '../../core/identity/rbac.ts';
 import { QUERY_AUDIT_ACTION } from '../../core/clusters/sql-queries.ts';
@@ -30,6 +31,8 @@ export interface OrgIds {
   ownerId: string;
   /** A statement the owner sent to the cluster moments ago (its audit row), for DELETE /v1/queries/{id}. */
   queryId: string;
+  /** An API key the owner made. */
+  apiKeyId: string;
 }
 
 export interface BearerRoute {
@@ -57,6 +60,7 @@ const named = (o: OrgIds) => ({ query: { org_id: o.orgId } });
 const project = (o: OrgIds) => ({ path: { id: o.projectId } });
 const region = (o: OrgIds) => ({ path: { id: o.regionId } });
 const cluster = (o: OrgIds) => ({ path: { id: o.clusterId } });
+const apiKey = (o: OrgIds) => ({ path: { id: o.apiKeyId } });
 
 export const BEARER_ROUTES: BearerRoute[] = [
   // About the caller's own account: no organization is named, and every signed-in user may call them.
@@ -88,6 +92,17 @@ export const BEARER_ROUTES: BearerRoute[] = [
   { operation: 'GET /v1/projects/{id}', target: project, permissions: ['projects:read'] },
   { operation: 'PATCH /v1/projects/{id}', target: project, permissions: ['projects:write'], invalid: { field: 'name', value: '' } },
   { operation: 'DELETE /v1/projects/{id}', target: project, permissions: ['projects:delete'] },
+
+  { operation: 'GET /v1/api-keys', target: named, permissions: ['api_keys:manage'] },
+  {
+    operation: 'POST /v1/api-keys',
+    target: (o) => ({ body: { org_id: o.orgId, project_id: o.projectId } }),
+    permissions: ['api_keys:manage'],
+    invalid: { field: 'name', value: '' },
+  },
+  { operation: 'GET /v1/api-keys/{id}', target: apiKey, permissions: ['api_keys:manage'] },
+  { operation: 'DELETE /v1/api-keys/{id}', target: apiKey, permissions: ['api_keys:manage'] },
+  { operation: 'POST /v1/api-keys/{id}/rotate', target: apiKey, permissions: ['api_keys:manage'], invalid: { field: 'grace_seconds', value: 604_801 } },
 
   { operation: 'GET /v1/realtime', target: named, permissions: ['org:read'], headers: UPGRADE },
 
@@ -175,6 +190,10 @@ export const BAD_BEARER = [
   'an expired token',
   'the token of a signed-out session',
   "a region agent's credential",
+  'a malformed API key',
+  'an unknown API key',
+  'a revoked API key',
+  'an expired API key',
 ] as const;
 /** Authorization headers (or none) that every agent route answers with 401. */
 export const BAD_AGENT = [
@@ -249,6 +268,8 @@ async function seedOrg(): Promise<{ owner: Account; ids: OrgIds }> {
       metadata: { query_id: queryId },
     });
   });
+  const key = await call('POST', '/v1/api-keys', { token: owner.token, body: { name: 'ci', role: 'admin' } });
+  if (key.status !== 201) throw new Error(`API key creation failed: ${key.status} ${JSON.stringify(key.body)}`);
   return {
     owner,
     ids: {
@@ -260,8 +281,19 @@ async function seedOrg(): Promise<{ owner: Account; ids: OrgIds }> {
       backupId,
       ownerId: owner.userId,
       queryId,
+      apiKeyId: key.body.api_key.id,
     },
   };
+}
+
+/** A key of the owner's that no longer works: revoked, or past its expiry. */
+async function deadApiKey(owner: Account, how: 'revoked' | 'expired'): Promise<string> {
+  const created = await call('POST', '/v1/api-keys', { token: owner.token, body: { name: how, role: 'admin' } });
+  if (created.status !== 201) throw new Error(`API key creation failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const id: string = created.body.api_key.id;
+  if (how === 'revoked') await call('DELETE', `/v1/api-keys/${id}`, { token: owner.token });
+  else await withCatalog((db) => db.update(apiKeys).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiKeys.id, id)));
+  return created.body.secret;
 }
 
 /** An access token of a session that has since been signed out. */
@@ -303,6 +335,10 @@ export async function seedSecurityWorld(): Promise<SecurityWorld> {
       'an expired token': `Bearer ${await signedJwt(keys.test, { ...userClaims, exp: now() - 60 })}`,
       'the token of a signed-out session': `Bearer ${await signedOutToken(a.owner)}`,
       "a region agent's credential": `Bearer ${agentCredential}`,
+      'a malformed API key': 'Bearer oro_short',
+      'an unknown API key': `Bearer oro_00000000_${'A'.repeat(43)}`,
+      'a revoked API key': `Bearer ${await deadApiKey(a.owner, 'revoked')}`,
+      'an expired API key': `Bearer ${await deadApiKey(a.owner, 'expired')}`,
     },
     badAgent: {
       'no credential': null,

@@ -35,6 +35,7 @@ export const listClusters = defineRoute(route, async (c) => {
     table: clusters,
     orgColumn: clusters.orgId,
     idColumn: clusters.id,
+    projectColumn: clusters.projectId,
     orgId: targetOrgId(principal, params.org_id),
     permission: 'clusters:read',
     where: and(

@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import { query } from '../../../context.ts';
-import { memberships, operations } from '../../../../drizzle/schema.ts';
+import { clusters, memberships, operations } from '../../../../drizzle/schema.ts';
 import { serializeOperation } from '../../../../core/clusters/serialize.ts';
 import { errorResponses, notFound } from '../../../../core/errors.ts';
-import { requirePermission } from '../../../../core/identity/rbac.ts';
+import { requireKeyScope, requirePermission } from '../../../../core/identity/rbac.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { operationParamsSchema } from '../../../schemas/clusters.ts';
 import { operationSchema } from '../../../../protocol/resources.ts';
@@ -27,12 +27,14 @@ export const getOperation = defineRoute(route, async (c) => {
   const principal = requireAuth(c);
   const { id } = c.req.valid('param');
   const [row] = await query(c)
-    .select({ operation: operations, role: memberships.role })
+    .select({ operation: operations, role: memberships.role, projectId: clusters.projectId })
     .from(operations)
     .innerJoin(memberships, and(eq(memberships.orgId, operations.orgId), eq(memberships.userId, principal.userId)))
+    .leftJoin(clusters, eq(clusters.id, operations.clusterId))
     .where(eq(operations.id, id))
     .limit(1);
   if (!row) throw notFound('Operation');
+  requireKeyScope('Operation', row.operation.orgId, row.projectId);
   requirePermission(row.role, 'clusters:read');
   return c.json({ operation: serializeOperation(row.operation) }, 200);
 });

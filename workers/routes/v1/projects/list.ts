@@ -31,6 +31,7 @@ export const listProjects = defineRoute(route, async (c) => {
     table: projects,
     orgColumn: projects.orgId,
     idColumn: projects.id,
+    projectColumn: projects.id,
     orgId: targetOrgId(principal, params.org_id),
     permission: 'projects:read',
     cursor: params.cursor,
