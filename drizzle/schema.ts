@@ -430,3 +430,53 @@ export const apiKeys = pgTable(
   },
   (t) => [uniqueIndex('api_keys_lookup_key').on(t.lookupId), index('api_keys_org_idx').on(t.orgId, t.id)],
 );
+
+// Organization webhook endpoints. The signing secret (`whsec_<base64>`) is shown once at creation and kept sealed
+// with ENCRYPTION_KEY, since signing needs it back. `event_types` filters what is sent (`cluster.*` or an exact type;
+// empty: everything). `failure_streak` counts failed attempts since the last success, from `failing_since`; a long
+// enough streak disables the endpoint (core/webhooks/failures.ts).
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    description: text('description').notNull().default(''),
+    eventTypes: jsonb('event_types').$type<string[]>().notNull().default([]),
+    secretCiphertext: text('secret_ciphertext').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    disabledReason: text('disabled_reason'),
+    failureStreak: integer('failure_streak').notNull().default(0),
+    failingSince: timestamp('failing_since', { withTimezone: true }),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('webhook_endpoints_org_idx').on(t.orgId, t.id)],
+);
+
+// One message to one endpoint: the exact body that is signed, and the outcome of its latest attempt. The
+// `message_id` is the `webhook-id` header, the same on every attempt and redelivery so receivers can dedupe.
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    orgId: text('org_id').notNull(),
+    messageId: text('message_id').notNull(),
+    eventType: text('event_type').notNull(),
+    payload: text('payload').notNull(),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    responseStatus: integer('response_status'),
+    durationMs: integer('duration_ms'),
+    error: text('error'),
+    createdAt: createdAt(),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
+  },
+  (t) => [index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.id), uniqueIndex('webhook_deliveries_message_key').on(t.endpointId, t.messageId)],
+);

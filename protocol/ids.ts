@@ -5,7 +5,7 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export type IdPrefix =
   | 'usr' | 'org' | 'prj' | 'cl' | 'op' | 'rg' | 'key' | 'bk' | 'br' | 'ev' | 'inv' | 'aud' | 'rt' | 'tok' | 'mail' | 'req' | 'fam'
-  | 'cmd' | 'ag' | 'rs' | 'qr';
+  | 'cmd' | 'ag' | 'rs' | 'qr' | 'wh' | 'whd' | 'msg';
 
 function timePart(ms: number): string {
   let time = ms;
