@@ -12,6 +12,7 @@ export interface PlatformVars {
   ENVIRONMENT: string;
   APP_URL: string;
   DEFAULT_PLAN?: string;
+  RATE_LIMIT_SCALE?: string;
 }
 
 const settingsSchema = z.object({
@@ -27,6 +28,9 @@ const settingsSchema = z.object({
   APP_URL: z.string().url(),
   // The plan every new organization starts on: `free` in production, a bigger one for a local stack to try things.
   DEFAULT_PLAN: z.enum(plans).default('free'),
+  // Multiplies every API rate limit (workers/lib/api-rate-limits.ts): 1 in production; the test suite and the
+  // benchmark raise it so one address or user making thousands of calls is not refused.
+  RATE_LIMIT_SCALE: z.coerce.number().positive('RATE_LIMIT_SCALE must be a positive number').default(1),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

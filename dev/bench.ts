@@ -1,6 +1,7 @@
 // `npm run bench`: figures for the performance targets in ARCHITECTURE.md, measured on a scratch local stack
 // started for the run (dev/stack.ts) and stopped after it. Every loop is bounded in count and time.
 //   api           authenticated reads vs a bare route of the same Worker (target: <= 1.5x at p50)
+//                 and the time the API-wide rate limit takes of a request (its Server-Timing, limits scaled x1000)
 //   dispatch      API call -> the region's agent holds the command (target: p99 < 50 ms)
 //   fanout        one status report -> 1,000 subscribed WebSockets (target: p99 < 50 ms)
 //   provisioning  create -> the new cluster accepts SQL, on the local driver (target: < 1 s)
@@ -48,6 +49,7 @@ const LIST_CLUSTERS = Number(process.env.BENCH_LIST_CLUSTERS ?? 10_000);
 const LIST_PAGES = Number(process.env.BENCH_LIST_PAGES ?? 100);
 const BACKUP_MB = Number(process.env.BENCH_BACKUP_MB ?? 1024);
 const BACKUP_ROUNDS = Number(process.env.BENCH_BACKUP_ROUNDS ?? 2);
+const RATE_LIMIT_SAMPLES = Number(process.env.BENCH_RATE_LIMIT_SAMPLES ?? 500);
 const only = new Set((process.env.BENCH_ONLY ?? 'api,dispatch,fanout,provisioning,wake,list,backups,metrics,sql,logs').split(','));
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -119,6 +121,23 @@ async function benchApi(stack: Stack, session: Session): Promise<void> {
   const ratio = (r: (typeof rows)[number]) => r.p50 / Math.max(base.p50, 0.01);
   out(`authentication alone, p50 vs bare route: ${ratio(rows[1]!).toFixed(2)}x`);
   out(`authenticated reads, p50 vs bare route: ${Math.max(ratio(rows[2]!), ratio(rows[3]!)).toFixed(2)}x (target <= 1.5x)`);
+  await benchRateLimit(stack, session, base.p50);
+}
+
+/** What the API-wide rate limit adds to a request: its own time, as the Worker reports it in Server-Timing. */
+async function benchRateLimit(stack: Stack, session: Session, bareP50: number): Promise<void> {
+  const timings = { anonymous: [] as number[], user: [] as number[] };
+  for (let i = 0; i < RATE_LIMIT_SAMPLES; i += 1) {
+    for (const kind of ['anonymous', 'user'] as const) {
+      const res = await fetch(`${stack.url}/v1/health`, { headers: kind === 'user' ? { authorization: `Bearer ${session.token}` } : {} });
+      await res.arrayBuffer();
+      const dur = /ratelimit;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1];
+      if (!res.headers.get('ratelimit') || dur === undefined) throw new Error('a response without the rate limit headers');
+      timings[kind].push(Number(dur));
+    }
+  }
+  summary('rate limit, anonymous (per address)', timings.anonymous, `${(percentile(timings.anonymous, 50) / Math.max(bareP50, 0.01) * 100).toFixed(0)}% of the bare route's p50`);
+  summary('rate limit, signed-in user (plan cached)', timings.user, `${(percentile(timings.user, 50) / Math.max(bareP50, 0.01) * 100).toFixed(0)}% of the bare route's p50`);
 }
 
 async function probeRegion(stack: Stack, session: Session) {
@@ -518,7 +537,8 @@ async function objectStoreFloor(bytes: number): Promise<{ putMs: number; getMs: 
  */
 async function startStackProcess(dataDir: string, port: number) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'start.ts')], {
-    env: { ...process.env, OROCHI_DATA_DIR: dataDir, PORT: String(port), WRANGLER_LOG: 'warn' },
+    // Rate limits x1000: every request still takes from its bucket, but thousands a second from one user are not refused.
+    env: { ...process.env, OROCHI_DATA_DIR: dataDir, PORT: String(port), WRANGLER_LOG: 'warn', RATE_LIMIT_SCALE: process.env.RATE_LIMIT_SCALE ?? '1000' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const stack = await new Promise<Stack>((resolve, reject) => {

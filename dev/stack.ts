@@ -258,6 +258,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       APP_URL: options.appUrl ?? `http://localhost:${port}`,
       // Someone trying the stack gets room for a real try-out (50 clusters, 20 projects); quotas still apply.
       DEFAULT_PLAN: process.env.DEFAULT_PLAN ?? 'team',
+      // API rate limits multiplied (1 unless set): the benchmark raises them so its load is measured, not refused.
+      ...(process.env.RATE_LIMIT_SCALE ? { RATE_LIMIT_SCALE: process.env.RATE_LIMIT_SCALE } : {}),
     }),
     { mode: 0o600 },
   );

@@ -7,6 +7,7 @@ import { ApiError, ERROR_STATUS, errorBody, type ErrorCode } from '../core/error
 import { log } from '../core/logger.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { idempotency } from './middleware/idempotency.ts';
+import { rateLimit, rateLimitHeaders } from './middleware/rate-limit.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { openApiApp } from './routes/define-route.ts';
@@ -28,6 +29,7 @@ export function createApp(): App {
 
   app.use('*', requestContext);
   app.use('*', securityHeaders);
+  app.use('*', rateLimitHeaders);
   app.use(
     '*',
     bodyLimit({
@@ -38,6 +40,7 @@ export function createApp(): App {
     }),
   );
   app.use('*', authenticate);
+  app.use('*', rateLimit);
   app.use('/v1/*', idempotency);
 
   app.onError((err, c) => {

@@ -4,6 +4,7 @@ import type { RequestDatabase } from '../core/db.ts';
 import type { Principal, RequestMeta } from '../core/request.ts';
 import type { Settings } from '../core/settings.ts';
 import type { Bindings } from './env.ts';
+import type { RateLimitState } from './middleware/rate-limit.ts';
 
 export interface Variables {
   requestId: string;
@@ -12,6 +13,8 @@ export interface Variables {
   principal: Principal | null;
   /** Why the credentials sent were refused, for routes that require them. */
   authFailure: string | null;
+  /** The caller's rate limit bucket after this request (middleware/rate-limit.ts), for the response headers. */
+  rateLimit?: RateLimitState;
 }
 
 export interface AppEnv {
