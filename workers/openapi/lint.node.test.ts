@@ -66,7 +66,7 @@ describe('the OpenAPI document through Redocly lint', () => {
     expect(operations.find((o) => o.key === 'GET /v1/clusters/{id}')?.operation.operationId).toBe('getClustersById');
   });
 
-  it('describes every error response with the Error body, and the 413 and 500 every route can answer', () => {
+  it('describes every error response with the Error body, and the 413, 429 and 500 every route can answer', () => {
     const bare: string[] = [];
     for (const { key, operation } of operations) {
       for (const [status, response] of Object.entries(operation.responses)) {
@@ -74,6 +74,8 @@ describe('the OpenAPI document through Redocly lint', () => {
         if (response.content?.['application/json']?.schema?.$ref !== '#/components/schemas/Error') bare.push(`${key} ${status}`);
       }
       if (!operation.responses['413'] || !operation.responses['500']) bare.push(`${key} lacks 413 or 500`);
+      // Rate limits apply to all but the region agents' endpoints.
+      if (!key.includes(' /v1/agent/') && !operation.responses['429']) bare.push(`${key} lacks 429`);
     }
     expect(bare).toEqual([]);
   });

@@ -1,8 +1,8 @@
 // The OpenAPI document as /v1/openapi.json and /docs publish it: what @hono/zod-openapi builds from the routes,
 // completed with what outside tools (linters, client generators) need of every operation, in one place rather than
 // in each route file. The completions hold for every route because the app makes them so: app.onError answers every
-// error in the Error shape, the body limit and the 500 apply to every request, and a route that names no security
-// scheme takes no credentials.
+// error in the Error shape, the body limit, the rate limits and the 500 apply to every request, and a route that
+// names no security scheme takes no credentials.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { errorResponses } from '../../core/errors.ts';
 
@@ -52,6 +52,11 @@ export function publishedDocument(app: OpenAPIHono<any, any, any>, origin?: stri
     ...(origin ? { servers: [{ url: origin, description: 'The API that served this document' }] } : {}),
   });
   const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
+  // workers/middleware/rate-limit.ts limits every route but the agents' (/v1/agent/*).
+  const rateLimited = {
+    description: "Over the caller's rate limit (per API key, user or address, by plan); RateLimit-Policy, RateLimit and Retry-After say more",
+    content: errorContent,
+  };
   const everywhere = Object.entries(errorResponses(413, 500)).map(([status, { description }]) => [status, { description, content: errorContent }] as const);
   for (const [path, item] of Object.entries(document.paths ?? {})) {
     for (const method of METHODS) {
@@ -62,6 +67,7 @@ export function publishedDocument(app: OpenAPIHono<any, any, any>, origin?: stri
       operation.security ??= [];
       const responses = (operation.responses ??= {});
       for (const [status, response] of everywhere) responses[status] ??= response;
+      if (!path.startsWith('/v1/agent/')) responses['429'] ??= rateLimited;
       for (const [status, response] of Object.entries(responses)) {
         if (Number(status) >= 400 && !('$ref' in response) && !response.content) response.content = errorContent;
       }
