@@ -37,6 +37,16 @@ module.exports = {
       },
     },
     {
+      name: 'cli-sees-protocol-and-route-types-only',
+      comment: 'The CLI is a client of the API: it imports protocol/ and the type of the API routes (ApiApp), nothing else.',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: {
+        path: '^(core|workers|durable-objects|queues|agent|site|drizzle|dev|e2e)/',
+        pathNot: '^workers/routes/index\\.ts$',
+      },
+    },
+    {
       name: 'workers-wire-objects-and-queues-only',
       comment:
         'workers/ reaches Durable Objects and queue consumers only to wire the Worker entry and the binding types ' +

@@ -18,6 +18,7 @@ describe('the layer rules', () => {
     expect(seen).toEqual(
       [
         'agent-speaks-only-the-protocol: agent/main.ts -> core/kernel.ts',
+        'cli-sees-protocol-and-route-types-only: cli/main.ts -> core/kernel.ts',
         'consumers-reach-objects-through-stubs: queues/consumer.ts -> durable-objects/cluster/cluster-do.ts',
         'core-stays-below-the-edge: core/kernel.ts -> workers/routes/route.ts',
         'objects-and-consumers-stay-below-workers: durable-objects/cluster/cluster-do.ts -> workers/routes/route.ts',

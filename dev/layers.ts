@@ -6,7 +6,7 @@ import { cruise, type ICruiseResult, type IConfiguration } from 'dependency-crui
 const config = createRequire(import.meta.url)('../.dependency-cruiser.cjs') as IConfiguration;
 
 /** The folders held by the rules, as they sit in a tree. */
-export const LAYER_ROOTS = ['protocol', 'core', 'workers', 'durable-objects', 'queues', 'agent', 'site/src'];
+export const LAYER_ROOTS = ['protocol', 'core', 'workers', 'durable-objects', 'queues', 'agent', 'site/src', 'cli'];
 
 export interface Violation {
   rule: string;

@@ -2,6 +2,7 @@
 // (core/settings.ts), each other's namespaces and the queues. The Worker's bindings (workers/env.ts) add its assets.
 import type { Command } from '../protocol/agent.ts';
 import type { MailMessage } from '../core/mail.ts';
+import type { WebhookMessage } from '../core/webhooks/messages.ts';
 import type { PlatformVars } from '../core/settings.ts';
 import type { ClusterDO } from './cluster/cluster-do.ts';
 import type { RateLimiterDO } from './rate-limiter/rate-limiter-do.ts';
@@ -15,4 +16,5 @@ export interface ObjectBindings extends PlatformVars {
   REALTIME: DurableObjectNamespace<RealtimeDO>;
   MAIL_QUEUE: Queue<MailMessage>;
   COMMAND_QUEUE: Queue<Command>;
+  WEBHOOK_QUEUE: Queue<WebhookMessage>;
 }

@@ -3,6 +3,7 @@ import { createApp } from './app.ts';
 import type { Bindings } from './env.ts';
 import { consumeMail } from '../queues/mail.ts';
 import { consumeCommandDeadLetters, consumeCommands } from '../queues/commands.ts';
+import { consumeWebhookDeadLetters, consumeWebhooks } from '../queues/webhooks.ts';
 import { log } from '../core/logger.ts';
 
 export { ClusterDO } from '../durable-objects/cluster/cluster-do.ts';
@@ -22,6 +23,10 @@ export default {
         return consumeCommands(batch, env);
       case 'orochi-commands-dlq':
         return consumeCommandDeadLetters(batch, env);
+      case 'orochi-webhooks':
+        return consumeWebhooks(batch, env);
+      case 'orochi-webhooks-dlq':
+        return consumeWebhookDeadLetters(batch, env);
       default:
         log('warn', 'messages from an unknown queue retried', { queue: batch.queue, count: batch.messages.length });
         batch.retryAll({ delaySeconds: 60 });

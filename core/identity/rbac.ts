@@ -30,6 +30,8 @@ export const PERMISSIONS = [
   'audit:read',
   /** Create, rotate and revoke the organization's API keys. */
   'api_keys:manage',
+  /** See, create, change and delete the organization's webhook endpoints and their delivery log. */
+  'webhooks:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -7,6 +7,7 @@ import { serializeBackup, serializeCluster, serializeEvent, serializeOperation, 
 import { log } from '../../core/logger.ts';
 import type { RealtimeEvent, RealtimeEventOf } from '../../protocol/realtime.ts';
 import { realtimeFor } from '../realtime/stub.ts';
+import { enqueueWebhookEvents } from '../../core/webhooks/messages.ts';
 
 export type EventRow = typeof clusterEvents.$inferSelect;
 
@@ -39,9 +40,11 @@ export function backupMessage(backup: BackupRow): Published<RealtimeEventOf<'bac
 
 /**
  * One call to the org's RealtimeDO per message, carrying both its channels. Live updates are best effort: the
- * catalog holds the truth, and clients can re-read it. In order, per org.
+ * catalog holds the truth, and clients can re-read it. In order, per org. The same updates go to the org's webhook
+ * endpoints as one queue message each (fanned out per endpoint by queues/webhooks.ts).
  */
-export async function publish(env: Pick<ObjectBindings, 'REALTIME'>, items: Published[]): Promise<void> {
+export async function publish(env: Pick<ObjectBindings, 'REALTIME' | 'WEBHOOK_QUEUE'>, items: Published[]): Promise<void> {
+  const webhooks = enqueueWebhookEvents(env, items);
   const byOrg = new Map<string, Published[]>();
   for (const item of items) byOrg.set(item.orgId, [...(byOrg.get(item.orgId) ?? []), item]);
   await Promise.all(
@@ -56,4 +59,5 @@ export async function publish(env: Pick<ObjectBindings, 'REALTIME'>, items: Publ
       }
     }),
   );
+  await webhooks;
 }

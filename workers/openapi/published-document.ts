@@ -25,6 +25,7 @@ export const OPENAPI_INFO = {
     { name: 'observability', description: 'Metrics, logs, health history, the SQL editor, the schema browser and query insights' },
     { name: 'operations', description: 'Long-running operations started by other calls (202 Accepted), to follow to the end' },
     { name: 'realtime', description: 'Live updates over a WebSocket' },
+    { name: 'webhooks', description: 'Webhook endpoints: cluster, operation and backup events POSTed to your URL, signed per Standard Webhooks' },
   ],
 };
 

@@ -22,6 +22,8 @@ const OPERATION_ID = 'op_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const BACKUP_ID = 'bk_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const QUERY_ID = 'qr_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const API_KEY_ID = 'key_01jd3k5x8r2m9q7v4w6y0z1a2b';
+const WEBHOOK_ID = 'wh_01jd3k5x8r2m9q7v4w6y0z1a2b';
+const WEBHOOK_DELIVERY_ID = 'whd_01jd3k5x8r2m9q7v4w6y0z1a2b';
 const TOKEN = 'tok_0123456789abcdefghijklmnopqrstuv';
 const page = (lastId: string) => ({ limit: 20, cursor: encodeCursor(lastId) });
 
@@ -65,6 +67,20 @@ export const REQUEST_SAMPLES: Record<string, RequestSample> = {
   'GET /v1/api-keys/{id}': { path: { id: API_KEY_ID } },
   'DELETE /v1/api-keys/{id}': { path: { id: API_KEY_ID } },
   'POST /v1/api-keys/{id}/rotate': { path: { id: API_KEY_ID }, body: { grace_seconds: 3600 } },
+
+  'GET /v1/webhooks': { query: { ...page(WEBHOOK_ID), org_id: ORG_ID } },
+  'POST /v1/webhooks': {
+    body: { url: 'https://example.com/hooks/orochi', org_id: ORG_ID, description: 'Deploy bot', event_types: ['cluster.*', 'operation.updated'] },
+  },
+  'GET /v1/webhooks/{id}': { path: { id: WEBHOOK_ID } },
+  'PATCH /v1/webhooks/{id}': {
+    path: { id: WEBHOOK_ID },
+    body: { url: 'https://example.com/hooks/orochi', description: 'Deploy bot', event_types: ['backup.*'], enabled: true },
+  },
+  'DELETE /v1/webhooks/{id}': { path: { id: WEBHOOK_ID } },
+  'GET /v1/webhooks/{id}/deliveries': { path: { id: WEBHOOK_ID }, query: page(WEBHOOK_DELIVERY_ID) },
+  'POST /v1/webhooks/{id}/test': { path: { id: WEBHOOK_ID } },
+  'POST /v1/webhooks/{id}/deliveries/{delivery_id}/redeliver': { path: { id: WEBHOOK_ID, delivery_id: WEBHOOK_DELIVERY_ID } },
 
   'GET /v1/realtime': { query: { org_id: ORG_ID } },
 

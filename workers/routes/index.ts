@@ -15,6 +15,7 @@ import { projectRoutes } from './v1/projects/index.ts';
 import { queryRoutes } from './v1/queries/index.ts';
 import { realtimeRoutes } from './v1/realtime.ts';
 import { regionRoutes } from './v1/regions/index.ts';
+import { webhookRoutes } from './v1/webhooks/index.ts';
 
 export const routes = openApiApp()
   .openapi(health.route, health.handler)
@@ -30,6 +31,7 @@ export const routes = openApiApp()
   .route('/', clusterRoutes)
   .route('/', backupRoutes)
   .route('/', operationRoutes)
-  .route('/', queryRoutes);
+  .route('/', queryRoutes)
+  .route('/', webhookRoutes);
 
 export type ApiApp = typeof routes;

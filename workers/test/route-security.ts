@@ -7,7 +7,7 @@
 import { env } from 'cloudflare:test';
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { eq } from 'drizzle-orm';
-import { apiKeys, auditLog, backups, regions } from '../../drizzle/schema.ts';
+import { apiKeys, auditLog, backups, regions, webhookDeliveries } from '../../drizzle/schema.ts';
 import { ID_PATTERN, newId } from '../../protocol/ids.ts';
 import { can, type Permission } from '../../core/identity/rbac.ts';
 import { QUERY_AUDIT_ACTION } from '../../core/clusters/sql-queries.ts';
@@ -33,6 +33,9 @@ export interface OrgIds {
   queryId: string;
   /** An API key the owner made. */
   apiKeyId: string;
+  /** A webhook endpoint the owner made, and a finished delivery of it. */
+  webhookId: string;
+  webhookDeliveryId: string;
 }
 
 export interface BearerRoute {
@@ -61,6 +64,7 @@ const project = (o: OrgIds) => ({ path: { id: o.projectId } });
 const region = (o: OrgIds) => ({ path: { id: o.regionId } });
 const cluster = (o: OrgIds) => ({ path: { id: o.clusterId } });
 const apiKey = (o: OrgIds) => ({ path: { id: o.apiKeyId } });
+const webhook = (o: OrgIds) => ({ path: { id: o.webhookId } });
 
 export const BEARER_ROUTES: BearerRoute[] = [
   // About the caller's own account: no organization is named, and every signed-in user may call them.
@@ -103,6 +107,19 @@ export const BEARER_ROUTES: BearerRoute[] = [
   { operation: 'GET /v1/api-keys/{id}', target: apiKey, permissions: ['api_keys:manage'] },
   { operation: 'DELETE /v1/api-keys/{id}', target: apiKey, permissions: ['api_keys:manage'] },
   { operation: 'POST /v1/api-keys/{id}/rotate', target: apiKey, permissions: ['api_keys:manage'], invalid: { field: 'grace_seconds', value: 604_801 } },
+
+  { operation: 'GET /v1/webhooks', target: named, permissions: ['webhooks:manage'] },
+  { operation: 'POST /v1/webhooks', target: (o) => ({ body: { org_id: o.orgId } }), permissions: ['webhooks:manage'], invalid: { field: 'url', value: 'not a url' } },
+  { operation: 'GET /v1/webhooks/{id}', target: webhook, permissions: ['webhooks:manage'] },
+  { operation: 'PATCH /v1/webhooks/{id}', target: webhook, permissions: ['webhooks:manage'], invalid: { field: 'url', value: 'not a url' } },
+  { operation: 'DELETE /v1/webhooks/{id}', target: webhook, permissions: ['webhooks:manage'] },
+  { operation: 'GET /v1/webhooks/{id}/deliveries', target: webhook, permissions: ['webhooks:manage'] },
+  { operation: 'POST /v1/webhooks/{id}/test', target: webhook, permissions: ['webhooks:manage'] },
+  {
+    operation: 'POST /v1/webhooks/{id}/deliveries/{delivery_id}/redeliver',
+    target: (o) => ({ path: { id: o.webhookId, delivery_id: o.webhookDeliveryId } }),
+    permissions: ['webhooks:manage'],
+  },
 
   { operation: 'GET /v1/realtime', target: named, permissions: ['org:read'], headers: UPGRADE },
 
@@ -270,6 +287,23 @@ async function seedOrg(): Promise<{ owner: Account; ids: OrgIds }> {
   });
   const key = await call('POST', '/v1/api-keys', { token: owner.token, body: { name: 'ci', role: 'admin' } });
   if (key.status !== 201) throw new Error(`API key creation failed: ${key.status} ${JSON.stringify(key.body)}`);
+  // Nothing listens on the discard port: a test ping the checks let through fails there and is retried, harmlessly.
+  const hook = await call('POST', '/v1/webhooks', { token: owner.token, body: { url: 'http://127.0.0.1:9/hook' } });
+  if (hook.status !== 201) throw new Error(`webhook creation failed: ${hook.status} ${JSON.stringify(hook.body)}`);
+  const webhookDeliveryId = newId('whd');
+  await withCatalog((db) =>
+    db.insert(webhookDeliveries).values({
+      id: webhookDeliveryId,
+      endpointId: hook.body.webhook.id,
+      orgId: owner.orgId,
+      messageId: newId('msg'),
+      eventType: 'webhook.test',
+      payload: '{}',
+      status: 'succeeded',
+      attempts: 1,
+      responseStatus: 200,
+    }),
+  );
   return {
     owner,
     ids: {
@@ -282,6 +316,8 @@ async function seedOrg(): Promise<{ owner: Account; ids: OrgIds }> {
       ownerId: owner.userId,
       queryId,
       apiKeyId: key.body.api_key.id,
+      webhookId: hook.body.webhook.id,
+      webhookDeliveryId,
     },
   };
 }
