@@ -1,6 +1,7 @@
 // `npm run bench`: figures for the performance targets in ARCHITECTURE.md, measured on a scratch local stack
 // started for the run (dev/stack.ts) and stopped after it. Every loop is bounded in count and time.
-//   api           authenticated reads vs a bare route of the same Worker (target: <= 1.5x at p50)
+//   api           authenticated reads vs a bare route of the same Worker (target: <= 1.5x at p50), with a session
+//                 token and with an API key
 //                 and the time the API-wide rate limit takes of a request (its Server-Timing, limits scaled x1000)
 //   dispatch      API call -> the region's agent holds the command (target: p99 < 50 ms)
 //   fanout        one status report -> 1,000 subscribed WebSockets (target: p99 < 50 ms)
@@ -94,10 +95,10 @@ async function signUp(stack: Stack): Promise<Session> {
 
 async function benchApi(stack: Stack, session: Session): Promise<void> {
   out(`\napi: ${CONNECTIONS} connections, ${API_SECONDS}s per route, at most ${MAX_REQUESTS} requests per route`);
-  const run = async (name: string, path: string, auth: boolean) => {
+  const run = async (name: string, path: string, auth: boolean, token = session.token) => {
     const r = await autocannon({
       url: `${stack.url}${path}`,
-      headers: auth ? { authorization: `Bearer ${session.token}` } : {},
+      headers: auth ? { authorization: `Bearer ${token}` } : {},
       connections: CONNECTIONS,
       duration: API_SECONDS,
       maxOverallRequests: MAX_REQUESTS,
@@ -105,6 +106,8 @@ async function benchApi(stack: Stack, session: Session): Promise<void> {
     return { name, p50: r.latency.p50, p99: r.latency.p99, rps: r.requests.average, n: r.requests.total, bad: r.non2xx + r.errors + r.timeouts };
   };
   await autocannon({ url: `${stack.url}/v1/health`, connections: 2, amount: 200 });
+  const key = await api<{ secret: string }>(stack, 'POST', '/v1/api-keys', session.token, { name: 'bench', role: 'viewer' });
+  if (key.status !== 201) throw new Error(`API key creation failed: ${key.status}`);
   // The bare route with a Bearer token runs the whole authentication (token check, revocation lookup) and nothing
   // else: what authenticating costs, apart from the one catalog read each authenticated route makes.
   const rows = [
@@ -112,6 +115,8 @@ async function benchApi(stack: Stack, session: Session): Promise<void> {
     await run('GET /v1/health + Bearer', '/v1/health', true),
     await run('GET /v1/auth/me', '/v1/auth/me', true),
     await run('GET /v1/projects', '/v1/projects', true),
+    await run('GET /v1/health + API key', '/v1/health', true, key.body.secret),
+    await run('GET /v1/projects + API key', '/v1/projects', true, key.body.secret),
   ];
   const base = rows[0]!;
   out(`${'route'.padEnd(26)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('req/s', 10)}${pad('requests', 10)}${pad('non-2xx', 9)}${pad('p50 x', 8)}${pad('p99 x', 8)}`);
@@ -121,6 +126,7 @@ async function benchApi(stack: Stack, session: Session): Promise<void> {
   const ratio = (r: (typeof rows)[number]) => r.p50 / Math.max(base.p50, 0.01);
   out(`authentication alone, p50 vs bare route: ${ratio(rows[1]!).toFixed(2)}x`);
   out(`authenticated reads, p50 vs bare route: ${Math.max(ratio(rows[2]!), ratio(rows[3]!)).toFixed(2)}x (target <= 1.5x)`);
+  out(`API key, p50 vs bare route: ${ratio(rows[4]!).toFixed(2)}x alone, ${ratio(rows[5]!).toFixed(2)}x reading projects (session token: ${ratio(rows[1]!).toFixed(2)}x, ${ratio(rows[3]!).toFixed(2)}x)`);
   await benchRateLimit(stack, session, base.p50);
 }
 

@@ -50,6 +50,7 @@ export default function AppChrome() {
           <div role="menu" className="menu card">
             <p className="muted menu-who">{me.user.name ?? me.user.email}</p>
             <a role="menuitem" href="/regions">Regions</a>
+            <a role="menuitem" href="/settings/api-keys">API keys</a>
             <button role="menuitem" type="button" className="btn btn-small" onClick={() => void signOut()}>Sign out</button>
           </div>
         ) : null}

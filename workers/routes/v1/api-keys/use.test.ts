@@ -56,6 +56,9 @@ describe('an organization key', () => {
     expect((await call('GET', '/v1/clusters', { token: viewer.secret })).status).toBe(200);
     const write = await createCluster(viewer.as, regionId, { project_id: ada.projectId });
     expect([write.status, errorCode(write), write.body.error.message]).toEqual([403, 'forbidden', 'This API key may not clusters write']);
+    // Acting for its creator does not make it the creator: it cannot take them out of the org as if they were leaving.
+    const leave = await call('DELETE', `/v1/organizations/${ada.orgId}/members/${ada.userId}`, { token: viewer.secret });
+    expect([leave.status, leave.body.error.message]).toEqual([403, 'This API key may not members manage']);
     const narrow = await makeKey(ada, { permissions: ['clusters:read', 'clusters:write'] });
     const created = await createCluster(narrow.as, regionId, { project_id: ada.projectId });
     expect(created.status).toBe(202);

@@ -32,7 +32,8 @@ const route = createRoute({
 export const removeMember = defineRoute(route, async (c) => {
   const principal = requireAuth(c);
   const { org_id, user_id } = c.req.valid('param');
-  const leaving = user_id === principal.userId;
+  // A key acts for its creator but is not them: removing the creator through it needs members:manage like anyone else.
+  const leaving = user_id === principal.userId && !principal.apiKeyId;
   const revocation = await db(c).transaction(async (tx) => {
     // Every role has org:read, so any member may leave.
     const { role: callerRole } = await requireOrgAccess(tx, principal, org_id, leaving ? 'org:read' : 'members:manage');
