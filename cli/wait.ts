@@ -28,6 +28,7 @@ export async function waitForOperation(ctx: Context, operation: Operation, timeo
     else return;
     wake();
   });
+  if (!subscription) ctx.progress(`following ${operation.id} by polling (the realtime socket needs a signed-in session)`, true);
   const deadline = Date.now() + timeoutSeconds * 1000;
   try {
     for (;;) {

@@ -3,7 +3,7 @@
 // its connection string and open psql, a retried create that creates once, --dry-run that sends nothing, a
 // session refreshed when its access token has expired, the exit codes of a 404 and of a usage error, delete and
 // follow it to the end, and sign out.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,10 +104,11 @@ describe.runIf(run)('the orochi CLI on the local stack', () => {
     expect(body.cluster).toMatchObject({ name: 'cli-orders', status: 'running' });
     expect(body.operation).toMatchObject({ action: 'create', status: 'finished' });
     clusterId = body.cluster.id;
-    // Progress on stderr, one line per change, ending with the finished operation; the cluster's status in it
-    // came from the realtime channel (polling reads only the operation).
+    // Progress on stderr, one line per change, ending with the finished operation; followed live, so with no
+    // note of polling.
     const progress = created.stderr.trim().split('\n');
-    expect(progress.at(-1)).toMatch(new RegExp(`^create ${body.operation.id}: finished, cluster running, \\d+s$`));
+    expect(progress.at(-1)).toMatch(new RegExp(`^create ${body.operation.id}: finished(, cluster running)?, \\d+s$`));
+    expect(created.stderr).not.toContain('by polling');
     console.log(`clusters create --wait: ${Date.now() - started} ms, ${progress.length} progress lines`);
   }, 200_000);
 
@@ -149,6 +150,90 @@ describe.runIf(run)('the orochi CLI on the local stack', () => {
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stderr).error.message).toMatch(/no-such-psql was not found: install the PostgreSQL client/);
   });
+
+  it('shows the log, and --follow prints a new line as it is written until interrupted', async () => {
+    const marker = `cli-marker-${Date.now().toString(36)}`;
+    json(await orochi(['sql', clusterId, `do $$ begin raise log '${marker}'; end $$`, '-o', 'json']));
+    const deadline = Date.now() + 20_000;
+    let history: Array<{ message: string; level: string }> = [];
+    while (Date.now() < deadline && !history.some((e) => e.message.includes(marker))) {
+      history = json(await orochi(['logs', clusterId, '--search', marker, '-o', 'json']));
+    }
+    expect(history.map((e) => e.message).join('\n')).toContain(marker);
+    const table = await orochi(['logs', clusterId, '--search', marker, '-o', 'table']);
+    expect(table.stdout).toMatch(new RegExp(`^LINE\n\\d{4}-\\d\\d-\\d\\dT[^ ]+ INFO {4}.*${marker}`));
+
+    const follower = spawn(process.execPath, [join(root, 'cli/bin.mjs'), 'logs', clusterId, '--follow', '--search', 'nothing-matches-this', '-o', 'json'], {
+      cwd: home,
+      env: { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: join(home, 'config'), OROCHI_API_URL: stack.url },
+    });
+    let streamed = '';
+    follower.stdout.on('data', (chunk: Buffer) => (streamed += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => follower.once('exit', (code) => resolve(code)));
+    try {
+      // The follower subscribes after printing the history: markers are written until one arrives live.
+      const live = `cli-live-${Date.now().toString(36)}`;
+      const until = Date.now() + 30_000;
+      for (let i = 0; Date.now() < until && !streamed.includes(live); i++) {
+        await orochi(['sql', clusterId, `do $$ begin raise log '${live}-${i}'; end $$`, '-o', 'json']);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const line = JSON.parse(streamed.split('\n').find((l) => l.includes(live))!);
+      expect(line).toMatchObject({ level: 'info', sqlstate: null });
+      expect(line.message).toContain(live);
+    } finally {
+      follower.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+  }, 90_000);
+
+  it('shows metrics as a compact table, and the series in JSON', async () => {
+    const metrics = json(await orochi(['metrics', clusterId, '--last', '15m', '-o', 'json']));
+    expect(metrics).toMatchObject({ cluster_id: clusterId, step_seconds: expect.any(Number) });
+    expect(Object.keys(metrics.series).sort()).toEqual(['connections_active', 'cpu_percent', 'database_size_bytes', 'memory_bytes', 'transactions_per_second']);
+    const table = await orochi(['metrics', clusterId, '--series', 'connections_active,database_size_bytes', '-o', 'table']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^(TIME {2,}CONNECTIONS_ACTIVE {2}DATABASE_SIZE_BYTES|\(none\))$/);
+    expect((await orochi(['metrics', clusterId, '--last', 'a while'])).code).toBe(2);
+  });
+
+  it('takes a backup with --wait and lists it', async () => {
+    const taken = json(await orochi(['backups', 'create', clusterId, '--wait', '--timeout', '120', '-o', 'json'], {}, 150_000));
+    expect(taken.backup).toMatchObject({ cluster_id: clusterId, status: 'completed' });
+    const listed = json(await orochi(['backups', 'list', clusterId, '-o', 'json']));
+    expect(listed.map((b: { id: string }) => b.id)).toContain(taken.backup.id);
+  }, 180_000);
+
+  it('signs in with an API key, and --wait follows by polling since the realtime socket takes no keys', async () => {
+    const created = await client.api('POST', '/v1/api-keys', token, { name: 'cli', role: 'developer' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const keyHome = { XDG_CONFIG_HOME: join(home, 'key-config') };
+    const signedIn = json(await orochi(['auth', 'login', '--api-key', created.body.secret, '-o', 'json'], keyHome));
+    expect(signedIn).toMatchObject({ kind: 'api_key' });
+    expect(JSON.stringify(signedIn)).not.toContain(created.body.secret);
+    expect((await stat(join(home, 'key-config', 'orochi', 'credentials.json'))).mode & 0o777).toBe(0o600);
+    expect(json(await orochi(['clusters', 'list', '-o', 'json'], keyHome)).map((c: { id: string }) => c.id)).toEqual([clusterId]);
+
+    const slept = await orochi(['clusters', 'sleep', clusterId, '--wait', '--timeout', '60', '-o', 'json'], keyHome, 90_000);
+    expect(json(slept)).toMatchObject({ cluster: { status: 'sleeping' }, operation: { action: 'sleep', status: 'finished' } });
+    // Polled, and said so: the progress never has a cluster status, which only the socket brings.
+    expect(slept.stderr).toMatch(/^following op_\w+ by polling \(the realtime socket needs a signed-in session\)\n/);
+    expect(slept.stderr).toMatch(/^sleep op_\w+: finished, \d+s$/m);
+    expect(slept.stderr).not.toContain(', cluster ');
+
+    const refused = await orochi(['auth', 'login', '--api-key', 'oro_not_a_real_key_at_all', '-o', 'json'], { XDG_CONFIG_HOME: join(home, 'bad-key') });
+    expect(refused.code).toBe(3);
+  }, 120_000);
+
+  it('wakes with --wait over the realtime socket, and shows and waits for an operation', async () => {
+    const woken = json(await orochi(['clusters', 'wake', clusterId, '--wait', '--timeout', '60', '-o', 'json'], {}, 90_000));
+    expect(woken).toMatchObject({ cluster: { status: 'running' }, operation: { action: 'wake', status: 'finished' } });
+    const shown = json(await orochi(['operations', 'get', woken.operation.id, '-o', 'json']));
+    expect(shown).toMatchObject({ id: woken.operation.id, action: 'wake', status: 'finished' });
+    const waited = await orochi(['operations', 'wait', woken.operation.id, '-o', 'table']);
+    expect(waited.code).toBe(0);
+    expect(waited.stdout).toMatch(new RegExp(`^ID: +${woken.operation.id}\nACTION: +wake\nSTATUS: +finished\n`));
+  }, 120_000);
 
   it('--dry-run prints the request and sends nothing', async () => {
     const deletion = json(await orochi(['clusters', 'delete', clusterId, '--dry-run', '-o', 'json']));
