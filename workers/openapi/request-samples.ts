@@ -80,6 +80,7 @@ export const REQUEST_SAMPLES: Record<string, RequestSample> = {
   'DELETE /v1/webhooks/{id}': { path: { id: WEBHOOK_ID } },
   'GET /v1/webhooks/{id}/deliveries': { path: { id: WEBHOOK_ID }, query: page(WEBHOOK_DELIVERY_ID) },
   'POST /v1/webhooks/{id}/test': { path: { id: WEBHOOK_ID } },
+  'POST /v1/webhooks/{id}/rotate-secret': { path: { id: WEBHOOK_ID } },
   'POST /v1/webhooks/{id}/deliveries/{delivery_id}/redeliver': { path: { id: WEBHOOK_ID, delivery_id: WEBHOOK_DELIVERY_ID } },
 
   'GET /v1/realtime': { query: { org_id: ORG_ID } },

@@ -115,6 +115,7 @@ export const BEARER_ROUTES: BearerRoute[] = [
   { operation: 'DELETE /v1/webhooks/{id}', target: webhook, permissions: ['webhooks:manage'] },
   { operation: 'GET /v1/webhooks/{id}/deliveries', target: webhook, permissions: ['webhooks:manage'] },
   { operation: 'POST /v1/webhooks/{id}/test', target: webhook, permissions: ['webhooks:manage'] },
+  { operation: 'POST /v1/webhooks/{id}/rotate-secret', target: webhook, permissions: ['webhooks:manage'] },
   {
     operation: 'POST /v1/webhooks/{id}/deliveries/{delivery_id}/redeliver',
     target: (o) => ({ path: { id: o.webhookId, delivery_id: o.webhookDeliveryId } }),

@@ -7,6 +7,7 @@ import { listWebhookDeliveries } from './deliveries.ts';
 import { getWebhook } from './get.ts';
 import { listWebhooks } from './list.ts';
 import { redeliverWebhook } from './redeliver.ts';
+import { rotateWebhookSecret } from './rotate-secret.ts';
 import { testWebhook } from './test-ping.ts';
 import { updateWebhook } from './update.ts';
 
@@ -18,4 +19,5 @@ export const webhookRoutes = openApiApp()
   .openapi(deleteWebhook.route, deleteWebhook.handler)
   .openapi(listWebhookDeliveries.route, listWebhookDeliveries.handler)
   .openapi(testWebhook.route, testWebhook.handler)
-  .openapi(redeliverWebhook.route, redeliverWebhook.handler);
+  .openapi(redeliverWebhook.route, redeliverWebhook.handler)
+  .openapi(rotateWebhookSecret.route, rotateWebhookSecret.handler);

@@ -51,6 +51,18 @@ describe('webhook endpoints', () => {
     expect(actions.map((a) => a.action).sort()).toEqual(['webhook.created', 'webhook.deleted', 'webhook.updated']);
   });
 
+  it('rotates the signing secret: the new one is shown once and replaces the old one at rest', async () => {
+    const owner = await signUp();
+    const { webhook, secret } = await createEndpoint(owner);
+    const rotated = await call('POST', `/v1/webhooks/${webhook.id}/rotate-secret`, { token: owner.token });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    expect(rotated.body.secret).not.toBe(secret);
+    const [row] = await withCatalog((db) => db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, webhook.id)));
+    expect(await unseal(bindings.ENCRYPTION_KEY, row!.secretCiphertext)).toBe(rotated.body.secret);
+    expect(JSON.stringify((await call('GET', `/v1/webhooks/${webhook.id}`, { token: owner.token })).body)).not.toContain(rotated.body.secret);
+  });
+
   it('enabling a disabled endpoint clears its failure streak', async () => {
     const owner = await signUp();
     const { webhook } = await createEndpoint(owner);
