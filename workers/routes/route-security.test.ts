@@ -50,7 +50,7 @@ async function orgState(owner: Account, ids: OrgIds) {
     expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(200);
     return res.body;
   };
-  const [org, project, region, cluster, members, invitations, operations, apiKeys] = await Promise.all([
+  const [org, project, region, cluster, members, invitations, operations, apiKeys, webhooks] = await Promise.all([
     get(`/v1/organizations/${ids.orgId}`),
     get(`/v1/projects/${ids.projectId}`),
     get(`/v1/regions/${ids.regionId}`),
@@ -59,6 +59,7 @@ async function orgState(owner: Account, ids: OrgIds) {
     get(`/v1/organizations/${ids.orgId}/invitations?limit=100`),
     get(`/v1/operations?org_id=${ids.orgId}&limit=100`),
     get(`/v1/api-keys?org_id=${ids.orgId}&limit=100`),
+    get(`/v1/webhooks?org_id=${ids.orgId}&limit=100`),
   ]);
   const { id, name, slug, plan } = org.organization;
   return {
@@ -70,6 +71,7 @@ async function orgState(owner: Account, ids: OrgIds) {
     invitations: invitations.data.map((i: { id: string }) => i.id),
     operations: operations.data.map((o: { id: string; action: string; status: string }) => [o.id, o.action, o.status]),
     apiKeys: apiKeys.data.map((k: { id: string; status: string; previous_secret_expires_at: string | null }) => [k.id, k.status, k.previous_secret_expires_at]),
+    webhooks: webhooks.data.map((w: { id: string; url: string; enabled: boolean; event_types: string[]; updated_at: string }) => [w.id, w.url, w.enabled, w.event_types, w.updated_at]),
   };
 }
 
