@@ -3,8 +3,7 @@
 // so a slow or failing endpoint retries alone.
 import { z } from 'zod';
 import { newId } from '../../protocol/ids.ts';
-import type { ObjectBindings } from '../../durable-objects/bindings.ts';
-import type { Published } from '../../durable-objects/cluster/messages.ts';
+import type { RealtimeEvent } from '../../protocol/realtime.ts';
 import { log } from '../logger.ts';
 import { webhookEventOf, webhookEventTypes } from './events.ts';
 
@@ -24,7 +23,7 @@ export const webhookMessageSchema = z.discriminatedUnion('kind', [
 export type WebhookMessage = z.infer<typeof webhookMessageSchema>;
 
 /** One queue message per published update that is a webhook event; best effort, like the live updates themselves. */
-export async function enqueueWebhookEvents(env: Pick<ObjectBindings, 'WEBHOOK_QUEUE'>, items: Published[]): Promise<void> {
+export async function enqueueWebhookEvents(queue: Queue<WebhookMessage>, items: Array<{ orgId: string; event: RealtimeEvent }>): Promise<void> {
   const messages = items.flatMap((item) => {
     const event = webhookEventOf(item.event);
     if (!event) return [];
@@ -33,7 +32,7 @@ export async function enqueueWebhookEvents(env: Pick<ObjectBindings, 'WEBHOOK_QU
   });
   if (messages.length === 0) return;
   try {
-    await env.WEBHOOK_QUEUE.sendBatch(messages);
+    await queue.sendBatch(messages);
   } catch (error) {
     log('warn', 'webhook events not enqueued', { count: messages.length, error: String(error) });
   }

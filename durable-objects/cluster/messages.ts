@@ -44,7 +44,7 @@ export function backupMessage(backup: BackupRow): Published<RealtimeEventOf<'bac
  * endpoints as one queue message each (fanned out per endpoint by queues/webhooks.ts).
  */
 export async function publish(env: Pick<ObjectBindings, 'REALTIME' | 'WEBHOOK_QUEUE'>, items: Published[]): Promise<void> {
-  const webhooks = enqueueWebhookEvents(env, items);
+  const webhooks = enqueueWebhookEvents(env.WEBHOOK_QUEUE, items);
   const byOrg = new Map<string, Published[]>();
   for (const item of items) byOrg.set(item.orgId, [...(byOrg.get(item.orgId) ?? []), item]);
   await Promise.all(
