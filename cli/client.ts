@@ -48,6 +48,10 @@ export class Session {
   async current(): Promise<Credentials> {
     if (this.credentials === undefined) this.credentials = await readCredentials(this.options.env);
     if (!this.credentials) throw notSignedIn();
+    // Credentials go only to the API that issued them, never to another --url or $OROCHI_API_URL.
+    if (new URL(this.credentials.api_url).origin !== new URL(this.options.apiUrl).origin) {
+      throw new CliError(`Signed in to ${this.credentials.api_url}, not ${this.options.apiUrl}: run \`orochi auth login --url ${this.options.apiUrl}\``, EXIT.auth, 'unauthenticated');
+    }
     return this.credentials;
   }
 

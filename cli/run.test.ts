@@ -91,11 +91,21 @@ describe('a run of the CLI', () => {
     expect(result.stderr).toBe('error: Not signed in: run `orochi auth login` (or pass an API key with `orochi auth login --api-key`)\n');
   });
 
-  it('answers 1 when the API cannot be reached', async () => {
+  it('sends credentials only to the API that issued them', async () => {
     const env = { XDG_CONFIG_HOME: join(dir, 'signed-in') };
-    const result = await cli(['clusters', 'list', '--url', 'http://127.0.0.1:1', '-o', 'json'], env);
+    const before = hits;
+    const result = await cli(['clusters', 'list', '--url', 'http://127.0.0.1:1', '-o', 'table'], { ...env, OROCHI_API_URL: url });
+    expect(result.code).toBe(EXIT.auth);
+    expect(result.stderr).toBe(`error: Signed in to ${url}, not http://127.0.0.1:1: run \`orochi auth login --url http://127.0.0.1:1\`\n`);
+    expect(hits).toBe(before);
+  });
+
+  it('answers 1 when the API cannot be reached', async () => {
+    const env = { XDG_CONFIG_HOME: join(dir, 'unreachable') };
+    await writeCredentials({ kind: 'api_key', api_url: 'http://127.0.0.1:1', api_key: 'oro_secretsecretsecret' }, env);
+    const result = await cli(['clusters', 'list', '-o', 'json'], env);
     expect(result.code).toBe(EXIT.api);
-    expect(JSON.parse(result.stderr).error.code).toBe('network_error');
+    expect(JSON.parse(result.stderr).error).toMatchObject({ code: 'network_error', message: 'Could not reach the API at http://127.0.0.1:1: fetch failed' });
   });
 });
 

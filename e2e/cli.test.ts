@@ -235,6 +235,18 @@ describe.runIf(run)('the orochi CLI on the local stack', () => {
     expect(waited.stdout).toMatch(new RegExp(`^ID: +${woken.operation.id}\nACTION: +wake\nSTATUS: +finished\n`));
   }, 120_000);
 
+  it('resizes with --wait, and branches from the backup into a new cluster that lists under its parent', async () => {
+    const resized = json(await orochi(['clusters', 'resize', clusterId, '--size', 'small', '--wait', '--timeout', '90', '-o', 'json'], {}, 120_000));
+    expect(resized).toMatchObject({ cluster: { size: 'small', status: 'running' }, operation: { status: 'finished' } });
+
+    const [backup] = json(await orochi(['backups', 'list', clusterId, '-o', 'json']));
+    const branched = json(await orochi(['branches', 'create', 'cli-orders', 'cli-branch', '--backup', backup.id, '--wait', '--timeout', '120', '-o', 'json'], {}, 150_000));
+    expect(branched.cluster).toMatchObject({ name: 'cli-branch', status: 'running', parent_id: clusterId, source: { cluster_id: clusterId, backup_id: backup.id } });
+    const branches = json(await orochi(['branches', 'list', clusterId, '-o', 'json']));
+    expect(branches.map((c: { id: string }) => c.id)).toEqual([branched.cluster.id]);
+    json(await orochi(['clusters', 'delete', branched.cluster.id, '--wait', '--timeout', '90', '-o', 'json'], {}, 120_000));
+  }, 300_000);
+
   it('--dry-run prints the request and sends nothing', async () => {
     const deletion = json(await orochi(['clusters', 'delete', clusterId, '--dry-run', '-o', 'json']));
     expect(deletion).toMatchObject({ dry_run: true, request: { method: 'DELETE', url: `${stack.url}/v1/clusters/${clusterId}`, body: null } });
@@ -244,7 +256,7 @@ describe.runIf(run)('the orochi CLI on the local stack', () => {
     expect(creation.request.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
 
     const seen = await client.api('GET', '/v1/clusters?limit=100', token);
-    expect(seen.body.data.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([[clusterId, 'running']]);
+    expect(seen.body.data.filter((c: { status: string }) => c.status !== 'deleted').map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([[clusterId, 'running']]);
   });
 
   it('refreshes an expired access token with the stored refresh token, and keeps the new pair', async () => {

@@ -107,7 +107,7 @@ export const dataCommands: Command[] = [
       const points = metrics.timestamps.map((t, i) => ({ t, i })).filter(({ i }) => names.some((n) => metrics.series[n]?.[i] != null));
       const compact = (v: number | null | undefined) => (v == null ? '' : Number.isInteger(v) ? String(v) : v.toFixed(2));
       return rows(metrics, points, [
-        { header: 'TIME', value: (p) => new Date(p.t < 1e12 ? p.t * 1000 : p.t).toISOString().slice(0, 19).replace('T', ' ') },
+        { header: 'TIME', value: (p) => new Date(p.t * 1000).toISOString().slice(0, 19).replace('T', ' ') },
         ...names.map((n) => ({ header: n.toUpperCase(), value: (p: { i: number }) => compact(metrics.series[n]?.[p.i]) })),
       ]);
     },
