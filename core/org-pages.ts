@@ -19,7 +19,10 @@ export interface OrgPageQuery<T extends PgTable> {
   /** Rows of no org the org sees all the same (shared regions, say). */
   alsoVisible?: SQL;
   idColumn: AnyPgColumn;
-  /** The column naming a row's project: a project's API key lists only its project's rows, and no list without one. */
+  /**
+   * The column naming a row's project: a project's API key lists only its project's rows, and of lists without one
+   * only those anyone in the org may read (org:read, like the regions), as `requireOrgAccess` allows it.
+   */
   projectColumn?: AnyPgColumn;
   orgId: string;
   permission: Permission;
@@ -35,7 +38,7 @@ export async function orgPage<T extends PgTable>(db: Queryable, principal: Princ
   const table: PgTable = q.table;
   requireKeyScope('Organization', q.orgId, null);
   const keyProject = currentKeyGrant()?.projectId;
-  if (keyProject && !q.projectColumn) throw new ApiError('forbidden', `This API key is limited to project ${keyProject}`);
+  if (keyProject && !q.projectColumn && q.permission !== 'org:read') throw new ApiError('forbidden', `This API key is limited to project ${keyProject}`);
   const rows = (await db
     .select({ role: memberships.role, item: table })
     .from(memberships)

@@ -106,6 +106,10 @@ describe('a project key', () => {
     expect((await createCluster(key.as, regionId, { project_id: other.body.project.id })).status).toBe(404);
     expect((await createCluster(key.as, regionId, { project_id: ada.projectId })).status).toBe(202);
     expect((await call('GET', `/v1/organizations/${ada.orgId}`, { token: key.secret })).status).toBe(200);
+    // What the org reads as a whole (its regions, to create in) it may list; org-wide lists of other things it may not.
+    expect(ids(await call('GET', '/v1/regions', { token: key.secret }))).toContain(regionId);
+    const operations = await call('GET', '/v1/operations', { token: key.secret });
+    expect([operations.status, operations.body.error.message]).toEqual([403, `This API key is limited to project ${ada.projectId}`]);
   });
 });
 
