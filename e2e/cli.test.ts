@@ -55,6 +55,32 @@ const json = (result: Run) => {
 };
 const credentialsFile = () => join(home, 'config', 'orochi', 'credentials.json');
 
+/** `orochi logs --follow` as a process: markers are written until one arrives (the follower subscribes, or starts
+ * polling, after printing the history), then it is interrupted and must exit 0. */
+async function followsLive(env: Record<string, string>): Promise<void> {
+  const follower = spawn(process.execPath, [join(root, 'cli/bin.mjs'), 'logs', clusterId, '--follow', '--search', 'nothing-matches-this', '-o', 'json'], {
+    cwd: home,
+    env: { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: join(home, 'config'), OROCHI_API_URL: stack.url, ...env },
+  });
+  let streamed = '';
+  follower.stdout.on('data', (chunk: Buffer) => (streamed += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => follower.once('exit', (code) => resolve(code)));
+  try {
+    const live = `cli-live-${Date.now().toString(36)}`;
+    const until = Date.now() + 30_000;
+    for (let i = 0; Date.now() < until && !streamed.includes(live); i++) {
+      await orochi(['sql', clusterId, `do $$ begin raise log '${live}-${i}'; end $$`, '-o', 'json']);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const line = JSON.parse(streamed.split('\n').find((l) => l.includes(live))!);
+    expect(line).toMatchObject({ level: 'info', sqlstate: null });
+    expect(line.message).toContain(live);
+  } finally {
+    follower.kill('SIGINT');
+  }
+  expect(await exited).toBe(0);
+}
+
 beforeAll(async () => {
   if (!run) return;
   dataDir = await mkdtemp(join(tmpdir(), 'orochi-e2e-cli-'));
@@ -163,28 +189,7 @@ describe.runIf(run)('the orochi CLI on the local stack', () => {
     const table = await orochi(['logs', clusterId, '--search', marker, '-o', 'table']);
     expect(table.stdout).toMatch(new RegExp(`^LINE\n\\d{4}-\\d\\d-\\d\\dT[^ ]+ INFO {4}.*${marker}`));
 
-    const follower = spawn(process.execPath, [join(root, 'cli/bin.mjs'), 'logs', clusterId, '--follow', '--search', 'nothing-matches-this', '-o', 'json'], {
-      cwd: home,
-      env: { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: join(home, 'config'), OROCHI_API_URL: stack.url },
-    });
-    let streamed = '';
-    follower.stdout.on('data', (chunk: Buffer) => (streamed += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => follower.once('exit', (code) => resolve(code)));
-    try {
-      // The follower subscribes after printing the history: markers are written until one arrives live.
-      const live = `cli-live-${Date.now().toString(36)}`;
-      const until = Date.now() + 30_000;
-      for (let i = 0; Date.now() < until && !streamed.includes(live); i++) {
-        await orochi(['sql', clusterId, `do $$ begin raise log '${live}-${i}'; end $$`, '-o', 'json']);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      const line = JSON.parse(streamed.split('\n').find((l) => l.includes(live))!);
-      expect(line).toMatchObject({ level: 'info', sqlstate: null });
-      expect(line.message).toContain(live);
-    } finally {
-      follower.kill('SIGINT');
-    }
-    expect(await exited).toBe(0);
+    await followsLive({});
   }, 90_000);
 
   it('shows metrics as a compact table, and the series in JSON', async () => {
@@ -213,6 +218,8 @@ describe.runIf(run)('the orochi CLI on the local stack', () => {
     expect(JSON.stringify(signedIn)).not.toContain(created.body.secret);
     expect((await stat(join(home, 'key-config', 'orochi', 'credentials.json'))).mode & 0o777).toBe(0o600);
     expect(json(await orochi(['clusters', 'list', '-o', 'json'], keyHome)).map((c: { id: string }) => c.id)).toEqual([clusterId]);
+    // logs --follow with a key polls the log instead of the socket.
+    await followsLive(keyHome);
 
     const slept = await orochi(['clusters', 'sleep', clusterId, '--wait', '--timeout', '60', '-o', 'json'], keyHome, 90_000);
     expect(json(slept)).toMatchObject({ cluster: { status: 'sleeping' }, operation: { action: 'sleep', status: 'finished' } });
