@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mailOutbox, webhookDeliveries, webhookEndpoints } from '../drizzle/schema.ts';
 import worker from '../workers/index.ts';
 import type { Bindings } from '../workers/env.ts';
-import { newId } from '../protocol/ids.ts';
+import { firstIdAt, newId } from '../protocol/ids.ts';
 import type { WebhookMessage } from '../core/webhooks/messages.ts';
 import { call, readMail, signUp, withCatalog, type Account } from '../workers/test/harness.ts';
 import { createCluster, report, seedRegion } from '../workers/test/clusters.ts';
@@ -81,6 +81,21 @@ describe('webhooks queue consumer', () => {
     }
     expect(await deliveriesOf(backups)).toEqual([]);
     expect(await deliveriesOf(disabled)).toEqual([]);
+  });
+
+  it('keeps 30 days of an endpoint’s delivery log, pruning older entries as new events arrive', async () => {
+    const owner = await signUp();
+    const id = await endpoint(owner, {});
+    const old = firstIdAt('whd', Date.now() - 31 * 86_400_000).slice(0, -1) + '1';
+    const recent = firstIdAt('whd', Date.now() - 29 * 86_400_000).slice(0, -1) + '1';
+    await withCatalog((db) =>
+      db.insert(webhookDeliveries).values([old, recent].map((d) => ({ id: d, endpointId: id, orgId: owner.orgId, messageId: newId('msg'), eventType: 'cluster.updated', payload: '{}', status: 'succeeded' as const }))),
+    );
+    await runQueue('orochi-webhooks', [event(owner.orgId, 'cluster.updated')]);
+    const ids = (await deliveriesOf(id)).map((d) => d.id);
+    expect(ids).toContain(recent);
+    expect(ids).not.toContain(old);
+    expect(ids).toHaveLength(2);
   });
 
   it('records a failed attempt and retries it with a delay, counting the endpoint’s failure streak', async () => {

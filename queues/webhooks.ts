@@ -3,19 +3,20 @@
 // A `delivery` message makes one signed attempt (core/webhooks/signing.ts) with a timeout, never following
 // redirects, and records the response code and duration; a failure is retried through the queue with a growing
 // delay (core/webhooks/failures.ts) until the dead-letter queue marks the delivery failed. An endpoint failing
-// long enough is disabled and the org's owners and admins are mailed.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+// long enough is disabled and the org's owners and admins are mailed. Each endpoint's log keeps DELIVERY_LOG_DAYS,
+// pruned as new events fan out to it.
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import { memberships, organizations, users, webhookDeliveries, webhookEndpoints } from '../drizzle/schema.ts';
 import type { ObjectBindings } from '../durable-objects/bindings.ts';
 import { openDatabase, type Queryable } from '../core/db.ts';
 import { log } from '../core/logger.ts';
 import { appLink, writeMail } from '../core/mail.ts';
 import { isLocal, parseSettings, type Settings } from '../core/settings.ts';
-import { newId } from '../protocol/ids.ts';
+import { firstIdAt, newId } from '../protocol/ids.ts';
 import { unseal } from '../protocol/sealing.ts';
 import { refusedDestination } from '../core/webhooks/destinations.ts';
 import { eventBody, filterMatches } from '../core/webhooks/events.ts';
-import { ATTEMPT_TIMEOUT_MS, retryDelaySeconds, shouldDisable } from '../core/webhooks/failures.ts';
+import { ATTEMPT_TIMEOUT_MS, DELIVERY_LOG_DAYS, retryDelaySeconds, shouldDisable } from '../core/webhooks/failures.ts';
 import { webhookMessageSchema, type WebhookMessage } from '../core/webhooks/messages.ts';
 import { signedHeaders } from '../core/webhooks/signing.ts';
 
@@ -84,6 +85,9 @@ async function fanOut(db: Queryable, env: ObjectBindings, event: EventMessage): 
     .onConflictDoNothing()
     .returning({ id: webhookDeliveries.id });
   if (rows.length > 0) await env.WEBHOOK_QUEUE.sendBatch(rows.map((r) => ({ body: { kind: 'delivery' as const, delivery_id: r.id } })));
+  // Delivery ids are time-ordered, so the old end of each endpoint's log is a range of its (endpoint_id, id) index.
+  const cutoff = firstIdAt('whd', Date.now() - DELIVERY_LOG_DAYS * 86_400_000);
+  await db.delete(webhookDeliveries).where(and(inArray(webhookDeliveries.endpointId, endpoints.map((e) => e.id)), lt(webhookDeliveries.id, cutoff)));
 }
 
 /** One attempt; true when it failed and should be retried. */

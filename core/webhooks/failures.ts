@@ -5,6 +5,8 @@
 export const FAILURES_TO_DISABLE = 10;
 export const FAILING_PERIOD_TO_DISABLE_MS = 24 * 60 * 60 * 1000;
 export const ATTEMPT_TIMEOUT_MS = 10_000;
+/** How long an endpoint's delivery log keeps a delivery. */
+export const DELIVERY_LOG_DAYS = 30;
 
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(7200, 5 * 3 ** Math.max(0, attempts - 1));

@@ -3,6 +3,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { query } from '../../../context.ts';
 import { webhookDeliveries } from '../../../../drizzle/schema.ts';
 import { errorResponses } from '../../../../core/errors.ts';
+import { DELIVERY_LOG_DAYS } from '../../../../core/webhooks/failures.ts';
 import { afterCursor, page } from '../../../../core/pagination.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { listQuerySchema } from '../../../schemas/common.ts';
@@ -17,7 +18,7 @@ const route = createRoute({
   summary: "An endpoint's delivery log",
   description:
     'Newest first: each event sent to the endpoint, the body sent, its status, how many attempts it took, and the latest response code and duration. ' +
-    'Needs `webhooks:manage` (owner, admin).',
+    `Kept ${DELIVERY_LOG_DAYS} days. Needs \`webhooks:manage\` (owner, admin).`,
   security: [{ bearer: [] }],
   request: { params: webhookParamsSchema, query: listQuerySchema },
   responses: {
