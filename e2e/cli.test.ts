@@ -295,7 +295,11 @@ describe.runIf(run)('the orochi CLI on the local stack', () => {
     const gone = await client.api('GET', `/v1/clusters/${clusterId}`, token);
     expect(gone.status === 404 || gone.body.cluster?.status === 'deleted', JSON.stringify(gone.body)).toBe(true);
 
+    const { access_token: accessToken } = JSON.parse(await readFile(credentialsFile(), 'utf8'));
+    expect((await client.api('GET', '/v1/auth/me', accessToken)).status).toBe(200);
     expect(json(await orochi(['auth', 'logout', '-o', 'json']))).toEqual({ signed_out: true });
+    // The session ended on the server too, not only in the file.
+    expect((await client.api('GET', '/v1/auth/me', accessToken)).status).toBe(401);
     await expect(stat(credentialsFile())).rejects.toMatchObject({ code: 'ENOENT' });
     expect((await orochi(['clusters', 'list'])).code).toBe(3);
   }, 150_000);
