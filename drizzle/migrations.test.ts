@@ -83,9 +83,10 @@ function expectIndexedPages(plans: string[]): void {
 
 describe('catalog migrations on embedded PGlite', () => {
   let catalog: Catalog;
+  // Starting PGlite and applying every migration takes a few seconds alone and far more on a busy machine.
   beforeAll(async () => {
     catalog = await startCatalog({ dataDir: null });
-  });
+  }, 120_000);
   afterAll(async () => {
     await catalog?.stop();
   });
@@ -118,7 +119,7 @@ describe('catalog migrations on a native Postgres server', async () => {
     u.pathname = `/${name}`;
     url = u.toString();
     await applyMigrations(url);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     if (!url) return;
