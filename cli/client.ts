@@ -65,7 +65,7 @@ export class Session {
       // Another command may have refreshed while this one waited for the lock: its tokens are the ones to use.
       const stored = await readCredentials(this.options.env);
       if (stored?.kind === 'session' && stored.refresh_token !== spent) return stored;
-      const res = await fetch(new URL('/v1/auth/refresh', credentials.api_url), {
+      const res = await reachingFetch(new URL('/v1/auth/refresh', credentials.api_url), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ refresh_token: spent }),
@@ -78,6 +78,16 @@ export class Session {
     return (this.credentials as Extract<Credentials, { kind: 'session' }>).access_token;
   }
 }
+
+/** fetch, with an unreachable API said in words (exit 1) rather than as Node's "fetch failed". */
+export const reachingFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  try {
+    return await fetch(input, init);
+  } catch (error) {
+    throw new CliError(`Could not reach the API at ${new URL(url).origin}: ${(error as Error).message}`, EXIT.api, 'network_error');
+  }
+}) as typeof fetch;
 
 function bodyOf(init: RequestInit | undefined): unknown {
   if (typeof init?.body !== 'string') return null;
@@ -103,11 +113,7 @@ export function cliFetch(session: Session): typeof fetch {
     }
     const send = async (force: boolean) => {
       headers.set('authorization', `Bearer ${await session.token(force)}`);
-      try {
-        return await fetch(url, { ...init, method, headers });
-      } catch (error) {
-        throw new CliError(`Could not reach the API at ${new URL(url).origin}: ${(error as Error).message}`, EXIT.api, 'network_error');
-      }
+      return reachingFetch(url, { ...init, method, headers });
     };
     const res = await send(false);
     if (res.status !== 401 || (await session.current()).kind !== 'session') return res;

@@ -4,6 +4,7 @@
 // session refreshed when its access token has expired, the exit codes of a 404 and of a usage error, delete and
 // follow it to the end, and sign out.
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,6 +119,36 @@ describe.runIf(run)('the orochi CLI on the local stack', () => {
     const wrong = await orochi(['auth', 'login', '--email', EMAIL, '--password', 'not the password', '-o', 'json'], { XDG_CONFIG_HOME: join(home, 'elsewhere') });
     expect(wrong.code).toBe(3);
     expect(JSON.parse(wrong.stderr).error).toMatchObject({ code: 'unauthorized', status: 401 });
+  });
+
+  it.runIf(existsSync('/usr/bin/script'))('asks for the email and the password on a terminal, without echoing the password', async () => {
+    // util-linux `script` gives the CLI a pseudo-terminal; answers are typed once each prompt has appeared.
+    const configHome = join(home, 'typed');
+    const command = `${process.execPath} ${join(root, 'cli/bin.mjs')} auth login -o json`;
+    const terminal = spawn('/usr/bin/script', ['-qfec', command, '/dev/null'], {
+      cwd: home,
+      env: { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: configHome, OROCHI_API_URL: stack.url, TERM: 'dumb' },
+    });
+    let screen = '';
+    terminal.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => terminal.once('exit', (code) => resolve(code)));
+    const shown = async (text: string) => {
+      const until = Date.now() + 15_000;
+      while (!screen.includes(text) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(screen).toContain(text);
+    };
+    try {
+      await shown('Email: ');
+      terminal.stdin.write(`${EMAIL}\r`);
+      await shown('Password: ');
+      terminal.stdin.write(`${ACCOUNT_PASSWORD}\r`);
+      expect(await exited).toBe(0);
+    } finally {
+      terminal.kill();
+    }
+    expect(screen).toContain(EMAIL);
+    expect(screen).not.toContain(ACCOUNT_PASSWORD);
+    expect(JSON.parse(await readFile(join(configHome, 'orochi', 'credentials.json'), 'utf8'))).toMatchObject({ kind: 'session', email: EMAIL });
   });
 
   it('creates a cluster with --wait, following it live to running with a progress line', async () => {

@@ -2,7 +2,7 @@
 // that access tokens (15 minutes) are renewed as needed.
 import { hc } from 'hono/client';
 import type { ApiApp } from '../../workers/routes/index.ts';
-import { sessionFromTokens, unwrap } from '../client.ts';
+import { reachingFetch, sessionFromTokens, unwrap } from '../client.ts';
 import { str, type Command } from '../command.ts';
 import { credentialsPath, readCredentials, removeCredentials, writeCredentials } from '../credentials.ts';
 import { CliError, EXIT, usageError } from '../errors.ts';
@@ -22,7 +22,7 @@ export const authCommands: Command[] = [
       if (apiKey) {
         if (!apiKey.startsWith('oro_')) throw usageError('An API key starts with oro_');
         // A key cannot read the account routes: a cheap read of the organization's clusters proves it works.
-        const probe = await fetch(new URL('/v1/clusters?limit=1', ctx.apiUrl), { headers: { authorization: `Bearer ${apiKey}` } });
+        const probe = await reachingFetch(new URL('/v1/clusters?limit=1', ctx.apiUrl), { headers: { authorization: `Bearer ${apiKey}` } });
         if (!probe.ok) throw new CliError(`The API refused the key (HTTP ${probe.status})`, probe.status === 401 ? EXIT.auth : EXIT.api, 'unauthorized', probe.status);
         await writeCredentials({ kind: 'api_key', api_url: ctx.apiUrl, api_key: apiKey }, ctx.env);
         const shown = { api_url: ctx.apiUrl, kind: 'api_key', key_prefix: apiKey.slice(0, 12), credentials: credentialsPath(ctx.env) };
@@ -35,12 +35,12 @@ export const authCommands: Command[] = [
       const email = str(input, 'email') ?? (await ctx.prompt('Email: ', false));
       const password = str(input, 'password') ?? (email ? await ctx.prompt('Password: ', true) : null);
       if (!email || !password) throw usageError('Give --api-key, or --email and --password (there is no terminal to ask on)');
-      const anonymous = hc<ApiApp>(ctx.apiUrl);
+      const anonymous = hc<ApiApp>(ctx.apiUrl, { fetch: reachingFetch });
       const session = await unwrap(anonymous.v1.auth.login.$post({ json: { email, password } })).catch((error: unknown) => {
         if (error instanceof CliError && error.status === 401) throw new CliError(error.message, EXIT.auth, error.code, 401);
         throw error;
       });
-      const authed = hc<ApiApp>(ctx.apiUrl, { headers: { authorization: `Bearer ${session.access_token}` } });
+      const authed = hc<ApiApp>(ctx.apiUrl, { fetch: reachingFetch, headers: { authorization: `Bearer ${session.access_token}` } });
       const me = await unwrap(authed.v1.auth.me.$get());
       const credentials = sessionFromTokens({ api_url: ctx.apiUrl, email: me.user.email, org_id: me.current_org_id }, session);
       await writeCredentials(credentials, ctx.env);
