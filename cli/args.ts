@@ -50,7 +50,7 @@ function words(argv: string[], commands: Command[]): string[] {
 export type Parsed =
   /** Help asked for (exit 0), or shown because no command was named (a usage error, exit 2). */
   | { kind: 'help'; command: Command | null; group: string | null; requested: boolean }
-  | { kind: 'run'; command: Command; input: Input; globals: Input['options'] };
+  | { kind: 'run'; command: Command; input: Input };
 
 export function parseCommandLine(all: string[], commands: Command[]): Parsed {
   const dashes = all.indexOf('--');
@@ -94,7 +94,7 @@ export function parseCommandLine(all: string[], commands: Command[]): Parsed {
     if (positionals[i] === undefined && !spec.endsWith('?')) throw usageError(`Missing <${name}>: \`orochi ${usage(command)}\``);
     args[name] = positionals[i];
   });
-  return { kind: 'run', command, input: { args, options: values, rest }, globals: values };
+  return { kind: 'run', command, input: { args, options: values, rest } };
 }
 
 export function usage(command: Command): string {

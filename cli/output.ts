@@ -14,12 +14,12 @@ export interface Column<T> {
 /** What a command answers: the data, and how a table shows it (rows with columns, or one record's fields). */
 export type Result =
   | { kind: 'rows'; data: unknown; rows: unknown[]; columns: Column<any>[] }
-  | { kind: 'record'; data: unknown; fields: Column<any>[] }
+  | { kind: 'record'; data: unknown; fields: Array<{ header: string; value: unknown }> }
   | { kind: 'text'; data: unknown; text: string }
   | { kind: 'none' };
 
 export const rows = <T>(data: unknown, list: T[], columns: Column<T>[]): Result => ({ kind: 'rows', data, rows: list, columns });
-export const record = <T>(data: unknown, item: T, fields: Column<T>[]): Result => ({ kind: 'record', data, fields: fields.map((f) => ({ header: f.header, value: () => f.value(item) })) });
+export const record = <T>(data: unknown, item: T, fields: Column<T>[]): Result => ({ kind: 'record', data, fields: fields.map((f) => ({ header: f.header, value: f.value(item) })) });
 export const text = (data: unknown, value: string): Result => ({ kind: 'text', data, text: value });
 
 /** Table on a terminal, JSON otherwise, unless -o says. */
@@ -61,7 +61,7 @@ export function render(result: Result, format: OutputFormat): string {
       );
     case 'record': {
       const width = Math.max(...result.fields.map((f) => f.header.length));
-      return result.fields.map((f) => `${`${f.header}:`.padEnd(width + 2)}${cell(f.value(undefined))}`.trimEnd()).join('\n') + '\n';
+      return result.fields.map((f) => `${`${f.header}:`.padEnd(width + 2)}${cell(f.value)}`.trimEnd()).join('\n') + '\n';
     }
   }
 }

@@ -1,10 +1,15 @@
 // orochi clusters list|create|get|resize|sleep|wake|delete|connection-string
+import { postgresVersions } from '../../protocol/cluster-rules.ts';
+import { clusterStatuses } from '../../protocol/enums.ts';
 import { clusterSizes } from '../../protocol/sizes.ts';
 import { unwrap } from '../client.ts';
 import { flag, str, type Command, type Input } from '../command.ts';
 import { usageError } from '../errors.ts';
-import { text } from '../output.ts';
-import { changed, clusterColumns, clusterFields, clusterId, record, rows } from './shared.ts';
+import { record, rows, text } from '../output.ts';
+import { changed, clusterColumns, clusterFields, clusterId } from './shared.ts';
+
+/** The formats GET /v1/clusters/{id}/connection offers (its schema is the API's, which the CLI sees only as types). */
+const CONNECTION_FORMATS = ['uri', 'psql', 'env', 'node', 'python'] as const;
 
 function integer(input: Input, name: string): number | undefined {
   const value = str(input, name);
@@ -19,7 +24,7 @@ export const clusterCommands: Command[] = [
     summary: 'List the clusters of the organization',
     options: {
       project: { type: 'string', value: '<project_id>', description: 'Only this project' },
-      status: { type: 'string', value: '<status>', description: 'Only clusters in this status' },
+      status: { type: 'string', value: '<status>', choices: clusterStatuses, description: 'Only clusters in this status' },
       search: { type: 'string', value: '<text>', description: 'Part of the name' },
       limit: { type: 'string', value: '<n>', description: 'At most this many (default 100)' },
     },
@@ -33,7 +38,7 @@ export const clusterCommands: Command[] = [
         ...(project ? { project_id: project } : {}),
         ...(search ? { search } : {}),
       };
-      const page = await unwrap(ctx.api.v1.clusters.$get({ query: status ? { ...query, status: status as never } : query }));
+      const page = await unwrap(ctx.api.v1.clusters.$get({ query: status ? { ...query, status: status as (typeof clusterStatuses)[number] } : query }));
       return rows(page.data, page.data, clusterColumns);
     },
   },
@@ -46,7 +51,7 @@ export const clusterCommands: Command[] = [
       region: { type: 'string', value: '<region_id>', description: 'Where it runs (orochi regions)' },
       project: { type: 'string', value: '<project_id>', description: "Default: the organization's oldest project" },
       size: { type: 'string', value: '<size>', choices: clusterSizes, description: `One of ${clusterSizes.join(', ')} (default dev)` },
-      version: { type: 'string', value: '<major>', description: 'PostgreSQL major version' },
+      version: { type: 'string', value: '<major>', choices: postgresVersions, description: `PostgreSQL major version: ${postgresVersions.join(', ')}` },
       instances: { type: 'string', value: '<n>', description: 'Servers, 1 primary plus standbys' },
       'storage-gb': { type: 'string', value: '<gb>', description: 'Disk per server' },
       password: { type: 'string', value: '<password>', description: 'Of the app role (default: generated; read it with connection-string --reveal)' },
@@ -64,7 +69,7 @@ export const clusterCommands: Command[] = [
         ...(region ? { region_id: region } : {}),
         ...(project ? { project_id: project } : {}),
         ...(size ? { size: size as (typeof clusterSizes)[number] } : {}),
-        ...(version ? { version: version as never } : {}),
+        ...(version ? { version: version as (typeof postgresVersions)[number] } : {}),
         ...(instances !== undefined ? { instances } : {}),
         ...(storage !== undefined ? { storage_gb: storage } : {}),
         ...(password ? { password } : {}),
@@ -134,8 +139,8 @@ export const clusterCommands: Command[] = [
     options: { 'purge-backups': { type: 'boolean', description: 'Delete its backups too (default: kept for their retention)' } },
     async run(ctx, input) {
       const id = await clusterId(ctx, input.args.cluster!);
-      const query = flag(input, 'purge-backups') ? { purge_backups: 'true' } : {};
-      return changed(ctx, input, await unwrap(ctx.api.v1.clusters[':id'].$delete({ param: { id }, query: query as never })));
+      const query = flag(input, 'purge-backups') ? { purge_backups: 'true' as const } : {};
+      return changed(ctx, input, await unwrap(ctx.api.v1.clusters[':id'].$delete({ param: { id }, query })));
     },
   },
   {
@@ -143,13 +148,13 @@ export const clusterCommands: Command[] = [
     summary: 'Print how to connect to a cluster',
     args: ['cluster'],
     options: {
-      format: { type: 'string', value: '<format>', description: 'uri (default), psql, env, node or python' },
+      format: { type: 'string', value: '<format>', choices: CONNECTION_FORMATS, description: 'uri (default), psql, env, node or python' },
       reveal: { type: 'boolean', description: 'Include the password' },
     },
     async run(ctx, input) {
       const id = await clusterId(ctx, input.args.cluster!);
-      const format = str(input, 'format') ?? 'uri';
-      const connection = await unwrap(ctx.api.v1.clusters[':id'].connection.$get({ param: { id }, query: { format: format as never, reveal: flag(input, 'reveal') ? 'true' : 'false' } }));
+      const format = (str(input, 'format') ?? 'uri') as (typeof CONNECTION_FORMATS)[number];
+      const connection = await unwrap(ctx.api.v1.clusters[':id'].connection.$get({ param: { id }, query: { format, reveal: flag(input, 'reveal') ? 'true' : 'false' } }));
       return text(connection, connection.value);
     },
   },

@@ -1,7 +1,7 @@
 // orochi sql, logs [--follow], metrics, psql: a cluster's data and what it says about itself.
 import { spawn } from 'node:child_process';
 import type { LogEntry } from '../../protocol/observability.ts';
-import { metricSeries } from '../../protocol/enums.ts';
+import { logLevels, metricSeries } from '../../protocol/enums.ts';
 import { unwrap } from '../client.ts';
 import { flag, str, type Command, type Context } from '../command.ts';
 import { CliError, EXIT, usageError } from '../errors.ts';
@@ -59,7 +59,7 @@ export const dataCommands: Command[] = [
       const timeout = str(input, 'timeout-ms');
       if (timeout !== undefined && !/^\d+$/.test(timeout)) throw usageError(`--timeout-ms must be a whole number; got "${timeout}"`);
       const json = { sql: input.args.statement!, read_only: flag(input, 'read-only'), ...(timeout ? { timeout_ms: Number(timeout) } : {}) };
-      const result = await unwrap(ctx.api.v1.clusters[':id'].query.$post({ param: { id }, json: json as never }));
+      const result = await unwrap(ctx.api.v1.clusters[':id'].query.$post({ param: { id }, json }));
       if (result.columns.length === 0) return text(result, `${result.command ?? 'OK'}${result.row_count === null ? '' : ` ${result.row_count}`}`);
       return rows(result, result.rows, result.columns.map((c, i) => ({ header: c.name, value: (r: unknown[]) => r[i] })));
     },
@@ -70,7 +70,7 @@ export const dataCommands: Command[] = [
     args: ['cluster'],
     options: {
       follow: { type: 'boolean', short: 'f', description: 'Keep printing new lines until interrupted' },
-      level: { type: 'string', value: '<level>', description: 'The least severe level shown' },
+      level: { type: 'string', value: '<level>', choices: logLevels, description: `The least severe level shown: ${logLevels.join(', ')}` },
       search: { type: 'string', value: '<text>', description: 'Only lines containing this' },
       limit: { type: 'string', value: '<n>', description: 'The newest lines (default: the API\'s)' },
     },
@@ -79,7 +79,7 @@ export const dataCommands: Command[] = [
       const level = str(input, 'level');
       const search = str(input, 'search');
       const limit = str(input, 'limit');
-      const query = { ...(level ? { level: level as never } : {}), ...(search ? { search } : {}), ...(limit ? { limit } : {}) };
+      const query = { ...(level ? { level: level as (typeof logLevels)[number] } : {}), ...(search ? { search } : {}), ...(limit ? { limit } : {}) };
       const page = await unwrap(ctx.api.v1.clusters[':id'].logs.$get({ param: { id }, query }));
       if (!flag(input, 'follow')) return rows(page.data, page.data, [{ header: 'LINE', value: logLine }]);
       // Followed output is a stream: a line per entry, or a JSON object per line (NDJSON) under -o json.

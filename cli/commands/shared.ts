@@ -4,7 +4,7 @@ import type { Cluster, Operation } from '../../protocol/resources.ts';
 import { unwrap } from '../client.ts';
 import { flag, str, type Context, type Input } from '../command.ts';
 import { CliError, EXIT, usageError } from '../errors.ts';
-import { record, rows, type Column, type Result } from '../output.ts';
+import { rows, type Column, type Result } from '../output.ts';
 import { DEFAULT_WAIT_SECONDS, waitForOperation } from '../wait.ts';
 
 export const clusterColumns: Column<Cluster>[] = [
@@ -73,5 +73,3 @@ export async function changed(ctx: Context, input: Input, answer: { cluster: Clu
     { header: 'OP STATUS', value: (r) => r.operation.status },
   ]);
 }
-
-export { record, rows };
