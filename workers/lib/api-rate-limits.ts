@@ -4,7 +4,7 @@
 // once and then keeps the per-minute pace. In the draft's terms the policy is `q` = the burst over `w` = the seconds
 // the bucket takes to refill from empty: the same sustained rate, stated with the burst it allows.
 import type { Plan } from '../../protocol/enums.ts';
-import type { BucketVerdict } from '../../durable-objects/rate-limiter/rate-limiter-do.ts';
+import type { BucketVerdict } from '../../durable-objects/rate-limiter/stub.ts';
 
 export interface PlanRate {
   perMinute: number;

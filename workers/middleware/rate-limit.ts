@@ -17,7 +17,7 @@ import { ApiError } from '../../core/errors.ts';
 import { isLocal } from '../../core/settings.ts';
 import { log } from '../../core/logger.ts';
 import { rateLimiterObject } from '../../durable-objects/rate-limiter/stub.ts';
-import type { BucketVerdict } from '../../durable-objects/rate-limiter/rate-limiter-do.ts';
+import type { BucketVerdict } from '../../durable-objects/rate-limiter/stub.ts';
 import { rateLimitHeaders as headersFor, ratePolicy, type RatePolicy } from '../lib/api-rate-limits.ts';
 import { cachedOrgPlan } from '../lib/org-plan-cache.ts';
 
