@@ -25,7 +25,8 @@ interface Operation {
   operationId?: string;
   summary?: string;
   security?: unknown[];
-  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+  requestBody?: { content?: Record<string, { example?: unknown }> };
+  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }>; headers?: Record<string, unknown> }>;
 }
 
 const res = await createApp().request(`${ORIGIN}/v1/openapi.json`, undefined, env, executionCtx);
@@ -78,5 +79,21 @@ describe('the OpenAPI document through Redocly lint', () => {
       if (!key.includes(' /v1/agent/') && !operation.responses['429']) bare.push(`${key} lacks 429`);
     }
     expect(bare).toEqual([]);
+  });
+
+  it('shows an example body on every operation that takes JSON, and the RateLimit headers on every limited response', () => {
+    const missing: string[] = [];
+    for (const { key, operation } of operations) {
+      const json = operation.requestBody?.content?.['application/json'];
+      if (json && json.example === undefined) missing.push(`${key} body example`);
+      if (key.includes(' /v1/agent/')) continue;
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (status === '101') continue;
+        if (!response.headers?.['RateLimit'] || !response.headers['RateLimit-Policy']) missing.push(`${key} ${status} RateLimit headers`);
+      }
+      if (!operation.responses['429']?.headers?.['Retry-After']) missing.push(`${key} 429 Retry-After`);
+    }
+    expect(missing).toEqual([]);
+    expect(operations.find((o) => o.key === 'POST /v1/clusters')?.operation.requestBody?.content?.['application/json']?.example).toMatchObject({ name: expect.any(String) });
   });
 });

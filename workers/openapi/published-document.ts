@@ -5,6 +5,7 @@
 // names no security scheme takes no credentials.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { errorResponses } from '../../core/errors.ts';
+import { REQUEST_SAMPLES } from './request-samples.ts';
 
 type Document = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
 
@@ -58,6 +59,11 @@ export function publishedDocument(app: OpenAPIHono<any, any, any>, origin?: stri
     description: "Over the caller's rate limit (per API key, user or address, by plan); RateLimit-Policy, RateLimit and Retry-After say more",
     content: errorContent,
   };
+  // The headers workers/middleware/rate-limit.ts puts on every limited response (IETF httpapi ratelimit-headers draft).
+  const rateLimitHeaders = {
+    'RateLimit-Policy': { description: 'The caller\'s policy: `"<plan>";q=<burst>;w=<seconds to refill>`', schema: { type: 'string' as const } },
+    RateLimit: { description: 'What is left of it: `"<plan>";r=<remaining>;t=<seconds until full>`', schema: { type: 'string' as const } },
+  };
   const everywhere = Object.entries(errorResponses(413, 500)).map(([status, { description }]) => [status, { description, content: errorContent }] as const);
   for (const [path, item] of Object.entries(document.paths ?? {})) {
     for (const method of METHODS) {
@@ -68,10 +74,19 @@ export function publishedDocument(app: OpenAPIHono<any, any, any>, origin?: stri
       operation.security ??= [];
       const responses = (operation.responses ??= {});
       for (const [status, response] of everywhere) responses[status] ??= response;
-      if (!path.startsWith('/v1/agent/')) responses['429'] ??= rateLimited;
+      const limited = !path.startsWith('/v1/agent/');
+      if (limited) responses['429'] ??= rateLimited;
       for (const [status, response] of Object.entries(responses)) {
-        if (Number(status) >= 400 && !('$ref' in response) && !response.content) response.content = errorContent;
+        if ('$ref' in response) continue;
+        if (Number(status) >= 400 && !response.content) response.content = errorContent;
+        if (limited && status !== '101') {
+          response.headers = { ...rateLimitHeaders, ...(status === '429' ? { 'Retry-After': { description: 'Seconds until a request fits again', schema: { type: 'integer' as const } } } : {}), ...response.headers };
+        }
       }
+      // Every operation has a valid request in request-samples.ts (checked against the Worker): its body is the example.
+      const body = REQUEST_SAMPLES[`${method.toUpperCase()} ${path}`]?.body;
+      const json = operation.requestBody && !('$ref' in operation.requestBody) ? operation.requestBody.content?.['application/json'] : undefined;
+      if (json && body !== undefined && json.example === undefined && json.examples === undefined) json.example = body;
     }
   }
   return document;
