@@ -1,6 +1,6 @@
 // A realtime subscription for --wait and `logs --follow`: the API's WebSocket (Node's own), authenticated with
-// the session's access token in the first message, subscribed to the channels given. API keys are not accepted
-// there, so with a key (or when the socket cannot be opened) callers fall back to polling.
+// the session's access token or the API key in the first message, subscribed to the channels given. When the socket
+// cannot be opened (or refuses the channels), callers fall back to polling.
 import type { ServerMessage } from '../protocol/realtime.ts';
 import type { Context } from './command.ts';
 
@@ -12,10 +12,19 @@ export interface Subscription {
   closed: Promise<void>;
 }
 
+/** An API key names no organization of its own here: the org of the cluster a channel follows. */
+async function clusterOrg(ctx: Context, channels: string[]): Promise<string | null> {
+  const clusterId = channels.map((channel) => /^(?:cluster|metrics|logs):(.+)$/.exec(channel)?.[1]).find((id) => id !== undefined);
+  if (!clusterId) return null;
+  const res = await ctx.api.v1.clusters[':id'].$get({ param: { id: clusterId } });
+  return res.ok ? (await res.json()).cluster.org_id : null;
+}
+
 export async function subscribe(ctx: Context, channels: string[], onMessage: (message: ServerMessage) => void): Promise<Subscription | null> {
   const credentials = await ctx.session.current();
-  const orgId = ctx.org ?? (credentials.kind === 'session' ? credentials.org_id : null);
-  if (credentials.kind !== 'session' || !orgId) return null;
+  const orgId = ctx.org ?? (credentials.kind === 'session' ? credentials.org_id : await clusterOrg(ctx, channels));
+  if (!orgId) return null;
+  // A session's access token or the API key: both go in the `auth` message, since Node's WebSocket sets no headers.
   const token = await ctx.session.token();
   const url = new URL('/v1/realtime', ctx.apiUrl);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';

@@ -1,6 +1,6 @@
 // --wait: follows an operation to its end. Live over /v1/realtime (`operation.updated` on the cluster's
 // channel), with a slow poll of GET /v1/operations/{id} beside it in case a message is missed; by polling alone
-// when the socket is not available (API keys, an unreachable socket). A progress line goes to stderr.
+// when the socket is not available (refused or unreachable). A progress line goes to stderr.
 import type { Operation } from '../protocol/resources.ts';
 import { unwrap } from './client.ts';
 import type { Context } from './command.ts';
@@ -28,7 +28,7 @@ export async function waitForOperation(ctx: Context, operation: Operation, timeo
     else return;
     wake();
   });
-  if (!subscription) ctx.progress(`following ${operation.id} by polling (the realtime socket needs a signed-in session)`, true);
+  if (!subscription) ctx.progress(`following ${operation.id} by polling (the realtime socket could not be opened)`, true);
   const deadline = Date.now() + timeoutSeconds * 1000;
   try {
     for (;;) {

@@ -9,13 +9,14 @@
 // its last one leaves, however it leaves (unsubscribe, close, error, membership or session ended).
 import { DurableObject } from 'cloudflare:workers';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { clusters, memberships } from '../../drizzle/schema.ts';
+import { apiKeys, clusters, memberships } from '../../drizzle/schema.ts';
 import { parseSettings } from '../../core/settings.ts';
 import type { ObjectBindings } from '../bindings.ts';
 import { openDatabase } from '../../core/db.ts';
 import { log } from '../../core/logger.ts';
 import { can } from '../../core/identity/rbac.ts';
-import { REALTIME_ORG_HEADER, REALTIME_SESSION_HEADER, REALTIME_USER_HEADER } from './stub.ts';
+import { checkApiKey, keyPermissions, keyStatus, looksLikeApiKey } from '../../core/identity/api-keys.ts';
+import { REALTIME_KEY_HEADER, REALTIME_ORG_HEADER, REALTIME_SESSION_HEADER, REALTIME_USER_HEADER } from './stub.ts';
 import { isSessionRevoked } from '../../core/identity/session-revocations.ts';
 import { verifyAccessToken } from '../../core/identity/tokens.ts';
 import type { Role } from '../../protocol/enums.ts';
@@ -57,6 +58,11 @@ interface Session {
   user_id: string | null;
   /** The session of the credentials it authenticated with; its revocation closes the socket. */
   session_id: string | null;
+  /**
+   * Set when it authenticated with an API key (its id; `user_id` is then the key's creator): every subscribe checks
+   * the key is still active and within its grant (permissions, project). Absent in attachments written before keys.
+   */
+  key_id?: string | null;
   org_id: string;
   subscriptions: string[];
 }
@@ -106,10 +112,11 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
     }
     const userId = request.headers.get(REALTIME_USER_HEADER);
     const sessionId = request.headers.get(REALTIME_SESSION_HEADER);
+    const keyId = request.headers.get(REALTIME_KEY_HEADER);
     const { 0: client, 1: server } = new WebSocketPair();
     const connection: ConnectionInfo = { id: crypto.randomUUID(), opened_at: Date.now() };
     this.ctx.acceptWebSocket(server, [connection.id]);
-    this.#attachments.write(server, { connection, session: { user_id: userId, session_id: sessionId, org_id: orgId, subscriptions: [] } });
+    this.#attachments.write(server, { connection, session: { user_id: userId, session_id: sessionId, key_id: keyId, org_id: orgId, subscriptions: [] } });
     if (userId) {
       send(server, { type: 'ready', connection_id: connection.id, user_id: userId, org_id: orgId });
     } else {
@@ -282,6 +289,7 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
   }
 
   async #authenticate(ws: WebSocket, request: unknown, token: string): Promise<void> {
+    if (looksLikeApiKey(token)) return this.#authenticateKey(ws, request, token);
     const { connection, session } = this.#attachment(ws);
     const claims = await verifyAccessToken(parseSettings(this.env).JWT_PRIVATE_KEY, token);
     if (!claims) {
@@ -304,6 +312,32 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
     send(ws, { type: 'ready', connection_id: connection.id, user_id: claims.userId, org_id: session.org_id });
   }
 
+  /** An API key in the `auth` message (a client that cannot set headers, like Node's WebSocket): as its creator, within its grant. */
+  async #authenticateKey(ws: WebSocket, request: unknown, secret: string): Promise<void> {
+    const { connection, session } = this.#attachment(ws);
+    const database = openDatabase(parseSettings(this.env));
+    let check: Awaited<ReturnType<typeof checkApiKey>>;
+    try {
+      check = await checkApiKey(database.query(), secret);
+    } finally {
+      await database.close();
+    }
+    // Another org's key is refused like a non-member: the org's existence does not leak.
+    if ('refused' in check || check.key.orgId !== session.org_id) {
+      sendError(ws, 'unauthorized', 'refused' in check ? check.refused : 'The API key is not valid for this organization', request);
+      return closeQuietly(ws, CLOSE_CODES.unauthenticated, 'invalid key');
+    }
+    const key = check.key;
+    const { role } = await this.#checkCaller(session.org_id, key.createdBy, null);
+    if (!role) {
+      sendError(ws, 'unauthorized', "The API key's creator is no longer a member of this organization", request);
+      return closeQuietly(ws, CLOSE_CODES.unauthenticated, 'not a member');
+    }
+    if (!isOpen(ws)) return;
+    this.#writeSession(ws, { ...session, user_id: key.createdBy, session_id: key.id, key_id: key.id });
+    send(ws, { type: 'ready', connection_id: connection.id, user_id: key.createdBy, org_id: session.org_id });
+  }
+
   async #subscribe(ws: WebSocket, request: unknown, channels: string[]): Promise<void> {
     const { session } = this.#attachment(ws);
     const wanted = [...new Set(channels)];
@@ -317,9 +351,9 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
       );
     }
     // Asked on every subscribe, not once per socket: roles change and clusters are deleted while sockets stay open.
-    const verdict = await this.#authorize(session.org_id, session.user_id!, session.session_id, wanted);
+    const verdict = await this.#authorize(session.org_id, session.user_id!, session.session_id, wanted, session.key_id ?? null);
     if (verdict.kind === 'session_ended') {
-      sendError(ws, 'unauthorized', 'The session has ended; sign in again', request);
+      sendError(ws, 'unauthorized', session.key_id ? 'The API key has been revoked or has expired' : 'The session has ended; sign in again', request);
       closeQuietly(ws, CLOSE_CODES.sessionEnded, 'session ended');
       return this.#left(ws, session.subscriptions);
     }
@@ -391,7 +425,7 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
    * Which of the channels the user may not read. `org:{id}` carries the statuses of every cluster in the org,
    * so it needs clusters:read like a cluster channel does; billing has neither.
    */
-  async #authorize(orgId: string, userId: string, sessionId: string | null, channels: string[]): Promise<Authorization> {
+  async #authorize(orgId: string, userId: string, sessionId: string | null, channels: string[], keyId: string | null): Promise<Authorization> {
     const clusterIds: string[] = [];
     const refused: string[] = [];
     for (const channel of channels) {
@@ -402,7 +436,7 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
     const database = openDatabase(parseSettings(this.env));
     try {
       const db = database.query();
-      const [[member], found, revoked] = await Promise.all([
+      const [[member], found, revoked, [key]] = await Promise.all([
         db
           .select({ role: memberships.role })
           .from(memberships)
@@ -411,15 +445,28 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
         clusterIds.length === 0
           ? Promise.resolve([])
           : db
-              .select({ id: clusters.id })
+              .select({ id: clusters.id, projectId: clusters.projectId })
               .from(clusters)
               .where(and(eq(clusters.orgId, orgId), inArray(clusters.id, [...new Set(clusterIds)]), isNull(clusters.deletedAt))),
-        sessionId === null ? Promise.resolve(false) : isSessionRevoked(db, sessionId),
+        sessionId === null || keyId !== null ? Promise.resolve(false) : isSessionRevoked(db, sessionId),
+        keyId === null ? Promise.resolve([]) : db.select().from(apiKeys).where(eq(apiKeys.id, keyId)).limit(1),
       ]);
       if (revoked) return { kind: 'session_ended' };
+      if (keyId !== null && (!key || key.orgId !== orgId || keyStatus(key) !== 'active')) return { kind: 'session_ended' };
       if (!member) return { kind: 'not_member' };
       if (!can(member.role, 'clusters:read')) {
         return { kind: 'checked', refused: channels, reason: `your role (${member.role}) may not read clusters` };
+      }
+      if (key && !keyPermissions(key).has('clusters:read')) {
+        return { kind: 'checked', refused: channels, reason: 'the API key may not read clusters' };
+      }
+      // A project key sees its project's clusters only, and not the org's channel, which carries every cluster's status.
+      if (key?.projectId) {
+        const outside = channels.filter((channel) => {
+          const { kind, id } = splitChannel(channel);
+          return !CLUSTER_CHANNEL_KINDS.has(kind) || found.find((row) => row.id === id)?.projectId !== key.projectId;
+        });
+        if (outside.length > 0) return { kind: 'checked', refused: outside, reason: "outside the API key's project" };
       }
       // Another org's cluster and one that does not exist are refused alike, so ids of other orgs do not leak.
       const visible = new Set(found.map((row) => row.id));
@@ -433,7 +480,7 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
     }
   }
 
-  async #checkCaller(orgId: string, userId: string, sessionId: string): Promise<{ role: Role | null; revoked: boolean }> {
+  async #checkCaller(orgId: string, userId: string, sessionId: string | null): Promise<{ role: Role | null; revoked: boolean }> {
     const database = openDatabase(parseSettings(this.env));
     try {
       const db = database.query();
@@ -443,7 +490,7 @@ export class RealtimeDO extends DurableObject<ObjectBindings> {
           .from(memberships)
           .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
           .limit(1),
-        isSessionRevoked(db, sessionId),
+        sessionId === null ? Promise.resolve(false) : isSessionRevoked(db, sessionId),
       ]);
       return { role: member?.role ?? null, revoked };
     } finally {

@@ -10,6 +10,8 @@ import type { ObjectBindings } from '../bindings.ts';
 export const REALTIME_ORG_HEADER = 'x-orochi-realtime-org';
 export const REALTIME_USER_HEADER = 'x-orochi-realtime-user';
 export const REALTIME_SESSION_HEADER = 'x-orochi-realtime-session';
+/** Set when the upgrade was authenticated with an API key: its id (the user header then names its creator). */
+export const REALTIME_KEY_HEADER = 'x-orochi-realtime-key';
 
 export function realtimeFor(env: Pick<ObjectBindings, 'REALTIME'>, orgId: string) {
   return env.REALTIME.get(env.REALTIME.idFromName(orgId));

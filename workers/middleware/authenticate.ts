@@ -6,8 +6,8 @@
 //
 // A Bearer token starting `oro_` is an API key (core/identity/api-keys.ts). The request then runs inside the key's
 // grant (key-grant.ts), which the permission and scope checks read. Keys act on an organization's resources, not
-// on a person's account: the account routes, invitations, API key management, the list and creation of
-// organizations and the realtime socket refuse them with 403 and say so.
+// on a person's account: the account routes, invitations, API key management and the list and creation of
+// organizations refuse them with 403 and say so. The realtime socket takes them, within their grant (RealtimeDO).
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { clientIp, type AppContext, type AppEnv } from '../context.ts';
@@ -43,7 +43,6 @@ function keyRefusal(method: string, path: string): string | null {
   if (path.startsWith('/v1/auth/') || path.startsWith('/v1/invitations')) return 'API keys cannot act on a user account; sign in instead';
   if (path === '/v1/api-keys' || path.startsWith('/v1/api-keys/')) return 'API keys cannot manage API keys; sign in instead';
   if (path === '/v1/organizations') return `API keys belong to one organization and cannot ${method === 'GET' ? 'list' : 'create'} organizations`;
-  if (path === '/v1/realtime') return 'The realtime socket needs a signed-in session; API keys are not accepted there';
   return null;
 }
 

@@ -7,7 +7,7 @@ import { openApiApp, type ApiSubApp } from '../define-route.ts';
 import { query } from '../../context.ts';
 import { ApiError, errorResponses, issueDetails } from '../../../core/errors.ts';
 import { requireOrgAccess, targetOrgId } from '../../../core/identity/rbac.ts';
-import { REALTIME_ORG_HEADER, REALTIME_SESSION_HEADER, REALTIME_USER_HEADER, realtimeFor } from '../../../durable-objects/realtime/stub.ts';
+import { REALTIME_KEY_HEADER, REALTIME_ORG_HEADER, REALTIME_SESSION_HEADER, REALTIME_USER_HEADER, realtimeFor } from '../../../durable-objects/realtime/stub.ts';
 import { idSchema } from '../../schemas/common.ts';
 import { isWebSocketUpgrade } from '../../../core/websocket.ts';
 
@@ -78,6 +78,8 @@ function registerRealtime<A extends ApiSubApp>(app: A): A {
     if (userId && sessionId) {
       headers.set(REALTIME_USER_HEADER, userId);
       headers.set(REALTIME_SESSION_HEADER, sessionId);
+      // A key's socket acts as its creator within the key's grant, checked by the object on every subscribe.
+      if (principal?.apiKeyId) headers.set(REALTIME_KEY_HEADER, principal.apiKeyId);
     }
     return realtimeFor(c.env, orgId).fetch(new Request(c.req.url, { method: 'GET', headers }));
   });

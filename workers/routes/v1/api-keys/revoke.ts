@@ -7,6 +7,8 @@ import { errorResponses } from '../../../../core/errors.ts';
 import { CACHE_TTL_MS, forgetCachedKey } from '../../../../core/identity/api-keys.ts';
 import { requireAuth } from '../../../middleware/authenticate.ts';
 import { apiKeyParamsSchema, apiKeyResponseSchema } from '../../../schemas/api-keys.ts';
+import { realtimeFor } from '../../../../durable-objects/realtime/stub.ts';
+import { log } from '../../../../core/logger.ts';
 import { defineRoute } from '../../define-route.ts';
 import { requireKeyManagement, serializeApiKey } from './access.ts';
 
@@ -17,7 +19,7 @@ const route = createRoute({
   summary: 'Revoke an API key',
   description:
     `The key and any secret of it still in a rotation's grace period stop working: at once where it was revoked, within ${CACHE_TTL_MS / 1000} s ` +
-    'everywhere (each edge location checks a key again at most that often). The key stays listed as revoked. Revoking twice is harmless.',
+    'everywhere (each edge location checks a key again at most that often); its realtime sockets close with 4409. The key stays listed as revoked. Revoking twice is harmless.',
   security: [{ bearer: [] }],
   request: { params: apiKeyParamsSchema },
   responses: {
@@ -37,5 +39,9 @@ export const revokeApiKey = defineRoute(route, async (c) => {
     return { key: key!, creatorEmail: found.creatorEmail };
   });
   forgetCachedKey(id);
+  // Its live-update sockets close now (4409), as a revoked session's do.
+  await realtimeFor(c.env, key.orgId)
+    .dropSessions([id])
+    .catch((error: unknown) => log('warn', "closing a revoked key's sockets failed", { key_id: id, error: String(error) }));
   return c.json({ api_key: serializeApiKey(key, creatorEmail) }, 200);
 });
