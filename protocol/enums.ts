@@ -106,3 +106,34 @@ export type RequestErrorCode = (typeof requestErrorCodes)[number];
 
 /** How query insights are ordered. */
 export const insightOrders = ['total_time', 'calls', 'mean_time'] as const;
+
+/**
+ * What a role (or an API key's explicit list) may do in an organization: the API checks them (core/identity/rbac.ts
+ * maps roles to them), and the dashboard offers them when a key is made.
+ */
+export const permissions = [
+  'org:read',
+  'org:update',
+  'org:delete',
+  'members:read',
+  'members:manage',
+  'projects:read',
+  'projects:write',
+  'projects:delete',
+  'clusters:read',
+  'clusters:write',
+  'clusters:reveal_password',
+  /** Run SQL on a cluster as its app role (the SQL editor), cancel it, reset its query statistics. */
+  'clusters:query',
+  'backups:read',
+  'backups:write',
+  'regions:manage',
+  'billing:read',
+  'billing:write',
+  'audit:read',
+  /** Create, rotate and revoke the organization's API keys. */
+  'api_keys:manage',
+  /** See, create, change and delete the organization's webhook endpoints and their delivery log. */
+  'webhooks:manage',
+] as const;
+export type Permission = (typeof permissions)[number];

@@ -2,37 +2,13 @@
 // for a permission; not being a member at all answers 404 so an org's existence never leaks.
 import { and, eq } from 'drizzle-orm';
 import { memberships, organizations, projects } from '../../drizzle/schema.ts';
-import type { Role } from '../../protocol/enums.ts';
+import { permissions, type Role } from '../../protocol/enums.ts';
 import type { Principal } from '../request.ts';
 import type { Queryable } from '../db.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { currentKeyGrant } from './key-grant.ts';
 
-export const PERMISSIONS = [
-  'org:read',
-  'org:update',
-  'org:delete',
-  'members:read',
-  'members:manage',
-  'projects:read',
-  'projects:write',
-  'projects:delete',
-  'clusters:read',
-  'clusters:write',
-  'clusters:reveal_password',
-  /** Run SQL on a cluster as its app role (the SQL editor), cancel it, reset its query statistics. */
-  'clusters:query',
-  'backups:read',
-  'backups:write',
-  'regions:manage',
-  'billing:read',
-  'billing:write',
-  'audit:read',
-  /** Create, rotate and revoke the organization's API keys. */
-  'api_keys:manage',
-  /** See, create, change and delete the organization's webhook endpoints and their delivery log. */
-  'webhooks:manage',
-] as const;
+export const PERMISSIONS = permissions;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {

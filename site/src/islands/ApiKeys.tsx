@@ -6,6 +6,7 @@ import { api, errorText, unwrap } from '../lib/api.ts';
 import { dateTime, timeAgo } from '../lib/format.ts';
 import { useSession, type Organization } from '../lib/session.ts';
 import { CopyButton, Notice, Spinner, TextField } from '../components/ui.tsx';
+import { permissions } from '../../../protocol/enums.ts';
 
 const keysApi = api.v1['api-keys'];
 const listKeys = (orgId: string) => unwrap(keysApi.$get({ query: { org_id: orgId, limit: '100' } }));
@@ -14,25 +15,12 @@ type ApiKey = Awaited<ReturnType<typeof listKeys>>['data'][number];
 type Permission = ApiKey['permissions'][number];
 type Issued = { api_key: ApiKey; secret: string; action: 'created' | 'rotated' };
 
-/** The permissions offered for a key with an explicit list (the server checks each against the creator's role). */
-const PERMISSIONS = [
-  'org:read',
-  'org:update',
-  'members:read',
-  'members:manage',
-  'projects:read',
-  'projects:write',
-  'projects:delete',
-  'clusters:read',
-  'clusters:write',
-  'clusters:reveal_password',
-  'clusters:query',
-  'backups:read',
-  'backups:write',
-  'regions:manage',
-  'billing:read',
-  'audit:read',
-] as const satisfies readonly Permission[];
+/**
+ * The permissions offered for a key with an explicit list (the server checks each against the creator's role): all
+ * but what stays with people — deleting the org, paying, and managing keys (keys cannot manage keys).
+ */
+const KEPT_FROM_KEYS: ReadonlySet<Permission> = new Set(['org:delete', 'billing:write', 'api_keys:manage']);
+const PERMISSIONS = permissions.filter((p) => !KEPT_FROM_KEYS.has(p));
 
 const ROLES = ['viewer', 'developer', 'admin', 'billing'] as const;
 const EXPIRIES = [
