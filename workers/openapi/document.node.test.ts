@@ -8,22 +8,12 @@
 // route metadata.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../app.ts';
-import type { Bindings } from '../env.ts';
 import { registerSchema } from '../schemas/auth.ts';
 import { createOrganizationSchema, updateOrganizationSchema } from '../schemas/organizations.ts';
 import { createProjectSchema, updateProjectSchema } from '../schemas/projects.ts';
 import { REQUEST_SAMPLES } from './request-samples.ts';
+import { servedDocument } from './served-document.ts';
 
-// Only what parsing the settings needs: serving the document touches neither the catalog nor any binding.
-const env = {
-  DATABASE_URL: 'postgres://unused@localhost/unused',
-  JWT_PRIVATE_KEY: 'unused',
-  ENCRYPTION_KEY: 'unused',
-  ENVIRONMENT: 'test',
-  APP_URL: 'http://localhost:8787',
-} as unknown as Bindings;
-const executionCtx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
 
 interface Parameter {
   name: string;
@@ -41,9 +31,7 @@ interface Document {
   components: { schemas: Record<string, object> };
 }
 
-const res = await createApp().request('/v1/openapi.json', undefined, env, executionCtx);
-if (res.status !== 200) throw new Error(`GET /v1/openapi.json answered ${res.status}: ${await res.text()}`);
-const doc = (await res.json()) as Document;
+const doc = JSON.parse(await servedDocument()) as Document;
 
 const DOC_ID = 'https://orochi.invalid/v1/openapi.json';
 // Formats stay annotations, as JSON Schema 2020-12 defines them by default; the API trims and lower-cases an

@@ -8,17 +8,8 @@
 // flags a document that points its clients at localhost.
 import { lintFromString, loadConfig } from '@redocly/openapi-core';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../app.ts';
-import type { Bindings } from '../env.ts';
+import { servedDocument } from './served-document.ts';
 
-const env = {
-  DATABASE_URL: 'postgres://unused@localhost/unused',
-  JWT_PRIVATE_KEY: 'unused',
-  ENCRYPTION_KEY: 'unused',
-  ENVIRONMENT: 'test',
-  APP_URL: 'http://localhost:8787',
-} as unknown as Bindings;
-const executionCtx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
 const ORIGIN = 'https://api.orochi.test';
 
 interface Operation {
@@ -29,9 +20,7 @@ interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }>; headers?: Record<string, unknown> }>;
 }
 
-const res = await createApp().request(`${ORIGIN}/v1/openapi.json`, undefined, env, executionCtx);
-if (res.status !== 200) throw new Error(`GET /v1/openapi.json answered ${res.status}: ${await res.text()}`);
-const source = await res.text();
+const source = await servedDocument(ORIGIN);
 const doc = JSON.parse(source) as { servers?: Array<{ url: string }>; paths: Record<string, Record<string, Operation>> };
 const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
   Object.entries(item).map(([method, operation]) => ({ key: `${method.toUpperCase()} ${path}`, operation })),
